@@ -1,0 +1,63 @@
+# Omtag: `make run` serves the platform with demo content; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint typecheck check pytest browser code worker bench messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: export DEBUG ?= 1
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
+
+# The current second-factor code of a demo account: make code EMAIL=therapist@demo.omtag.se
+code: export DEBUG ?= 1
+code: $(STAMP)
+	@$(MANAGE) otp_code $(EMAIL)
+
+worker: $(STAMP)
+	$(MANAGE) db_worker
+
+test: $(STAMP) browser
+	$(BIN)/ruff check platform tests bench manage.py
+	$(BIN)/ruff format --check platform tests bench manage.py
+	$(BIN)/mypy platform
+	SECRET_KEY=check ALLOWED_HOSTS=localhost $(MANAGE) check --fail-level WARNING
+	SECRET_KEY=check ALLOWED_HOSTS=localhost $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser of its own).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install chromium."; \
+	  else \
+	    echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
+
+messages: $(STAMP)
+	cd platform && ../$(BIN)/django-admin makemessages -l sv --no-location --ignore=locale
+	cd platform && ../$(BIN)/django-admin compilemessages
+
+bench: $(STAMP)
+	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .navigation import role_homes
+
+
+def omtag(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    verified = bool(user is not None and user.is_authenticated and user.is_verified())
+    return {
+        "site_name": settings.SITE_NAME,
+        "help_lines": settings.HELP_LINES,
+        "user_verified": verified,
+        "role_homes": role_homes(user) if verified else [],
+    }

@@ -1,0 +1,137 @@
+"""Request gates: session lifetime, the mandatory second factor, and no caching."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from .models import User
+
+LOGIN_AT = "omtag_login_at"
+SEEN_AT = "omtag_seen_at"
+
+# URL names a logged-in person may reach before the second factor is verified: the
+# second-factor pages themselves, leaving, and pages that are public anyway.
+UNVERIFIED_ALLOWED = frozenset(
+    {
+        "account_login",
+        "account_logout",
+        "account_inactive",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_reset_password_from_key",
+        "account_reset_password_from_key_done",
+        "accounts:second_factor",
+        "accounts:second_factor_setup",
+        "accounts:invitation_accept",
+        "set_language",
+        "healthz",
+    }
+)
+
+
+def _route_name(request: HttpRequest) -> str | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session idle longer than SESSION_IDLE_TIMEOUT or older than
+    SESSION_ABSOLUTE_TIMEOUT."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = timezone.now()
+            login_at = _parse(request.session.get(LOGIN_AT))
+            seen_at = _parse(request.session.get(SEEN_AT))
+            expired = (
+                login_at is None
+                or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
+                or (seen_at is not None and now - seen_at > settings.SESSION_IDLE_TIMEOUT)
+            )
+            if expired:
+                logout(request)
+                messages.info(request, _("You were logged out because the session ended."))
+                return HttpResponseRedirect(
+                    f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
+                )
+            # Writing on every request would make every page a session write; a minute's
+            # precision is plenty for a 30-minute idle limit.
+            if seen_at is None or (now - seen_at).total_seconds() > 60:
+                request.session[SEEN_AT] = now.isoformat()
+        return self.get_response(request)
+
+
+def _parse(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def start_session_clock(request: HttpRequest) -> None:
+    now = timezone.now().isoformat()
+    request.session[LOGIN_AT] = now
+    request.session[SEEN_AT] = now
+
+
+class SecondFactorRequiredMiddleware:
+    """Every page behind login, for every role (Wagtail's admin included), needs a session
+    whose second factor is verified. Runs after LoginRequiredMiddleware and OTPMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path_info.startswith(settings.STATIC_URL)
+            and _route_name(request) not in UNVERIFIED_ALLOWED
+        ):
+            assert isinstance(user, User)
+            target = (
+                "accounts:second_factor" if has_second_factor(user) else "accounts:second_factor_setup"
+            )
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse(target)}?{query}")
+        return self.get_response(request)
+
+
+def has_second_factor(user: User) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+class NoStoreMiddleware:
+    """Nothing Django renders may be kept by a browser or proxy cache: a shared computer must
+    not show a participant's pages to the next person via the back button."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response

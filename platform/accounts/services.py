@@ -1,0 +1,339 @@
+"""Writes for accounts: invitations, roles, locks, second factors, sessions.
+
+Every function checks permission, writes in one transaction and records an audit event.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AuditEvent
+from audit.services import audit_log
+
+from .models import (
+    RECOVERY_CODE_COUNT,
+    STAFF_ROLES,
+    Invitation,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    Role,
+    RoleGrant,
+    User,
+    hash_token,
+    new_recovery_code,
+)
+
+# Wagtail permissions are held by groups; a role that edits content puts the person in one.
+ROLE_GROUPS = {Role.EDITOR: "Editors", Role.CLINICAL_LEAD: "Clinical leads"}
+
+
+def _may_invite(actor: User, roles: Iterable[str]) -> bool:
+    roles = set(roles)
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.has_role(Role.THERAPIST) and roles == {Role.PARTICIPANT}
+
+
+def invitation_create(
+    *,
+    actor: User,
+    email: str,
+    roles: Iterable[str],
+    display_name: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[Invitation, str]:
+    """Create an invitation and email its one-time link. Returns the invitation and the link
+    path (the raw token exists nowhere else)."""
+    roles = sorted(set(roles))
+    if not roles or not set(roles) <= set(Role.values):
+        raise ValidationError(_("Choose at least one role."))
+    if Role.PARTICIPANT in roles and set(roles) & STAFF_ROLES:
+        raise ValidationError(_("A participant account cannot also hold a staff role."))
+    if not _may_invite(actor, roles):
+        raise PermissionDenied
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("There is already an account with this email address."))
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # A new invitation replaces any still-open one for the same address.
+        Invitation.objects.filter(
+            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            email=email,
+            display_name=display_name,
+            roles=roles,
+            token_hash=hash_token(token),
+            invited_by=actor,
+            expires_at=timezone.now() + settings.INVITATION_LIFETIME,
+        )
+        audit_log(
+            action=AuditEvent.Action.INVITATION_SENT,
+            actor=actor,
+            request=request,
+            target_type="invitation",
+            target_id=invitation.public_id,
+            detail=",".join(roles),
+        )
+        path = reverse("accounts:invitation_accept", kwargs={"token": token})
+        link = (
+            request.build_absolute_uri(path)
+            if request is not None
+            else settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+        )
+        body = render_to_string(
+            "accounts/email/invitation.txt",
+            {"link": link, "site_name": settings.SITE_NAME, "hours": _lifetime_hours()},
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                _("Your invitation to %(site)s") % {"site": settings.SITE_NAME},
+                body,
+                None,
+                [email],
+            )
+        )
+    return invitation, path
+
+
+def _lifetime_hours() -> int:
+    return int(settings.INVITATION_LIFETIME.total_seconds() // 3600)
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return Invitation.objects.filter(token_hash=hash_token(token)).first()
+
+
+def invitation_accept(
+    *, token: str, password: str, request: HttpRequest | None = None
+) -> User:
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+        )
+        if invitation is None or not invitation.is_usable:
+            raise ValidationError(_("This invitation link is no longer valid."))
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("This invitation link is no longer valid."))
+        user = User.objects.create_user(
+            invitation.email, password, display_name=invitation.display_name
+        )
+        _grant_roles(user, invitation.roles)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_user = user
+        invitation.save(update_fields=["accepted_at", "accepted_user"])
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+        audit_log(
+            action=AuditEvent.Action.INVITATION_ACCEPTED,
+            actor=user,
+            subject=user,
+            request=request,
+            target_type="invitation",
+            target_id=invitation.public_id,
+        )
+    return user
+
+
+def _grant_roles(user: User, roles: Iterable[str]) -> None:
+    roles = set(roles)
+    RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
+    existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
+    RoleGrant.objects.bulk_create(RoleGrant(user=user, role=r) for r in roles - existing)
+    for role, group_name in ROLE_GROUPS.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        if role in roles:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    user.__dict__.pop("roles", None)
+
+
+def user_set_roles(
+    *, actor: User, user: User, roles: Iterable[str], request: HttpRequest | None = None
+) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
+    roles = set(roles)
+    if not roles <= set(Role.values):
+        raise ValidationError(_("Unknown role."))
+    if Role.PARTICIPANT in roles and roles & STAFF_ROLES:
+        raise ValidationError(_("A participant account cannot also hold a staff role."))
+    if user == actor and Role.ADMIN not in roles:
+        raise ValidationError(_("You cannot remove your own administrator role."))
+    before = ",".join(sorted(user.roles))
+    with transaction.atomic():
+        _grant_roles(user, roles)
+        audit_log(
+            action=AuditEvent.Action.ROLES_CHANGED,
+            actor=actor,
+            subject=user,
+            request=request,
+            detail=f"{before} -> {','.join(sorted(roles))}",
+        )
+
+
+def _end_sessions(user: User) -> None:
+    """Invalidate every session at once: the auth hash includes the epoch."""
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    from .realtime import disconnect_user
+
+    transaction.on_commit(lambda: disconnect_user(user.pk))
+
+
+def user_lock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
+    if user == actor:
+        raise ValidationError(_("You cannot lock your own account."))
+    with transaction.atomic():
+        user.is_active = False
+        user.locked_at = timezone.now()
+        user.save(update_fields=["is_active", "locked_at"])
+        _end_sessions(user)
+        audit_log(
+            action=AuditEvent.Action.ACCOUNT_LOCKED, actor=actor, subject=user, request=request
+        )
+
+
+def user_unlock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
+    with transaction.atomic():
+        user.is_active = True
+        user.locked_at = None
+        user.save(update_fields=["is_active", "locked_at"])
+        audit_log(
+            action=AuditEvent.Action.ACCOUNT_UNLOCKED, actor=actor, subject=user, request=request
+        )
+
+
+def user_logout_everywhere(*, user: User, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        _end_sessions(user)
+        audit_log(
+            action=AuditEvent.Action.LOGOUT_EVERYWHERE, actor=user, subject=user, request=request
+        )
+
+
+# --- Second factor -----------------------------------------------------------------------
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for enrolment; reused while the person reloads the page."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def totp_device_confirm(
+    *, user: User, device: TOTPDevice, code: str, request: HttpRequest | None = None
+) -> list[str] | None:
+    """Confirm enrolment with a code from the app. Returns new recovery codes, or None if the
+    code was wrong. Replaces any earlier authenticator."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied
+    if not device.verify_token(code.strip().replace(" ", "")):
+        return None
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        codes = _new_recovery_codes(user)
+        audit_log(
+            action=AuditEvent.Action.OTP_ENROLLED, actor=user, subject=user, request=request
+        )
+    return codes
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=hash_token(c.replace("-", ""))) for c in codes
+    )
+    return codes
+
+
+def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        audit_log(
+            action=AuditEvent.Action.RECOVERY_CODES_REGENERATED,
+            actor=user,
+            subject=user,
+            request=request,
+        )
+    return codes
+
+
+def _otp_failure_key(user: User) -> str:
+    return f"omtag:otp-failures:{user.pk}"
+
+
+OTP_FAILURE_WINDOW = 15 * 60
+
+
+def second_factor_locked_out(user: User) -> bool:
+    from django.core.cache import cache
+
+    return int(cache.get(_otp_failure_key(user), 0)) >= settings.OTP_FAILURE_LIMIT
+
+
+def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool:
+    """Check a code from the authenticator app or a recovery code and, if right, mark this
+    session verified. Wrong codes count towards a pause, per user, across devices."""
+    from django.core.cache import cache
+    from django_otp import login as otp_login
+
+    if second_factor_locked_out(user):
+        return False
+    code = "".join(code.split())
+    if code.isdigit():
+        devices: list = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        used_recovery = False
+    else:
+        devices = list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True))
+        used_recovery = True
+    for device in devices:
+        if device.verify_token(code):
+            otp_login(request, device)
+            cache.delete(_otp_failure_key(user))
+            audit_log(
+                action=(
+                    AuditEvent.Action.RECOVERY_CODE_USED
+                    if used_recovery
+                    else AuditEvent.Action.OTP_VERIFIED
+                ),
+                actor=user,
+                subject=user,
+                request=request,
+            )
+            return True
+    key = _otp_failure_key(user)
+    cache.add(key, 0, OTP_FAILURE_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, OTP_FAILURE_WINDOW)
+    audit_log(action=AuditEvent.Action.OTP_FAILED, actor=user, subject=user, request=request)
+    return False

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("2fa/", views.second_factor, name="second_factor"),
+    path("2fa/setup/", views.second_factor_setup, name="second_factor_setup"),
+    path("security/", views.security, name="security"),
+    path("security/confirm/", views.reauthenticate, name="reauthenticate"),
+    path("security/password/", views.password_change, name="password_change"),
+    path("security/email/", views.email_change, name="email_change"),
+    path(
+        "security/email/confirm/<str:token>/",
+        views.email_change_confirm,
+        name="email_change_confirm",
+    ),
+    path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("admin/", views.admin_home, name="admin_home"),
+    path("admin/users/<uuid:public_id>/", views.admin_user, name="admin_user"),
+]

@@ -1,0 +1,422 @@
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from audit.models import AuditEvent
+from audit.services import audit_log
+
+from . import services
+from .forms import (
+    CodeForm,
+    EmailChangeForm,
+    EnrolForm,
+    InvitationForm,
+    ReauthForm,
+    RolesForm,
+    SetPasswordForm,
+)
+from .middleware import _parse, has_second_factor
+from .models import Role, User
+from .navigation import role_homes
+
+REAUTH_AT = "omtag_reauth_at"
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Views for one role answer 404 to everyone else, so a page's existence does not leak."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _user(request).has_role(*roles):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        at = _parse(request.session.get(REAUTH_AT))
+        if at is None or timezone.now() - at > settings.REAUTH_WINDOW:
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('accounts:reauthenticate')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    homes = role_homes(_user(request))
+    if not homes:
+        return render(request, "accounts/no_role.html")
+    return redirect(homes[0]["url"])
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+# --- Second factor -----------------------------------------------------------------------
+
+
+def second_factor(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not has_second_factor(user):
+        return redirect("accounts:second_factor_setup")
+    next_url = _safe_next(request, reverse("home"))
+    if user.is_verified():  # type: ignore[attr-defined]
+        return redirect(next_url)
+    form = CodeForm(request.POST or None)
+    locked_out = services.second_factor_locked_out(user)
+    if request.method == "POST" and form.is_valid() and not locked_out:
+        if services.second_factor_verify(request=request, user=user, code=form.cleaned_data["code"]):
+            return redirect(next_url)
+        locked_out = services.second_factor_locked_out(user)
+        form.add_error("code", _("The code was not right. Check it and try again."))
+    if locked_out:
+        form.errors.pop("code", None)
+        form.add_error(
+            None,
+            _("Too many wrong codes. Wait 15 minutes and try again, or contact your "
+              "treatment provider."),
+        )
+    return render(
+        request,
+        "accounts/second_factor.html",
+        {"form": form, "next": next_url, "locked_out": locked_out},
+        status=429 if locked_out else 200,
+    )
+
+
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    replacing = has_second_factor(user)
+    if replacing:
+        # Replacing an authenticator needs a verified session and a fresh re-authentication;
+        # otherwise a stolen password alone could enrol the thief's phone.
+        if not user.is_verified():  # type: ignore[attr-defined]
+            return redirect("accounts:second_factor")
+        return _reauthed_setup(request, user, replacing=True)
+    return _setup(request, user, replacing=False)
+
+
+@reauth_required
+def _reauthed_setup(request: HttpRequest, user: User, *, replacing: bool) -> HttpResponse:
+    return _setup(request, user, replacing=replacing)
+
+
+def _setup(request: HttpRequest, user: User, *, replacing: bool) -> HttpResponse:
+    device = services.totp_device_start(user=user)
+    form = EnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.totp_device_confirm(
+            user=user, device=device, code=form.cleaned_data["code"], request=request
+        )
+        if codes is not None:
+            from django_otp import login as otp_login
+
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _safe_next(request, reverse("home")), "fresh": True},
+            )
+        form.add_error("code", _("The code was not right. Check the time on your phone and try again."))
+    secret = _base32(device)
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#1a1a1a", light="#ffffff", omitsize=True, title=_("QR code for your app")
+    )
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {
+            "form": form,
+            # segno builds this SVG from our own otpauth URL; it contains no user input.
+            "qr_svg": mark_safe(qr_svg),  # noqa: S308
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "replacing": replacing,
+            "next": _safe_next(request, reverse("home")),
+        },
+    )
+
+
+def _base32(device: TOTPDevice) -> str:
+    import base64
+
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+# --- Security settings -------------------------------------------------------------------
+
+
+def security(request: HttpRequest) -> HttpResponse:
+    from .models import RecoveryCodeDevice
+
+    user = _user(request)
+    device = RecoveryCodeDevice.objects.filter(user=user).first()
+    return render(
+        request,
+        "accounts/security.html",
+        {"recovery_remaining": device.remaining() if device else 0},
+    )
+
+
+def reauthenticate(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    needs_code = user.is_staff_member
+    form = ReauthForm(request.POST or None, needs_code=needs_code)
+    next_url = _safe_next(request, reverse("accounts:security"))
+    if request.method == "POST" and form.is_valid():
+        ok = user.check_password(form.cleaned_data["password"])
+        if not ok:
+            form.add_error("password", _("The password was not right."))
+        elif needs_code and not services.second_factor_verify(
+            request=request, user=user, code=form.cleaned_data["code"]
+        ):
+            form.add_error("code", _("The code was not right."))
+        else:
+            request.session[REAUTH_AT] = timezone.now().isoformat()
+            audit_log(
+                action=AuditEvent.Action.REAUTHENTICATED, actor=user, subject=user, request=request
+            )
+            return redirect(next_url)
+    return render(request, "accounts/reauthenticate.html", {"form": form, "next": next_url})
+
+
+@reauth_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = SetPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user.set_password(form.cleaned_data["password1"])
+            user.save(update_fields=["password"])
+            audit_log(
+                action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, subject=user, request=request
+            )
+        # Other sessions end (their hash no longer matches); this one continues.
+        update_session_auth_hash(request, user)
+        _notify_security_change(user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect("accounts:security")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+EMAIL_CHANGE_SALT = "omtag.accounts.email-change"
+
+
+@reauth_required
+def email_change(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        new_email = User.objects.normalize_email(form.cleaned_data["email"]).lower()
+        # The same answer whether or not the address is taken: no account enumeration.
+        if not User.objects.filter(email__iexact=new_email).exists():
+            token = signing.dumps({"u": user.pk, "e": new_email}, salt=EMAIL_CHANGE_SALT)
+            link = request.build_absolute_uri(
+                reverse("accounts:email_change_confirm", kwargs={"token": token})
+            )
+            send_mail(
+                _("Confirm your new email address"),
+                _("Open this link within an hour to confirm your new email address in "
+                  "%(site)s:\n\n%(link)s\n") % {"site": settings.SITE_NAME, "link": link},
+                None,
+                [new_email],
+            )
+        messages.success(
+            request,
+            _("We have sent a link to the new address. The change takes effect when you open it."),
+        )
+        return redirect("accounts:security")
+    return render(request, "accounts/email_change.html", {"form": form})
+
+
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=3600)
+    except signing.BadSignature:
+        data = None
+    if not data or data.get("u") != user.pk:
+        messages.error(request, _("This link is no longer valid. Start the change again."))
+        return redirect("accounts:security")
+    from allauth.account.models import EmailAddress
+
+    new_email = data["e"]
+    if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
+        messages.error(request, _("This link is no longer valid. Start the change again."))
+        return redirect("accounts:security")
+    old_email = user.email
+    with transaction.atomic():
+        user.email = new_email
+        user.save(update_fields=["email"])
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=True)
+        audit_log(action=AuditEvent.Action.EMAIL_CHANGED, actor=user, subject=user, request=request)
+    _notify_security_change(user, address=old_email)
+    messages.success(request, _("Your email address has been changed."))
+    return redirect("accounts:security")
+
+
+def _notify_security_change(user: User, address: str | None = None) -> None:
+    send_mail(
+        _("Your %(site)s account was changed") % {"site": settings.SITE_NAME},
+        _("A security setting of your account was changed just now. If it was not you, "
+          "contact your treatment provider."),
+        None,
+        [address or user.email],
+    )
+
+
+@reauth_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        codes = services.recovery_codes_regenerate(user=_user(request), request=request)
+        return render(
+            request,
+            "accounts/recovery_codes.html",
+            {"codes": codes, "next": reverse("accounts:security"), "fresh": False},
+        )
+    return render(request, "accounts/recovery_codes_confirm.html")
+
+
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    services.user_logout_everywhere(user=user, request=request)
+    logout(request)
+    messages.info(request, _("You have been logged out on all devices."))
+    return redirect("account_login")
+
+
+# --- Invitations -------------------------------------------------------------------------
+
+
+@login_not_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    if invitation is None or not invitation.is_usable:
+        return render(request, "accounts/invitation_invalid.html", status=410)
+    if request.user.is_authenticated:
+        logout(request)
+    form = SetPasswordForm(request.POST or None, user=User(email=invitation.email))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token, password=form.cleaned_data["password1"], request=request
+            )
+        except ValidationError:
+            return render(request, "accounts/invitation_invalid.html", status=410)
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        return redirect("accounts:second_factor_setup")
+    return render(
+        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+    )
+
+
+# --- Administration ----------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    from .models import Invitation
+
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                actor=_user(request),
+                email=form.cleaned_data["email"],
+                roles=form.cleaned_data["roles"],
+                display_name=form.cleaned_data["display_name"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("accounts:admin_home")
+    users = User.objects.prefetch_related("role_grants").order_by("email")
+    pending = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+    return render(
+        request,
+        "accounts/admin_home.html",
+        {"form": form, "users": users, "pending": pending, "role_labels": dict(Role.choices)},
+    )
+
+
+@role_required(Role.ADMIN)
+def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    target = get_object_or_404(User.objects.prefetch_related("role_grants"), public_id=public_id)
+    actor = _user(request)
+    form = RolesForm(request.POST or None, initial={"roles": sorted(target.roles)})
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "lock":
+                services.user_lock(actor=actor, user=target, request=request)
+                messages.success(request, _("The account is locked and all its sessions ended."))
+            elif action == "unlock":
+                services.user_unlock(actor=actor, user=target, request=request)
+                messages.success(request, _("The account is unlocked."))
+            elif action == "roles" and form.is_valid():
+                services.user_set_roles(
+                    actor=actor, user=target, roles=form.cleaned_data["roles"], request=request
+                )
+                messages.success(request, _("The roles have been saved."))
+            else:
+                return render(request, "accounts/admin_user.html", {"target": target, "form": form})
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("accounts:admin_user", public_id=target.public_id)
+    return render(request, "accounts/admin_user.html", {"target": target, "form": form})

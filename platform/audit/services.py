@@ -1,0 +1,69 @@
+"""Writing the access log. Every staff read of a participant's or partner's record calls
+`record_access`; account events call `audit_log`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites
+    # REMOTE_ADDR itself, which is the proxy's job, not ours.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log(
+    *,
+    action: str,
+    actor: User | None = None,
+    subject: User | None = None,
+    request: HttpRequest | None = None,
+    target_type: str = "",
+    target_id: object = "",
+    detail: str = "",
+    actor_label: str = "",
+) -> AuditEvent:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (actor.email if actor is not None else ""),
+        actor_roles=",".join(sorted(actor.roles)) if actor is not None else "",
+        subject=subject,
+        target_type=target_type,
+        target_id=str(target_id) if target_id else "",
+        detail=detail[:500],
+        ip_address=_client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
+    )
+
+
+def record_access(
+    *,
+    actor: User,
+    subject: User,
+    what: str,
+    request: HttpRequest | None = None,
+    target_type: str = "",
+    target_id: object = "",
+) -> AuditEvent:
+    """Write one staff read of `subject`'s record: who, whose, what, when, from where."""
+    return audit_log(
+        action=AuditEvent.Action.RECORD_VIEWED,
+        actor=actor,
+        subject=subject,
+        request=request,
+        target_type=target_type,
+        target_id=target_id,
+        detail=what,
+    )

@@ -1,0 +1,32 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.forms import ParticipantInvitationForm
+from accounts.models import Role, User
+from accounts.services import invitation_create
+from accounts.views import role_required
+
+
+@role_required(Role.THERAPIST)
+def home(request: HttpRequest) -> HttpResponse:
+    form = ParticipantInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actor = request.user
+        assert isinstance(actor, User)
+        try:
+            invitation_create(
+                actor=actor,
+                email=form.cleaned_data["email"],
+                display_name=form.cleaned_data["display_name"],
+                roles=[Role.PARTICIPANT],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The invitation has been sent."))
+            return redirect("therapist:home")
+    return render(request, "therapist/home.html", {"form": form})
