@@ -5,12 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from .middleware import is_second_factor_verified
 from .navigation import role_homes
 
 
 def omtag(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    verified = bool(user is not None and user.is_authenticated and user.is_verified())
+    verified = is_second_factor_verified(user)
     return {
         "site_name": settings.SITE_NAME,
         "help_lines": settings.HELP_LINES,

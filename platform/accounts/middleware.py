@@ -40,6 +40,14 @@ UNVERIFIED_ALLOWED = frozenset(
 )
 
 
+def is_second_factor_verified(user: object) -> bool:
+    """True when this request's session has passed the second factor (OTPMiddleware sets
+    `otp_device`; a user object replaced by a fresh login() has none, so is unverified)."""
+    return bool(
+        getattr(user, "is_authenticated", False) and getattr(user, "otp_device", None) is not None
+    )
+
+
 def _route_name(request: HttpRequest) -> str | None:
     try:
         match = resolve(request.path_info)
@@ -104,7 +112,7 @@ class SecondFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not is_second_factor_verified(user)
             and not request.path_info.startswith(settings.STATIC_URL)
             and _route_name(request) not in UNVERIFIED_ALLOWED
         ):

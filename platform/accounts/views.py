@@ -37,7 +37,7 @@ from .forms import (
     RolesForm,
     SetPasswordForm,
 )
-from .middleware import _parse, has_second_factor
+from .middleware import _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User
 from .navigation import role_homes
 
@@ -106,7 +106,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     if not has_second_factor(user):
         return redirect("accounts:second_factor_setup")
     next_url = _safe_next(request, reverse("home"))
-    if user.is_verified():  # type: ignore[attr-defined]
+    if is_second_factor_verified(user):
         return redirect(next_url)
     form = CodeForm(request.POST or None)
     locked_out = services.second_factor_locked_out(user)
@@ -136,7 +136,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
     if replacing:
         # Replacing an authenticator needs a verified session and a fresh re-authentication;
         # otherwise a stolen password alone could enrol the thief's phone.
-        if not user.is_verified():  # type: ignore[attr-defined]
+        if not is_second_factor_verified(user):
             return redirect("accounts:second_factor")
         return _reauthed_setup(request, user, replacing=True)
     return _setup(request, user, replacing=False)

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail.admin import urls as wagtailadmin_urls
 
@@ -12,6 +13,11 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("account/", include("accounts.allauth_urls")),
     path("account/", include("accounts.urls")),
+    # Wagtail's own login form would be a second way in, without allauth's rate limits.
+    path(
+        "cms/login/",
+        login_not_required(RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    ),
     path("cms/", include(wagtailadmin_urls)),
     path("participant/", include("modules.urls")),
     path("therapist/", include("therapist.urls")),

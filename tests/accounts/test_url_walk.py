@@ -1,0 +1,111 @@
+"""Walk the whole URL configuration: a session without a verified second factor reaches
+nothing behind login, and an anonymous visitor reaches nothing but the public pages."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.exceptions import Resolver404
+
+from accounts.middleware import UNVERIFIED_ALLOWED
+from tests.conftest import make_user
+
+SAMPLES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
+# Reachable without logging in at all.
+PUBLIC = {
+    "account_login",
+    "account_inactive",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "accounts:invitation_accept",
+    "set_language",
+    "healthz",
+}
+
+
+def _sample(pattern: object) -> str:
+    text = str(pattern)
+    # path() converters: <uuid:pk>, <int:x>, <str:token>, <name>
+    text = re.sub(
+        r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), text
+    )
+    # re_path() groups: replace each group with a plausible value, then drop regex syntax.
+    text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)
+    text = re.sub(r"\([^)]*\)", "1", text)
+    return text.replace("^", "").replace("$", "").replace("\\", "").replace("?", "")
+
+
+def walk(patterns: list, prefix: str = "") -> Iterator[str]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + _sample(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield "/" + prefix + _sample(entry.pattern)
+
+
+def all_paths() -> list[tuple[str, str]]:
+    found = {}
+    for path in walk(get_resolver().url_patterns):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        found[path] = match.view_name
+    return sorted(found.items())
+
+
+def test_the_walk_covers_the_application_and_the_cms():
+    paths = all_paths()
+    names = {name for _, name in paths}
+    assert len(paths) > 150, "the walk should reach Wagtail's admin too"
+    assert {"home", "accounts:admin_home", "modules:home", "wagtailadmin_home"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unverified_session_reaches_nothing_behind_login(method):
+    user = make_user("staff@example.org", ["admin", "editor", "therapist", "partner_worker"])
+    client = Client()
+    client.force_login(user)  # password done, second factor not
+    leaks = []
+    for path, name in all_paths():
+        if name in UNVERIFIED_ALLOWED:
+            continue
+        response = getattr(client, method)(path)
+        location = response.get("Location", "")
+        if not (response.status_code == 302 and location.startswith("/account/2fa/")):
+            leaks.append((path, name, response.status_code, location))
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_reaches_only_public_pages():
+    client = Client()
+    leaks = []
+    for path, name in all_paths():
+        if name in PUBLIC:
+            continue
+        response = client.get(path)
+        if response.status_code == 302 and response["Location"].startswith("/cms/login/"):
+            response = client.get(response["Location"])  # Wagtail's redirect, onwards to ours
+        location = response.get("Location", "")
+        if not (response.status_code == 302 and location.startswith("/account/login/")):
+            leaks.append((path, name, response.status_code, location))
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_unverified_allowlist_is_only_login_logout_and_second_factor_pages():
+    # Guard against someone widening the allowlist without thinking: each entry is named.
+    assert UNVERIFIED_ALLOWED == PUBLIC | {
+        "account_logout",
+        "accounts:second_factor",
+        "accounts:second_factor_setup",
+    }

@@ -1,0 +1,173 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Every test here is marked `browser`. Without /usr/bin/chromium they are skipped, except on
+CI (CI=true), where a missing browser is a failure: a green build must have run them.
+Playwright never downloads a browser of its own; it is pointed at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django_otp.oath import hotp, totp
+
+# Playwright's sync API runs an event loop in the test thread; without this Django refuses
+# ORM calls made from that thread (creating the cast, reading back what the browser did).
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Chromium is missing: install it with `apt-get install chromium`"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    # Without these the closed network refuses Chromium's background connections.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+DEFAULT_TIMEOUT_MS = 10_000
+
+TOTP_STEP = 30
+TOTP_DIGITS = 6
+
+E2E_DIR = Path(__file__).resolve().parent
+
+
+# --- Marking and the skip rule ---------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{CHROMIUM_MISSING} (CI=true: browser tests may not be skipped)", pytrace=False)
+    pytest.skip(CHROMIUM_MISSING)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """Keep each phase's report on the item (rep_setup, rep_call, rep_teardown), so the page
+    fixture knows at teardown whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+# --- Browser, context, page ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        # launch() already uses a fresh temporary profile, removed on close.
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
+    return str(live_server.url)
+
+
+@pytest.fixture
+def page(browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    pg = context.new_page()
+    pg.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        yield pg
+    finally:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            screenshot(pg, f"FAILED-{request.node.nodeid}")
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save a full-page PNG into test-artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+    path = ARTIFACTS / (safe if safe.endswith(".png") else f"{safe}.png")
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    except Exception as error:  # noqa: BLE001 - a failed screenshot must not hide the test's error
+        print(f"could not save screenshot {path}: {error}")
+    return path
+
+
+# --- TOTP codes ------------------------------------------------------------------------------
+
+
+def _key(secret: str) -> bytes:
+    secret = "".join(secret.split()).upper()
+    return base64.b32decode(secret + "=" * (-len(secret) % 8))
+
+
+def _step(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // TOTP_STEP)
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for a base32 secret (no replay bookkeeping:
+    use next_code() for a code you are about to submit)."""
+    return f"{totp(_key(secret), step=TOTP_STEP, t0=0, digits=TOTP_DIGITS):06d}"
+
+
+_last_step: dict[str, int] = {}
+
+
+def next_code(secret: str) -> str:
+    """A code that the device will accept: django-otp refuses a code from a time step already
+    used (replay protection), so if this secret's code was used in the current step, wait for
+    the next 30-second boundary (+1 s of margin) first."""
+    norm = "".join(secret.split()).upper()
+    last = _last_step.get(norm)
+    if last is not None and _step() <= last:
+        wait = (last + 1) * TOTP_STEP - time.time() + 1
+        if wait > 0:
+            time.sleep(wait)
+    # Not right at the end of a step either: the code could expire on its way to the server.
+    into_step = time.time() % TOTP_STEP
+    if into_step > TOTP_STEP - 2:
+        time.sleep(TOTP_STEP - into_step + 1)
+    _last_step[norm] = _step()
+    return totp_code(norm)
+
+
+def wrong_code(secret: str) -> str:
+    """Six digits that are none of the codes the device would accept around now."""
+    key = _key(secret)
+    step = _step()
+    valid = {hotp(key, step + d, digits=TOTP_DIGITS) for d in range(-3, 4)}
+    candidate = (min(valid) + 500_000) % 1_000_000
+    while candidate in valid:
+        candidate = (candidate + 1) % 1_000_000
+    return f"{candidate:06d}"
