@@ -31,6 +31,18 @@ def current_code(user: User, *, offset_steps: int = 0) -> str:
     return f"{totp(device.bin_key, device.step, t0, device.digits, device.drift):06d}"
 
 
+def end_otp_pause(user: User) -> None:
+    """Move django-otp's growing pause after a wrong code into the past, instead of sleeping
+    through it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    TOTPDevice.objects.filter(user=user).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(hours=1)
+    )
+
+
 @pytest.fixture
 def participant(db: None) -> User:
     return make_user("participant@example.org", [Role.PARTICIPANT], name="Alex")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django_otp.models import Device, ThrottlingMixin
+from django_otp.models import Device
 
 
 class Role(models.TextChoices):
@@ -166,29 +166,22 @@ def new_recovery_code() -> str:
     return f"{raw[:5]}-{raw[5:]}"
 
 
-class RecoveryCodeDevice(ThrottlingMixin, Device):
+class RecoveryCodeDevice(Device):
     """Ten single-use codes, stored as SHA-256 hashes (django-otp's static device keeps them
-    in plain text). Each code carries ~49 bits of randomness, so a fast hash is enough."""
+    in plain text). Each code carries ~49 bits of randomness, so a fast hash is enough, and
+    the per-user limit on wrong codes (accounts.services) is all the throttling it needs."""
 
     def verify_token(self, token: str) -> bool:
-        verify_allowed, _ = self.verify_is_allowed()
-        if not verify_allowed:
-            return False
         digest = hash_token(normalize_recovery_code(str(token)))
         match = None
         for code in self.codes.filter(used_at__isnull=True):
             if constant_time_compare(code.code_hash, digest):
                 match = code
         if match is None:
-            self.throttle_increment()
             return False
         match.used_at = timezone.now()
         match.save(update_fields=["used_at"])
-        self.throttle_reset()
         return True
-
-    def get_throttle_factor(self) -> int:
-        return 1
 
     def remaining(self) -> int:
         return self.codes.filter(used_at__isnull=True).count()

@@ -5,6 +5,7 @@ Every function checks permission, writes in one transaction and records an audit
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections.abc import Iterable
 
@@ -299,18 +300,31 @@ def second_factor_locked_out(user: User) -> bool:
     return int(cache.get(_otp_failure_key(user), 0)) >= settings.OTP_FAILURE_LIMIT
 
 
-def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool:
+class Verification(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"
+    WAIT = "wait"  # django-otp's growing pause after a wrong code
+    LOCKED_OUT = "locked_out"  # too many wrong codes in the window
+
+    def __bool__(self) -> bool:
+        return self is Verification.OK
+
+
+def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Verification:
     """Check a code from the authenticator app or a recovery code and, if right, mark this
     session verified. Wrong codes count towards a pause, per user, across devices."""
     from django.core.cache import cache
     from django_otp import login as otp_login
 
     if second_factor_locked_out(user):
-        return False
+        return Verification.LOCKED_OUT
     code = "".join(code.split())
+    devices: list[TOTPDevice | RecoveryCodeDevice]
     if code.isdigit():
-        devices: list = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
         used_recovery = False
+        if devices and not any(d.verify_is_allowed()[0] for d in devices):
+            return Verification.WAIT
     else:
         devices = list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True))
         used_recovery = True
@@ -328,7 +342,7 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool
                 subject=user,
                 request=request,
             )
-            return True
+            return Verification.OK
     key = _otp_failure_key(user)
     cache.add(key, 0, OTP_FAILURE_WINDOW)
     try:
@@ -336,4 +350,4 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> bool
     except ValueError:
         cache.set(key, 1, OTP_FAILURE_WINDOW)
     audit_log(action=AuditEvent.Action.OTP_FAILED, actor=user, subject=user, request=request)
-    return False
+    return Verification.LOCKED_OUT if second_factor_locked_out(user) else Verification.WRONG

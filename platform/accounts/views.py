@@ -111,23 +111,33 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     locked_out = services.second_factor_locked_out(user)
     if request.method == "POST" and form.is_valid() and not locked_out:
-        if services.second_factor_verify(request=request, user=user, code=form.cleaned_data["code"]):
+        result = services.second_factor_verify(
+            request=request, user=user, code=form.cleaned_data["code"]
+        )
+        if result:
             return redirect(next_url)
-        locked_out = services.second_factor_locked_out(user)
-        form.add_error("code", _("The code was not right. Check it and try again."))
+        locked_out = result is services.Verification.LOCKED_OUT
+        form.add_error("code", _code_error(result))
     if locked_out:
         form.errors.pop("code", None)
-        form.add_error(
-            None,
-            _("Too many wrong codes. Wait 15 minutes and try again, or contact your "
-              "treatment provider."),
-        )
+        form.add_error(None, _code_error(services.Verification.LOCKED_OUT))
     return render(
         request,
         "accounts/second_factor.html",
         {"form": form, "next": next_url, "locked_out": locked_out},
         status=429 if locked_out else 200,
     )
+
+
+def _code_error(result: services.Verification) -> str:
+    if result is services.Verification.WAIT:
+        return _("Wait a few seconds and try again.")
+    if result is services.Verification.LOCKED_OUT:
+        return _(
+            "Too many wrong codes. Wait 15 minutes and try again, or contact your "
+            "treatment provider."
+        )
+    return _("The code was not right. Check it and try again.")
 
 
 def second_factor_setup(request: HttpRequest) -> HttpResponse:
@@ -212,10 +222,12 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
         ok = user.check_password(form.cleaned_data["password"])
         if not ok:
             form.add_error("password", _("The password was not right."))
-        elif needs_code and not services.second_factor_verify(
-            request=request, user=user, code=form.cleaned_data["code"]
+        elif needs_code and not (
+            result := services.second_factor_verify(
+                request=request, user=user, code=form.cleaned_data["code"]
+            )
         ):
-            form.add_error("code", _("The code was not right."))
+            form.add_error("code", _code_error(result))
         else:
             request.session[REAUTH_AT] = timezone.now().isoformat()
             audit_log(

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role, User
 from accounts.services import _new_recovery_codes
 from audit.models import AuditEvent
-from tests.conftest import PASSWORD, current_code, make_user
+from tests.conftest import PASSWORD, current_code, end_otp_pause, make_user
 
 LOGIN = "/account/login/"
 TWO_FA = "/account/2fa/"
@@ -122,6 +122,7 @@ def test_wrong_codes_are_throttled_even_when_the_right_code_follows(participant,
     password_login(client, participant.email)
     for _ in range(settings.OTP_FAILURE_LIMIT):
         client.post(TWO_FA, {"code": "123456"})
+        end_otp_pause(participant)  # each guess waits out django-otp's pause
     response = client.post(TWO_FA, {"code": current_code(participant)})
     assert response.status_code == 429
     assert client.get("/participant/").status_code == 302
@@ -245,3 +246,15 @@ def test_login_events_are_audited(participant):
     client.post(TWO_FA, {"code": current_code(participant)})
     actions = set(AuditEvent.objects.filter(actor=participant).values_list("action", flat=True))
     assert {"login", "otp_verified"} <= actions
+
+
+@pytest.mark.django_db
+def test_right_code_right_after_a_wrong_one_is_asked_to_wait(participant):
+    """django-otp's growing pause: a guesser cannot fire codes back to back."""
+    client = Client()
+    password_login(client, participant.email)
+    client.post(TWO_FA, {"code": "000000"})
+    response = client.post(TWO_FA, {"code": current_code(participant)})
+    assert response.status_code == 200
+    assert response.context["form"].errors["code"]
+    assert client.get("/participant/").status_code == 302

@@ -58,7 +58,10 @@ def test_invited_participant_onboards_and_logs_back_in(page: Page, base_url: str
     expect(page.locator("h1")).to_contain_text("Sam")
 
     # 4. Log out with the header's button.
-    page.locator("header form[action='/account/logout/'] button").click()
+    logout = page.locator("header form[action='/account/logout/']").get_by_role(
+        "button", name="Logga ut", exact=True
+    )
+    logout.click()
     _path_is(page, base_url, "/account/login/")
 
     # 5. Log in again: the password, then a code.
@@ -74,6 +77,7 @@ def test_invited_participant_onboards_and_logs_back_in(page: Page, base_url: str
     _path_is(page, base_url, "/account/2fa/")
     expect(page.locator(".errorlist")).to_be_visible()
     expect(page.locator(".errorlist")).not_to_be_empty()
+    screenshot(page, "2fa-wrong-code.png")
     # django-otp throttles a device for 1 s after a failure (OTP_TOTP_THROTTLE_FACTOR = 1).
     page.wait_for_timeout(1100)
 
@@ -84,3 +88,10 @@ def test_invited_participant_onboards_and_logs_back_in(page: Page, base_url: str
     expect(page.locator("h1")).to_contain_text("Sam")
     expect(page.locator("aside.help-box")).to_contain_text("112")
     screenshot(page, "participant-home.png")
+
+
+def test_static_files_are_served(page: Page, base_url: str) -> None:
+    """The live server serves the stylesheet (whitenoise with finders, STATIC_MANIFEST=0)."""
+    response = page.request.get(base_url + "/static/css/omtag.css")
+    assert response.status == 200, f"/static/css/omtag.css answered {response.status}"
+    assert "text/css" in response.headers.get("content-type", "")

@@ -1,0 +1,52 @@
+"""Security headers on every response."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.conftest import verified_client
+
+
+@pytest.mark.django_db
+def test_public_page_headers():
+    response = Client().get("/account/login/")
+    csp = response["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_pages_behind_login_are_never_cached(participant):
+    response = verified_client(participant).get("/participant/")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_no_inline_script_in_our_pages(cast):
+    for user in cast.values():
+        client = verified_client(user)
+        page = client.get("/", follow=True).content.decode()
+        for chunk in page.split("<script")[1:]:
+            tag = chunk.split(">", 1)[0]
+            assert "src=" in tag or 'type="application/json"' in tag, tag
+
+
+@pytest.mark.django_db
+def test_participant_pages_carry_the_help_box(participant):
+    page = verified_client(participant).get("/participant/").content.decode()
+    assert "112" in page and "020-555 666" in page
+    assert "inte i realtid" in page or "not read in real time" in page
+
+
+@pytest.mark.django_db
+def test_error_pages_show_no_stack_trace(participant):
+    response = verified_client(participant).get("/participant/does-not-exist/")
+    assert response.status_code == 404
+    assert "Traceback" not in response.content.decode()
