@@ -118,7 +118,9 @@ class SecondFactorRequiredMiddleware:
         ):
             assert isinstance(user, User)
             target = (
-                "accounts:second_factor" if has_second_factor(user) else "accounts:second_factor_setup"
+                "accounts:second_factor"
+                if has_second_factor(user)
+                else "accounts:second_factor_setup"
             )
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse(target)}?{query}")

@@ -120,9 +120,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.filter(token_hash=hash_token(token)).first()
 
 
-def invitation_accept(
-    *, token: str, password: str, request: HttpRequest | None = None
-) -> User:
+def invitation_accept(*, token: str, password: str, request: HttpRequest | None = None) -> User:
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
@@ -259,9 +257,7 @@ def totp_device_confirm(
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         codes = _new_recovery_codes(user)
-        audit_log(
-            action=AuditEvent.Action.OTP_ENROLLED, actor=user, subject=user, request=request
-        )
+        audit_log(action=AuditEvent.Action.OTP_ENROLLED, actor=user, subject=user, request=request)
     return codes
 
 

@@ -59,7 +59,9 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def role_required(
+    *roles: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Views for one role answer 404 to everyone else, so a page's existence does not leak."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -173,7 +175,9 @@ def _setup(request: HttpRequest, user: User, *, replacing: bool) -> HttpResponse
                 "accounts/recovery_codes.html",
                 {"codes": codes, "next": _safe_next(request, reverse("home")), "fresh": True},
             )
-        form.add_error("code", _("The code was not right. Check the time on your phone and try again."))
+        form.add_error(
+            "code", _("The code was not right. Check the time on your phone and try again.")
+        )
     secret = _base32(device)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#1a1a1a", light="#ffffff", omitsize=True, title=_("QR code for your app")
@@ -273,8 +277,11 @@ def email_change(request: HttpRequest) -> HttpResponse:
             )
             send_mail(
                 _("Confirm your new email address"),
-                _("Open this link within an hour to confirm your new email address in "
-                  "%(site)s:\n\n%(link)s\n") % {"site": settings.SITE_NAME, "link": link},
+                _(
+                    "Open this link within an hour to confirm your new email address in "
+                    "%(site)s:\n\n%(link)s\n"
+                )
+                % {"site": settings.SITE_NAME, "link": link},
                 None,
                 [new_email],
             )
@@ -316,8 +323,10 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def _notify_security_change(user: User, address: str | None = None) -> None:
     send_mail(
         _("Your %(site)s account was changed") % {"site": settings.SITE_NAME},
-        _("A security setting of your account was changed just now. If it was not you, "
-          "contact your treatment provider."),
+        _(
+            "A security setting of your account was changed just now. If it was not you, "
+            "contact your treatment provider."
+        ),
         None,
         [address or user.email],
     )
@@ -391,7 +400,8 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("An invitation has been sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                _("An invitation has been sent to %(email)s.")
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:admin_home")
     users = User.objects.prefetch_related("role_grants").order_by("email")

@@ -136,9 +136,7 @@ TEMPLATES = [
 
 # --- Data -----------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{(VAR_DIR / 'omtag.sqlite3').as_posix()}"
-    )
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{(VAR_DIR / 'omtag.sqlite3').as_posix()}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

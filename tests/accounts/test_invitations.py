@@ -56,9 +56,7 @@ def test_admin_invites_staff_who_sets_a_password_and_must_enrol(admin_user):
 
 @pytest.mark.django_db
 def test_expired_invitation_is_refused(therapist):
-    _inv, path = invitation_create(
-        actor=therapist, email="p@example.org", roles=[Role.PARTICIPANT]
-    )
+    _inv, path = invitation_create(actor=therapist, email="p@example.org", roles=[Role.PARTICIPANT])
     Invitation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     client = Client()
     assert client.get(path).status_code == 410
@@ -78,9 +76,7 @@ def test_invitation_lifetime_is_72_hours(therapist):
 
 @pytest.mark.django_db
 def test_weak_or_mismatched_password_keeps_the_invitation_usable(therapist):
-    _inv, path = invitation_create(
-        actor=therapist, email="p@example.org", roles=[Role.PARTICIPANT]
-    )
+    _inv, path = invitation_create(actor=therapist, email="p@example.org", roles=[Role.PARTICIPANT])
     client = Client()
     weak = client.post(path, {"password1": "12345678", "password2": "12345678"})
     assert weak.status_code == 200 and weak.context["form"].errors

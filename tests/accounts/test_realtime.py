@@ -26,7 +26,9 @@ class EchoConsumer(AsyncJsonWebsocketConsumer):
 
 # The same stack as config.asgi, around a test consumer.
 application = AllowedHostsOriginValidator(
-    AuthMiddlewareStack(SecondFactorMiddleware(URLRouter([path("ws/echo/", EchoConsumer.as_asgi())])))
+    AuthMiddlewareStack(
+        SecondFactorMiddleware(URLRouter([path("ws/echo/", EchoConsumer.as_asgi())]))
+    )
 )
 
 

@@ -103,4 +103,6 @@ def test_non_admin_cannot_change_roles(therapist, participant):
 def test_admin_user_page_for_unknown_id_is_404(admin_user):
     import uuid
 
-    assert verified_client(admin_user).get(f"/account/admin/users/{uuid.uuid4()}/").status_code == 404
+    assert (
+        verified_client(admin_user).get(f"/account/admin/users/{uuid.uuid4()}/").status_code == 404
+    )

@@ -45,9 +45,7 @@ def test_staff_reauthentication_needs_the_second_factor_too(therapist):
     without_code = client.post("/account/security/confirm/", {"password": PASSWORD})
     assert without_code.status_code == 200
     assert client.get("/account/security/password/").status_code == 302
-    wrong_code = client.post(
-        "/account/security/confirm/", {"password": PASSWORD, "code": "000000"}
-    )
+    wrong_code = client.post("/account/security/confirm/", {"password": PASSWORD, "code": "000000"})
     assert wrong_code.status_code == 200
     end_otp_pause(therapist)
     ok = client.post(
@@ -71,9 +69,7 @@ def test_password_change_keeps_this_session_and_ends_the_others(participant):
     other = verified_client(participant)
     client = _reauthed(participant)
     new = "ett-helt-nytt-losenord-5"
-    response = client.post(
-        "/account/security/password/", {"password1": new, "password2": new}
-    )
+    response = client.post("/account/security/password/", {"password1": new, "password2": new})
     assert response.status_code == 302
     assert client.get("/participant/").status_code == 200
     assert other.get("/participant/").status_code == 302

@@ -76,9 +76,7 @@ def test_log_out_everywhere_ends_every_session(participant):
 def test_lock_ends_sessions_at_once_and_login_shows_a_neutral_page(participant, admin_user):
     participant_client = verified_client(participant)
     admin = verified_client(admin_user)
-    response = admin.post(
-        f"/account/admin/users/{participant.public_id}/", {"action": "lock"}
-    )
+    response = admin.post(f"/account/admin/users/{participant.public_id}/", {"action": "lock"})
     assert response.status_code == 302
     assert participant_client.get("/participant/")["Location"].startswith("/account/login/")
 

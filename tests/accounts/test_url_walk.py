@@ -33,9 +33,7 @@ PUBLIC = {
 def _sample(pattern: object) -> str:
     text = str(pattern)
     # path() converters: <uuid:pk>, <int:x>, <str:token>, <name>
-    text = re.sub(
-        r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), text
-    )
+    text = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), text)
     # re_path() groups: replace each group with a plausible value, then drop regex syntax.
     text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)
     text = re.sub(r"\([^)]*\)", "1", text)
@@ -104,8 +102,12 @@ def test_anonymous_visitor_reaches_only_public_pages():
 @pytest.mark.django_db
 def test_unverified_allowlist_is_only_login_logout_and_second_factor_pages():
     # Guard against someone widening the allowlist without thinking: each entry is named.
-    assert UNVERIFIED_ALLOWED == PUBLIC | {
-        "account_logout",
-        "accounts:second_factor",
-        "accounts:second_factor_setup",
-    }
+    assert (
+        PUBLIC
+        | {
+            "account_logout",
+            "accounts:second_factor",
+            "accounts:second_factor_setup",
+        }
+        == UNVERIFIED_ALLOWED
+    )

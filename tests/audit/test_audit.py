@@ -11,8 +11,12 @@ from audit.services import record_access
 def test_record_access_writes_who_whose_what_when_and_where(therapist, participant):
     request = RequestFactory().get("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Firefox")
     event = record_access(
-        actor=therapist, subject=participant, what="answers", request=request,
-        target_type="module", target_id="abc",
+        actor=therapist,
+        subject=participant,
+        what="answers",
+        request=request,
+        target_type="module",
+        target_id="abc",
     )
     event.refresh_from_db()
     assert event.actor == therapist and event.subject == participant

@@ -56,7 +56,9 @@ def _require_chromium() -> None:
     if CHROMIUM.exists():
         return
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{CHROMIUM_MISSING} (CI=true: browser tests may not be skipped)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM_MISSING} (CI=true: browser tests may not be skipped)", pytrace=False
+        )
     pytest.skip(CHROMIUM_MISSING)
 
 

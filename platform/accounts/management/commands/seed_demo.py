@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role, User
 from accounts.services import _grant_roles
 
-DEMO_PASSWORD = "omtag-demo-2026"
+DEMO_PASSWORD = "omtag-demo-2026"  # noqa: S105  (published demo password)
 # Public on purpose: demo accounts only.
 DEMO_TOTP_KEY_HEX = "4f6d7461672064656d6f20736563726574203031"  # "Omtag demo secret 01"
 
@@ -47,7 +47,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("Demo accounts are for development (DEBUG=1). Use --force to insist.")
+            raise CommandError(
+                "Demo accounts are for development (DEBUG=1). Use --force to insist."
+            )
         with transaction.atomic():
             for email, name, roles in DEMO_ACCOUNTS:
                 user = User.objects.filter(email=email).first()
