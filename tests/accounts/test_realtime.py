@@ -32,6 +32,17 @@ application = AllowedHostsOriginValidator(
 )
 
 
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    """The ORM calls above run in asgiref's worker thread; close its connection so that
+    PostgreSQL can drop the test database at the end."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    yield
+    await sync_to_async(connections.close_all)()
+
+
 def _headers(client, origin="http://testserver"):
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     return [(b"cookie", cookie.encode()), (b"origin", origin.encode())]
