@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -145,3 +146,16 @@ class NoStoreMiddleware:
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Swedish unless the person chose otherwise with the language switch: the browser's
+    Accept-Language is not consulted, so a shared or borrowed computer set to English does
+    not change what a Swedish participant sees."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language

@@ -258,3 +258,9 @@ def test_right_code_right_after_a_wrong_one_is_asked_to_wait(participant):
     assert response.status_code == 200
     assert response.context["form"].errors["code"]
     assert client.get("/participant/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_swedish_by_default_whatever_the_browser_says():
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(LOGIN).content.decode()
+    assert "Logga in" in page and '<html lang="sv">' in page
