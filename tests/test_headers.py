@@ -76,3 +76,12 @@ def test_cms_pages_run_without_inline_script(editor):
     edit = client.get(f"/cms/pages/{page.pk}/edit/").content.decode()
     assert 'data-omtag-init="initDateTimeChooser"' in edit
     assert "gravatar" not in edit
+
+
+@pytest.mark.django_db
+def test_help_box_on_every_participant_page_and_not_on_staff_pages(participant, therapist):
+    participant_client = verified_client(participant)
+    for url in ["/participant/", "/account/security/", "/account/security/confirm/"]:
+        assert "020-555 666" in participant_client.get(url).content.decode(), url
+    assert "020-555 666" not in verified_client(therapist).get("/therapist/").content.decode()
+    assert "020-555 666" in Client().get("/account/login/").content.decode()

@@ -7,4 +7,4 @@ from accounts.views import role_required
 
 @role_required(Role.PARTICIPANT)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "modules/home.html", {"participant_page": True})
+    return render(request, "modules/home.html")
