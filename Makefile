@@ -59,7 +59,7 @@ messages: $(STAMP)
 	cd platform && ../$(BIN)/django-admin compilemessages
 
 bench: $(STAMP)
-	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in $(wildcard bench/*.py); do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache .pytest_cache
