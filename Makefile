@@ -10,7 +10,7 @@ CHECK_ENV := SECRET_KEY=static-checks-only ALLOWED_HOSTS=localhost
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint typecheck check pytest browser code worker bench messages clean
+.PHONY: run test install browser code worker bench messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -19,5 +19,5 @@ def omtag(request: HttpRequest) -> dict[str, Any]:
         "role_homes": role_homes(user) if verified else [],
         # Safety rule 5: every page a participant (or anyone not yet known as staff) sees
         # says where to get help right now.
-        "show_help_box": not verified or user.is_participant,
+        "show_help_box": not verified or bool(getattr(user, "is_participant", False)),
     }
