@@ -10,12 +10,18 @@ from __future__ import annotations
 import base64
 import os
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django_otp.oath import hotp, totp
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API runs an event loop in the test thread; without this Django refuses
 # ORM calls made from that thread (creating the cast, reading back what the browser did).
@@ -63,7 +69,9 @@ def _require_chromium() -> None:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep each phase's report on the item (rep_setup, rep_call, rep_teardown), so the page
     fixture knows at teardown whether the test failed."""
     report = yield
@@ -75,7 +83,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     _require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -93,13 +101,46 @@ def browser() -> Iterator[object]:
         playwright.stop()
 
 
+# pytest-django's live server is a ThreadedWSGIServer, and with the test suite's in-memory
+# SQLite database every request thread shares the test thread's ONE connection. Two requests
+# at once (Chromium fetching /favicon.ico while the test submits a form, say) then fail with
+# "sqlite3.OperationalError: database table is locked: django_session" and a 500 page. So
+# the live server handles one request at a time. Hold SERVER_LOCK yourself around ORM calls
+# made while the browser may still be loading something.
+SERVER_LOCK = threading.Lock()
+
+
+class _OneRequestAtATime:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable[..., object]) -> list[bytes]:
+        with SERVER_LOCK:
+            body = self.app(environ, start_response)
+            try:
+                return list(body)  # the whole response, while still holding the lock
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+
+@pytest.fixture(autouse=True)
+def _serialize_live_server(request: pytest.FixtureRequest) -> None:
+    if "live_server" not in request.fixturenames:
+        return
+    httpd = request.getfixturevalue("live_server").thread.httpd
+    if not isinstance(httpd.get_app(), _OneRequestAtATime):
+        httpd.set_app(_OneRequestAtATime(httpd.get_app()))
+
+
 @pytest.fixture
-def base_url(live_server) -> str:  # type: ignore[no-untyped-def]
+def base_url(live_server: LiveServer, _serialize_live_server: None) -> str:
     return str(live_server.url)
 
 
 @pytest.fixture
-def page(browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def page(browser: Browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     pg = context.new_page()
@@ -113,7 +154,7 @@ def page(browser, base_url: str, request: pytest.FixtureRequest) -> Iterator[obj
         context.close()
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page: Page, name: str) -> Path:
     """Save a full-page PNG into test-artifacts/ (git-ignored) and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
@@ -133,8 +174,8 @@ def _key(secret: str) -> bytes:
     return base64.b32decode(secret + "=" * (-len(secret) % 8))
 
 
-def _step(now: float | None = None) -> int:
-    return int((time.time() if now is None else now) // TOTP_STEP)
+def _step() -> int:
+    return int(time.time() // TOTP_STEP)
 
 
 def totp_code(secret: str) -> str:
