@@ -1,0 +1,56 @@
+"""Basic accessibility of our own pages: one h1, a language, labelled inputs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from tests.conftest import make_user, unverified_client, verified_client
+
+PUBLIC_PAGES = ["/account/login/", "/account/password/reset/", "/account/password/reset/done/"]
+SIGNED_IN_PAGES = {
+    "participant": ["/participant/", "/account/security/", "/account/security/confirm/"],
+    "therapist": ["/therapist/", "/account/security/"],
+    "partner_worker": ["/partner/"],
+    "editor": ["/editor/"],
+    "admin": ["/account/admin/"],
+}
+
+
+def _check(html: str, url: str) -> None:
+    assert len(re.findall(r"<h1[\s>]", html)) == 1, url
+    assert re.search(r'<html lang="(sv|en)">', html), url
+    assert 'class="skip-link" href="#main"' in html, url
+    ids = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
+    for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
+        if re.search(r'type="(hidden|submit|checkbox)"', tag):
+            continue
+        field_id = re.search(r'id="([^"]+)"', tag)
+        assert field_id and field_id.group(1) in ids, (url, tag)
+
+
+@pytest.mark.django_db
+def test_public_pages():
+    for url in PUBLIC_PAGES:
+        _check(Client().get(url).content.decode(), url)
+
+
+@pytest.mark.django_db
+def test_signed_in_pages(cast):
+    for role, urls in SIGNED_IN_PAGES.items():
+        client = verified_client(cast[role])
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            _check(response.content.decode(), url)
+
+
+@pytest.mark.django_db
+def test_second_factor_pages():
+    enrolled = make_user("enrolled@example.org", ["participant"])
+    _check(unverified_client(enrolled).get("/account/2fa/").content.decode(), "/account/2fa/")
+    new = make_user("new@example.org", ["participant"], enrolled=False)
+    page = unverified_client(new).get("/account/2fa/setup/").content.decode()
+    _check(page, "/account/2fa/setup/")
