@@ -23,6 +23,7 @@ install: $(STAMP)
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_programme
 	$(MANAGE) seed_demo
 	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
 

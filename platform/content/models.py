@@ -1,0 +1,159 @@
+"""The programme and its modules, as Wagtail pages.
+
+These pages are never served by Wagtail's front end: participants read a module through the
+modules app, which checks enrolment and unlocking and supplies the participant's answers.
+Wagtail only uses them for editing, revisions, moderation and preview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.blocks import Block
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from .blocks import RICH_TEXT_FEATURES, AnswerShape, ModuleBodyBlock, answer_shape
+
+MODULE_TEMPLATE = "content/module_page.html"
+
+
+class ProgramPage(Page):
+    intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["content.ModulePage"]
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        raise Http404
+
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        return TemplateResponse(
+            request, "content/program_page.html", {"page": self, "show_help_box": True}
+        )
+
+    def modules(self) -> models.QuerySet[ModulePage]:
+        return ModulePage.objects.child_of(self).live().order_by("path")
+
+
+class Theme(models.TextChoices):
+    WELCOME = "welcome", _("Welcome")
+    VIOLENCE = "violence", _("Violence")
+    RESPONSIBILITY = "responsibility", _("Responsibility")
+    CONTEXT = "context", _("Context")
+    EMOTIONS_THOUGHTS = "emotions_thoughts", _("Emotions and thoughts")
+    CONSEQUENCES = "consequences", _("Consequences")
+    ALTERNATIVES = "alternatives", _("Alternatives")
+    PARENTING = "parenting", _("Parenting")
+    WAY_FORWARD = "way_forward", _("The way forward")
+    OTHER = "other", _("Other")
+
+
+class UnlockRule(models.TextChoices):
+    THERAPIST = "therapist", _("Unlocked by the therapist")
+    PREVIOUS_COMPLETED = "previous_completed", _("When the previous module is completed")
+
+
+@dataclass(frozen=True)
+class BodyItem:
+    """One block of a module body ready to render, with the participant's saved answer."""
+
+    id: str
+    block_type: str
+    block: Block
+    value: Any
+    answer_shape: AnswerShape | None
+    answer: Any = None
+
+    def render_as_block(self, context: Mapping[str, Any] | None = None) -> str:
+        """Used by `{% include_block item %}`: the block's template gets `block_id` and the
+        participant's `answer` (None when there is none) beside the page's context."""
+        block_context = dict(context or {})
+        block_context.update(block_id=self.id, answer=self.answer)
+        return self.block.render(self.value, block_context)
+
+
+class ModulePage(Page):
+    theme: models.CharField = models.CharField(
+        max_length=32, choices=Theme.choices, default=Theme.OTHER
+    )
+    summary: models.CharField = models.CharField(max_length=400, blank=True)
+    estimated_minutes: models.PositiveSmallIntegerField = models.PositiveSmallIntegerField(
+        default=30
+    )
+    unlock_rule: models.CharField = models.CharField(
+        max_length=32, choices=UnlockRule.choices, default=UnlockRule.THERAPIST
+    )
+    body = StreamField(ModuleBodyBlock(), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("theme"),
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("unlock_rule"),
+        FieldPanel("body"),
+    ]
+
+    parent_page_types = ["content.ProgramPage"]
+    subpage_types: list[str] = []
+    template = MODULE_TEMPLATE
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Participants reach modules through the modules app, never through Wagtail's router.
+        raise Http404
+
+    def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
+        return TemplateResponse(
+            request, MODULE_TEMPLATE, self.participant_context(answers=None, preview=True)
+        )
+
+    def body_items(self, answers: Mapping[str, Any] | None = None) -> list[BodyItem]:
+        answers = answers or {}
+        return [
+            BodyItem(
+                id=child.id,
+                block_type=child.block_type,
+                block=child.block,
+                value=child.value,
+                answer_shape=(shape := answer_shape(child.block)),
+                answer=answers.get(child.id) if shape is not None else None,
+            )
+            for child in self.body
+        ]
+
+    def participant_context(
+        self,
+        *,
+        answers: Mapping[str, Any] | None,
+        preview: bool = False,
+        form_action: str = "",
+    ) -> dict[str, Any]:
+        """The context of content/module_page.html: the modules app passes the participant's
+        answers (block id -> stored value) and where the answer form posts to."""
+        return {
+            "page": self,
+            "module": self,
+            "items": self.body_items(answers),
+            "is_preview": preview,
+            "form_action": form_action,
+            # A preview is what a participant sees, and every participant page has the help box.
+            "show_help_box": True,
+        }
