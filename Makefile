@@ -25,6 +25,7 @@ run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_programme
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_treatment
 	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
 
 # The current second-factor code of a demo account: make code EMAIL=therapist@demo.omtag.se

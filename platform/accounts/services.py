@@ -139,6 +139,9 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
+        from .signals import invitation_accepted
+
+        invitation_accepted.send(sender=Invitation, invitation=invitation, user=user)
         audit_log(
             action=AuditEvent.Action.INVITATION_ACCEPTED,
             actor=user,

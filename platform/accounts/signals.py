@@ -6,7 +6,7 @@ from typing import Any
 
 from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from audit.models import AuditEvent
@@ -14,6 +14,10 @@ from audit.services import audit_log
 
 from .middleware import start_session_clock
 from .models import User
+
+# Sent after an invitation has become an account (kwargs: invitation, user). Apps further
+# down the dependency line (modules) start what the invitation was for.
+invitation_accepted = Signal()
 
 
 @receiver(user_logged_in)

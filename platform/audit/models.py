@@ -39,6 +39,9 @@ class AuditEvent(models.Model):
         ACCOUNT_UNLOCKED = "account_unlocked", _("Account unlocked")
         ROLES_CHANGED = "roles_changed", _("Roles changed")
         RECORD_VIEWED = "record_viewed", _("Record viewed")
+        ENROLLMENT_CREATED = "enrollment_created", _("Enrollment created")
+        MODULE_UNLOCKED = "module_unlocked", _("Module unlocked")
+        MODULE_LOCKED = "module_locked", _("Module locked")
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,10 +1,286 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The participant's pages: home, modules, one module with its answers, the check-in."""
 
-from accounts.models import Role
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, User
 from accounts.views import role_required
+from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
+
+from . import selectors, services
+from .checkin import QUESTIONS, CheckInForm
+from .models import Enrollment, EnrollmentStatus, ModuleState
+
+
+def _participant(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _last_checkin_date(enrollment: Enrollment) -> Any:
+    last = enrollment.checkins.order_by("-submitted_at").values_list("submitted_at", flat=True)
+    from django.utils import timezone
+
+    first = last.first()
+    return timezone.localdate(first) if first else None
+
+
+def _checkin_due(enrollment: Enrollment) -> bool:
+    from django.utils import timezone
+
+    due = enrollment.checkin_due_on(_last_checkin_date(enrollment))
+    return enrollment.is_active and due is not None and due <= timezone.localdate()
 
 
 @role_required(Role.PARTICIPANT)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "modules/home.html")
+    enrollment = selectors.current_enrollment(_participant(request))
+    context: dict[str, Any] = {"enrollment": enrollment}
+    if enrollment is not None:
+        rows = selectors.module_rows(enrollment)
+        done = sum(r.state == ModuleState.COMPLETED for r in rows)
+        current, following = selectors.current_and_next(rows)
+        context.update(
+            rows=rows,
+            done=done,
+            total=len(rows),
+            percent=round(100 * done / len(rows)) if rows else 0,
+            current=current,
+            following=following,
+            checkin_due=_checkin_due(enrollment),
+        )
+    return render(request, "modules/home.html", context)
+
+
+@role_required(Role.PARTICIPANT)
+def module_list(request: HttpRequest) -> HttpResponse:
+    enrollment = selectors.enrollment_or_404(_participant(request))
+    return render(
+        request,
+        "modules/module_list.html",
+        {"enrollment": enrollment, "rows": selectors.module_rows(enrollment)},
+    )
+
+
+def answer_from_post(post: QueryDict, block_id: str, shape: AnswerShape, block_value: Any) -> Any:
+    """The answer of one block as the module form posts it (see content/blocks templates)."""
+    if shape == AnswerShape.FIELDS:
+        return [post.get(field_name(block_id, i), "") for i in range(len(block_value["fields"]))]
+    if shape == AnswerShape.CHOICES:
+        return post.getlist(field_name(block_id))
+    if shape == AnswerShape.TIMEOUT_PLAN:
+        return {key: post.get(field_name(block_id, key), "") for key, _label in TIMEOUT_PLAN_PARTS}
+    if shape in (AnswerShape.CHOICE, AnswerShape.SCALE):
+        return post.get(field_name(block_id)) or None
+    return post.get(field_name(block_id), "")
+
+
+def _posted_version(post: QueryDict, block_id: str) -> int:
+    raw = post.get(f"version-{block_id}", "0")
+    return int(raw) if raw.isdigit() else -1
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None or value == "" or value == []:
+        return True
+    if isinstance(value, list):
+        return all(v == "" for v in value)
+    if isinstance(value, dict):
+        return all(v == "" for v in value.values())
+    return False
+
+
+@role_required(Role.PARTICIPANT)
+def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
+    participant = _participant(request)
+    enrollment = selectors.enrollment_or_404(participant)
+    row = selectors.module_row(enrollment, key)
+    if not row.is_open:
+        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+    original = row.progress.module
+    stored = selectors.answers_for(enrollment, original)
+    answers = {block_id: a.value for block_id, a in stored.items()}
+    versions = {block_id: a.version for block_id, a in stored.items()}
+    errors: dict[str, str] = {}
+    conflicts: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        for child in original.body:
+            shape = getattr(child.block, "answer_shape", None)
+            if shape is None:
+                continue
+            value = answer_from_post(request.POST, child.id, shape, child.value)
+            if child.id not in stored and _is_empty(value):
+                continue
+            try:
+                saved = services.answer_save(
+                    participant=participant,
+                    enrollment=enrollment,
+                    module=original,
+                    block_id=child.id,
+                    value=value,
+                    version=_posted_version(request.POST, child.id),
+                )
+            except services.StaleAnswer as stale:
+                conflicts[child.id] = stale.current.value
+                versions[child.id] = stale.current.version
+                answers[child.id] = value  # keep what they typed in the field
+            except ValidationError as error:
+                errors[child.id] = " ".join(error.messages)
+                answers[child.id] = value
+            except PermissionDenied:
+                return render(request, "modules/module_locked.html", {"row": row}, status=403)
+            else:
+                answers[child.id] = saved.answer.value
+                versions[child.id] = saved.answer.version
+        if not errors and not conflicts:
+            messages.success(request, _("Your answers are saved."))
+            return redirect("modules:module", key=key)
+        status = 409 if conflicts and not errors else 400
+    items = row.page.body_items(answers)
+    return render(
+        request,
+        "modules/module.html",
+        {
+            "row": row,
+            "enrollment": enrollment,
+            "total": enrollment.progress.count(),
+            "entries": [
+                {
+                    "item": item,
+                    "version": versions.get(item.id, 0),
+                    "error": errors.get(item.id),
+                    "has_conflict": item.id in conflicts,
+                    "conflict": conflicts.get(item.id),
+                }
+                for item in items
+            ],
+            "can_save": enrollment.status == EnrollmentStatus.ACTIVE,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.PARTICIPANT)
+@require_POST
+def answer_autosave(request: HttpRequest, key: UUID) -> JsonResponse:
+    """One block's answer, saved a moment after typing (static/js/autosave.js)."""
+    participant = _participant(request)
+    enrollment = selectors.enrollment_or_404(participant)
+    row = selectors.module_row(enrollment, key)
+    original = row.progress.module
+    block_id = request.POST.get("block_id", "")
+    child = next((c for c in original.body if c.id == block_id), None)
+    shape = getattr(child.block, "answer_shape", None) if child is not None else None
+    if child is None or shape is None:
+        return JsonResponse(
+            {"ok": False, "message": _("This question is not part of the module (any more).")},
+            status=400,
+        )
+    value = answer_from_post(request.POST, block_id, shape, child.value)
+    try:
+        saved = services.answer_save(
+            participant=participant,
+            enrollment=enrollment,
+            module=original,
+            block_id=block_id,
+            value=value,
+            version=_posted_version(request.POST, block_id),
+        )
+    except services.StaleAnswer as stale:
+        return JsonResponse(
+            {
+                "ok": False,
+                "conflict": True,
+                "version": stale.current.version,
+                "current": stale.current.value,
+                "message": _(
+                    "This answer was changed in another window. Both texts are shown: "
+                    "keep the one you want and save again."
+                ),
+            },
+            status=409,
+        )
+    except ValidationError as error:
+        return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=400)
+    except PermissionDenied:
+        return JsonResponse(
+            {"ok": False, "message": _("This module is not open for you right now.")}, status=403
+        )
+    return JsonResponse({"ok": True, "version": saved.answer.version})
+
+
+@role_required(Role.PARTICIPANT)
+@require_POST
+def module_complete(request: HttpRequest, key: UUID) -> HttpResponse:
+    participant = _participant(request)
+    enrollment = selectors.enrollment_or_404(participant)
+    row = selectors.module_row(enrollment, key)
+    try:
+        services.module_complete(
+            participant=participant, enrollment=enrollment, module=row.progress.module
+        )
+    except PermissionDenied:
+        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("modules:module", key=key)
+    messages.success(
+        request,
+        _("Well done. The module is marked as finished and your therapist can see your answers."),
+    )
+    return redirect("modules:home")
+
+
+@role_required(Role.PARTICIPANT)
+def checkin(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    enrollment = selectors.enrollment_or_404(participant)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_submit(
+                participant=participant, enrollment=enrollment, answers=form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(reverse("modules:checkin_done"))
+    return render(
+        request,
+        "modules/checkin.html",
+        {
+            "form": form,
+            "enrollment": enrollment,
+            "can_save": enrollment.status == EnrollmentStatus.ACTIVE,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.PARTICIPANT)
+def checkin_done(request: HttpRequest) -> HttpResponse:
+    # The same calm page whatever was answered: the participant never sees a risk flag.
+    return render(request, "modules/checkin_done.html")
+
+
+@role_required(Role.PARTICIPANT)
+def checkin_list(request: HttpRequest) -> HttpResponse:
+    enrollment = selectors.enrollment_or_404(_participant(request))
+    labels = {q.key: q for q in QUESTIONS}
+    return render(
+        request,
+        "modules/checkin_list.html",
+        {"checkins": selectors.checkins_for(enrollment), "questions": labels},
+    )

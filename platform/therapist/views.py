@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import ParticipantInvitationForm
 from accounts.models import Role, User
-from accounts.services import invitation_create
 from accounts.views import role_required
+from modules.services import participant_invite
 
 
 @role_required(Role.THERAPIST)
@@ -17,11 +17,10 @@ def home(request: HttpRequest) -> HttpResponse:
         actor = request.user
         assert isinstance(actor, User)
         try:
-            invitation_create(
+            participant_invite(
                 actor=actor,
                 email=form.cleaned_data["email"],
                 display_name=form.cleaned_data["display_name"],
-                roles=[Role.PARTICIPANT],
                 request=request,
             )
         except ValidationError as error:

@@ -1,0 +1,115 @@
+"""Reads for the participant's pages, limited to what the asking participant may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404
+from django.utils import translation
+from wagtail.models import Locale
+
+from accounts.models import User
+from content.models import ModulePage
+
+from .models import OPEN_STATUSES, Answer, CheckIn, Enrollment, ModuleProgress, ModuleState
+
+
+def current_enrollment(participant: User) -> Enrollment | None:
+    """The participant's open enrollment, else their latest one (to show where they ended)."""
+    enrollments = Enrollment.objects.filter(participant=participant).select_related("programme")
+    return (
+        enrollments.filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
+        or enrollments.order_by("-created_at").first()
+    )
+
+
+def enrollment_or_404(participant: User) -> Enrollment:
+    enrollment = current_enrollment(participant)
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+@dataclass
+class ModuleRow:
+    progress: ModuleProgress
+    page: ModulePage  # in the reader's language when a translation exists
+    number: int
+
+    @property
+    def key(self) -> Any:
+        return self.progress.module.translation_key
+
+    @property
+    def state(self) -> str:
+        return self.progress.state
+
+    @property
+    def is_open(self) -> bool:
+        return self.progress.is_open
+
+
+def _translations(modules: list[ModulePage]) -> dict[Any, ModulePage]:
+    """Each module in the active language, fetched in one query (falls back to the original)."""
+    language = translation.get_language() or "sv"
+    locale = Locale.objects.filter(language_code=language).first()
+    if locale is None:
+        return {}
+    keys = [m.translation_key for m in modules if m.locale_id != locale.pk]
+    if not keys:
+        return {}
+    return {
+        page.translation_key: page
+        for page in ModulePage.objects.live().filter(translation_key__in=keys, locale=locale)
+    }
+
+
+def module_rows(enrollment: Enrollment) -> list[ModuleRow]:
+    progress = list(
+        ModuleProgress.objects.filter(enrollment=enrollment)
+        .select_related("module")
+        .order_by("module__path")
+    )
+    translated = _translations([p.module for p in progress])
+    return [
+        ModuleRow(p, translated.get(p.module.translation_key, p.module), number)
+        for number, p in enumerate(progress, start=1)
+    ]
+
+
+def module_row(enrollment: Enrollment, key: Any) -> ModuleRow:
+    """One module of the participant's programme by its public key, or 404 (also for a key
+    from another programme, so nothing outside it can be probed)."""
+    progress = (
+        ModuleProgress.objects.filter(enrollment=enrollment, module__translation_key=key)
+        .select_related("module")
+        .first()
+    )
+    if progress is None:
+        raise Http404
+    rows = {
+        p.pk: n
+        for n, p in enumerate(
+            ModuleProgress.objects.filter(enrollment=enrollment).order_by("module__path"), start=1
+        )
+    }
+    page = _translations([progress.module]).get(progress.module.translation_key, progress.module)
+    return ModuleRow(progress, page, rows[progress.pk])
+
+
+def answers_for(enrollment: Enrollment, module: ModulePage) -> dict[str, Answer]:
+    return {a.block_id: a for a in Answer.objects.filter(enrollment=enrollment, module=module)}
+
+
+def checkins_for(enrollment: Enrollment) -> list[CheckIn]:
+    return list(CheckIn.objects.filter(enrollment=enrollment).order_by("-submitted_at"))
+
+
+def current_and_next(rows: list[ModuleRow]) -> tuple[ModuleRow | None, ModuleRow | None]:
+    """The module to work on now (the first open, unfinished one) and the one after it."""
+    current = next((r for r in rows if r.is_open and r.state != ModuleState.COMPLETED), None)
+    if current is None:
+        return None, None
+    following = next((r for r in rows if r.number == current.number + 1), None)
+    return current, following

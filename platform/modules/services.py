@@ -1,0 +1,368 @@
+"""Writes on a participant's path. Each checks permission, validates, writes in one
+transaction and records an audit event where staff act."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from audit.models import AuditEvent
+from audit.services import audit_log
+from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
+from content.models import ModulePage, ProgramPage, UnlockRule
+
+from .checkin import FREE_TEXT_MAX, assess
+from .models import (
+    Answer,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    ModuleProgress,
+    ModuleState,
+    RiskSignal,
+)
+
+ANSWER_MAX_CHARS = 20_000
+
+
+class StaleAnswer(Exception):
+    """The answer changed since the page was loaded (another tab): nothing was overwritten."""
+
+    def __init__(self, current: Answer) -> None:
+        super().__init__("stale answer")
+        self.current = current
+
+
+def _is_care_team(actor: User, enrollment: Enrollment) -> bool:
+    return actor.pk is not None and actor.pk in (enrollment.therapist_id, enrollment.substitute_id)
+
+
+def _may_manage(actor: User, enrollment: Enrollment) -> bool:
+    return actor.has_role(Role.THERAPIST) and _is_care_team(actor, enrollment)
+
+
+def programme_modules(programme: ProgramPage) -> list[ModulePage]:
+    return list(ModulePage.objects.child_of(programme).order_by("path"))
+
+
+def default_programme() -> ProgramPage | None:
+    """The programme new participants join: the first one in the original language."""
+    return (
+        ProgramPage.objects.filter(locale__language_code="sv").order_by("path").first()
+        or ProgramPage.objects.order_by("path").first()
+    )
+
+
+def participant_invite(
+    *, actor: User, email: str, display_name: str, request: Any = None
+) -> Enrollment:
+    """Invite a new participant into the default programme, with the inviting therapist
+    (or no one, when an admin invites) as their therapist."""
+    from accounts.services import invitation_create
+
+    programme = default_programme()
+    if programme is None:
+        raise ValidationError(_("There is no programme yet. Ask a content editor to add one."))
+    with transaction.atomic():
+        invitation, _path = invitation_create(
+            actor=actor,
+            email=email,
+            display_name=display_name,
+            roles=[Role.PARTICIPANT],
+            request=request,
+        )
+        return enrollment_create(
+            actor=actor,
+            participant=None,
+            programme=programme,
+            therapist=actor if actor.has_role(Role.THERAPIST) else None,
+            invitation=invitation,
+        )
+
+
+# --- Enrollment ------------------------------------------------------------------------------
+
+
+def enrollment_create(
+    *,
+    actor: User | None,
+    participant: User | None,
+    programme: ProgramPage,
+    therapist: User | None,
+    invitation: Any = None,
+) -> Enrollment:
+    if actor is not None and not actor.has_role(Role.THERAPIST, Role.ADMIN):
+        raise PermissionDenied
+    if therapist is not None and not therapist.has_role(Role.THERAPIST):
+        raise ValidationError(_("The assigned therapist must have the therapist role."))
+    with transaction.atomic():
+        try:
+            enrollment = Enrollment.objects.create(
+                participant=participant,
+                programme=programme,
+                therapist=therapist,
+                invitation=invitation,
+            )
+        except IntegrityError:
+            raise ValidationError(
+                _("This participant already has an open enrollment in the programme.")
+            ) from None
+        ModuleProgress.objects.bulk_create(
+            ModuleProgress(enrollment=enrollment, module=module)
+            for module in programme_modules(programme)
+        )
+        if actor is not None:
+            audit_log(
+                action=AuditEvent.Action.ENROLLMENT_CREATED,
+                actor=actor,
+                subject=participant,
+                target_type="enrollment",
+                target_id=enrollment.public_id,
+            )
+    return enrollment
+
+
+def enrollment_start(*, enrollment: Enrollment) -> None:
+    """Treatment begins: the enrollment is active and the first module opens."""
+    if enrollment.status != EnrollmentStatus.INVITED or enrollment.participant_id is None:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.status_changed_at = now
+        enrollment.started_at = now
+        enrollment.save(update_fields=["status", "status_changed_at", "started_at"])
+        first = (
+            ModuleProgress.objects.filter(enrollment=enrollment).order_by("module__path").first()
+        )
+        if first is not None and first.state == ModuleState.LOCKED:
+            first.state = ModuleState.UNLOCKED
+            first.unlocked_at = now
+            first.save(update_fields=["state", "unlocked_at"])
+
+
+# --- Module access ---------------------------------------------------------------------------
+
+
+def module_unlock(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+    if not _may_manage(actor, enrollment):
+        raise PermissionDenied
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().get(
+            enrollment=enrollment, module=module
+        )
+        if progress.state == ModuleState.LOCKED:
+            progress.state = ModuleState.UNLOCKED
+            progress.unlocked_at = timezone.now()
+            progress.unlocked_by = actor
+            progress.save(update_fields=["state", "unlocked_at", "unlocked_by"])
+            audit_log(
+                action=AuditEvent.Action.MODULE_UNLOCKED,
+                actor=actor,
+                subject=enrollment.participant,
+                target_type="module",
+                target_id=module.translation_key,
+            )
+    return progress
+
+
+def module_lock(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+    """Close a module again. Answers already given are kept."""
+    if not _may_manage(actor, enrollment):
+        raise PermissionDenied
+    with transaction.atomic():
+        progress = ModuleProgress.objects.select_for_update().get(
+            enrollment=enrollment, module=module
+        )
+        if progress.state != ModuleState.LOCKED:
+            progress.state = ModuleState.LOCKED
+            progress.save(update_fields=["state"])
+            audit_log(
+                action=AuditEvent.Action.MODULE_LOCKED,
+                actor=actor,
+                subject=enrollment.participant,
+                target_type="module",
+                target_id=module.translation_key,
+            )
+    return progress
+
+
+def _require_participant_can_work(participant: User, enrollment: Enrollment) -> None:
+    if enrollment.participant_id != participant.pk:
+        raise PermissionDenied
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ValidationError(
+            _(
+                "Your treatment is not active right now, so nothing can be saved. "
+                "What you wrote before is kept."
+            )
+        )
+
+
+def _open_progress(enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+    progress = ModuleProgress.objects.filter(enrollment=enrollment, module=module).first()
+    if progress is None or not progress.is_open:
+        raise PermissionDenied
+    return progress
+
+
+def module_complete(*, participant: User, enrollment: Enrollment, module: ModulePage) -> None:
+    _require_participant_can_work(participant, enrollment)
+    with transaction.atomic():
+        progress = _open_progress(enrollment, module)
+        if progress.state == ModuleState.COMPLETED:
+            return
+        now = timezone.now()
+        progress.state = ModuleState.COMPLETED
+        progress.completed_at = now
+        progress.started_at = progress.started_at or now
+        progress.save(update_fields=["state", "completed_at", "started_at"])
+        following = (
+            ModuleProgress.objects.select_related("module")
+            .filter(enrollment=enrollment, module__path__gt=module.path)
+            .order_by("module__path")
+            .first()
+        )
+        if (
+            following is not None
+            and following.state == ModuleState.LOCKED
+            and following.module.unlock_rule == UnlockRule.PREVIOUS_COMPLETED
+        ):
+            following.state = ModuleState.UNLOCKED
+            following.unlocked_at = now
+            following.save(update_fields=["state", "unlocked_at"])
+
+
+# --- Answers ---------------------------------------------------------------------------------
+
+
+def _text(value: Any, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(_("The answer must be text."))
+    if len(value) > ANSWER_MAX_CHARS:
+        raise ValidationError(
+            _("An answer can be at most %(max)s characters. Yours has %(count)s.")
+            % {"max": f"{ANSWER_MAX_CHARS:,}".replace(",", " "), "count": len(value)}
+        )
+    return value.replace("\x00", "")
+
+
+def clean_answer(shape: AnswerShape, block_value: Any, value: Any) -> Any:
+    """Check an answer against the shape of its block. Raises ValidationError with a
+    message the participant can act on."""
+    if shape == AnswerShape.TEXT:
+        return _text(value)
+    if shape == AnswerShape.FIELDS:
+        count = len(block_value["fields"])
+        if not isinstance(value, list) or len(value) > count:
+            raise ValidationError(_("The answer does not fit this worksheet."))
+        return [_text(v) for v in value] + [""] * (count - len(value))
+    if shape in (AnswerShape.CHOICES, AnswerShape.CHOICE):
+        options = {str(o) for o in block_value["options"]}
+        chosen = value if shape == AnswerShape.CHOICES else [value]
+        if not isinstance(chosen, list) or not all(
+            isinstance(c, str) and c in options for c in chosen
+        ):
+            raise ValidationError(_("Choose among the options shown."))
+        return chosen if shape == AnswerShape.CHOICES else value
+    if shape == AnswerShape.SCALE:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
+            raise ValidationError(_("Choose a number from 0 to 10."))
+        return value
+    if shape == AnswerShape.TIMEOUT_PLAN:
+        parts = [key for key, _label in TIMEOUT_PLAN_PARTS]
+        if not isinstance(value, dict) or not set(value) <= set(parts):
+            raise ValidationError(_("The answer does not fit the time-out plan."))
+        return {key: _text(value.get(key, "")) for key in parts}
+    raise ValidationError(_("This part of the module does not take an answer."))
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    answer: Answer
+    created: bool
+
+
+def answer_save(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    module: ModulePage,
+    block_id: str,
+    value: Any,
+    version: int | None,
+) -> SavedAnswer:
+    """Save one block's answer. `version` is the version the participant's page had (None
+    or 0 for a block not answered before); a different stored version raises StaleAnswer
+    and overwrites nothing."""
+    _require_participant_can_work(participant, enrollment)
+    child = next((c for c in module.body if c.id == block_id), None)
+    shape = getattr(child.block, "answer_shape", None) if child is not None else None
+    if child is None or shape is None:
+        raise ValidationError(_("This question is not part of the module (any more)."))
+    cleaned = clean_answer(shape, child.value, value)
+    with transaction.atomic():
+        progress = _open_progress(enrollment, module)
+        answer = (
+            Answer.objects.select_for_update()
+            .filter(enrollment=enrollment, block_id=block_id)
+            .first()
+        )
+        if answer is None:
+            if version:
+                raise ValidationError(_("This question is not part of the module (any more)."))
+            answer = Answer.objects.create(
+                enrollment=enrollment, module=module, block_id=block_id, value=cleaned
+            )
+            created = True
+        else:
+            if version != answer.version:
+                raise StaleAnswer(answer)
+            if answer.value == cleaned:
+                return SavedAnswer(answer, created=False)
+            answer.value = cleaned
+            answer.version += 1
+            answer.save(update_fields=["value", "version", "updated_at"])
+            created = False
+        now = timezone.now()
+        if progress.started_at is None:
+            progress.started_at = now
+            if progress.state == ModuleState.UNLOCKED:
+                progress.state = ModuleState.STARTED
+            progress.save(update_fields=["started_at", "state"])
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=now)
+    return SavedAnswer(answer, created)
+
+
+# --- Check-in --------------------------------------------------------------------------------
+
+
+def checkin_submit(
+    *, participant: User, enrollment: Enrollment, answers: dict[str, Any]
+) -> CheckIn:
+    _require_participant_can_work(participant, enrollment)
+    text = answers.get("free_text") or ""
+    if len(text) > FREE_TEXT_MAX:
+        raise ValidationError(_("The text is too long."))
+    with transaction.atomic():
+        previous = CheckIn.objects.filter(enrollment=enrollment).order_by("-submitted_at").first()
+        checkin = CheckIn.objects.create(enrollment=enrollment, answers=answers)
+        risk = assess(answers, previous.answers if previous else None)
+        if risk.level is not None:
+            RiskSignal.objects.create(
+                enrollment=enrollment,
+                source=RiskSignal.Source.CHECKIN,
+                level=risk.level,
+                reasons=risk.reasons,
+                checkin=checkin,
+            )
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=checkin.submitted_at)
+    return checkin
