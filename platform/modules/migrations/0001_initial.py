@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('content', '0004_page_permissions'),
+        ('content', '0002_programme_and_modules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
