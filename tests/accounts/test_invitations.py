@@ -125,6 +125,10 @@ def test_participant_cannot_hold_staff_roles(admin_user):
 def test_therapist_invites_participant_from_their_page(
     therapist, django_capture_on_commit_callbacks
 ):
+    from modules.models import Enrollment
+    from tests.modules.conftest import make_programme
+
+    make_programme(modules=1)
     client = verified_client(therapist)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -134,6 +138,18 @@ def test_therapist_invites_participant_from_their_page(
     assert Invitation.objects.get().roles == [Role.PARTICIPANT]
     assert mail.outbox[0].to == ["sam@example.org"]
     assert "<script" not in mail.outbox[0].body  # the name never goes into the email
+    enrollment = Enrollment.objects.get()
+    assert enrollment.therapist == therapist and enrollment.status == "invited"
+
+
+@pytest.mark.django_db
+def test_therapist_invitation_without_a_programme_explains_why(therapist):
+    response = verified_client(therapist).post(
+        "/therapist/", {"email": "sam@example.org", "display_name": "Sam"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not Invitation.objects.exists()
 
 
 @pytest.mark.django_db

@@ -255,3 +255,26 @@ def test_one_open_enrollment_per_participant_and_programme(
         services.enrollment_create(
             actor=therapist, participant=participant, programme=programme, therapist=therapist
         )
+
+
+@pytest.mark.django_db
+def test_accepting_a_participant_invitation_starts_the_treatment(therapist, programme):
+    from django.test import Client
+
+    from modules.models import Enrollment
+
+    enrollment = services.participant_invite(
+        actor=therapist, email="new@example.org", display_name="Sam"
+    )
+    assert enrollment.status == EnrollmentStatus.INVITED and enrollment.participant is None
+    # The token only exists in the email; accept through the service with a fresh one.
+    from accounts.models import Invitation, hash_token
+    from accounts.services import invitation_accept
+
+    Invitation.objects.filter(pk=enrollment.invitation_id).update(token_hash=hash_token("tok"))
+    user = invitation_accept(token="tok", password="Sommarstuga-vid-sjon-9")
+    enrollment = Enrollment.objects.get(pk=enrollment.pk)
+    assert enrollment.participant == user and enrollment.status == EnrollmentStatus.ACTIVE
+    first = modules_of(programme)[0]
+    assert _state(enrollment, first) == ModuleState.UNLOCKED
+    assert Client().get("/").status_code == 302
