@@ -263,3 +263,31 @@ def test_home_and_module_page_query_counts_do_not_grow(participant, therapist):
     small = measure(2, 8)
     large = measure(12, 40)
     assert small == large
+
+
+@pytest.mark.django_db
+def test_an_editors_revision_keeps_my_answer_beside_the_reworded_question(
+    enrollment, programme, participant
+):
+    first = modules_of(programme)[0]
+    block_id = first.body[1].id
+    services.answer_save(
+        participant=participant,
+        enrollment=enrollment,
+        module=first,
+        block_id=block_id,
+        value="My earlier answer",
+        version=0,
+    )
+    # The editor rewords the question and moves it to the end; the block keeps its id.
+    raw = list(first.body.raw_data)
+    moved = dict(raw.pop(1))
+    moved["value"] = {**moved["value"], "question": "Reworded: what happened, step by step?"}
+    raw.append(moved)
+    first.body = raw
+    first.save_revision().publish()
+    page = verified_client(participant).get(url(first)).content.decode()
+    assert "Reworded: what happened, step by step?" in page
+    assert "What happened?" not in page
+    assert "My earlier answer" in page
+    assert page.index("Reworded") < page.index("My earlier answer")
