@@ -133,7 +133,12 @@ class RiskAssessment:
     reasons: list[str]
 
 
-_ORDER: dict[str | None, int] = {None: 0, RiskLevel.MEDIUM: 1, RiskLevel.HIGH: 2, RiskLevel.ACUTE: 3}
+_ORDER: dict[str | None, int] = {
+    None: 0,
+    RiskLevel.MEDIUM: 1,
+    RiskLevel.HIGH: 2,
+    RiskLevel.ACUTE: 3,
+}
 
 
 def assess(answers: dict[str, Any], previous: dict[str, Any] | None) -> RiskAssessment:
