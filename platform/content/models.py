@@ -15,8 +15,10 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.blocks import Block
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
@@ -157,3 +159,87 @@ class ModulePage(Page):
             # A preview is what a participant sees, and every participant page has the help box.
             "show_help_box": True,
         }
+
+
+# --- The help box (safety rule 5), editable per site --------------------------------------
+
+
+class CrisisLineBlock(blocks.StructBlock):
+    name = blocks.CharBlock(max_length=100, label=_("Name"))
+    number = blocks.CharBlock(max_length=40, label=_("Phone number"))
+    hours = blocks.CharBlock(max_length=100, required=False, label=_("Opening hours (Swedish)"))
+    hours_en = blocks.CharBlock(max_length=100, required=False, label=_("Opening hours (English)"))
+
+    class Meta:
+        icon = "mobile-alt"
+        label = _("Crisis line")
+
+
+DEFAULT_NOT_REALTIME_SV = "Meddelanden i Omtag läses inte i realtid."
+DEFAULT_NOT_REALTIME_EN = "Messages in Omtag are not read in real time."
+
+
+def default_crisis_lines() -> list[dict[str, Any]]:
+    # Kvinnofridslinjen is for the victimised partner, not for participants: not listed.
+    return [
+        {
+            "type": "line",
+            "value": {
+                "name": "Välj att sluta",
+                "number": "020-555 666",
+                "hours": "vardagar",
+                "hours_en": "weekdays",
+            },
+        }
+    ]
+
+
+@register_setting(icon="help")
+class HelpSettings(BaseSiteSetting):
+    """What the help box on every participant page says, and the site's display name.
+
+    Wagtail's site settings are per site, not per locale, so the one free text that
+    participants read in either language is stored twice (Swedish and English)."""
+
+    site_display_name: models.CharField = models.CharField(
+        _("site display name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown in the page header and title. Blank: the installation's name."),
+    )
+    emergency_number: models.CharField = models.CharField(
+        _("emergency number"), max_length=20, default="112"
+    )
+    crisis_lines = StreamField(
+        [("line", CrisisLineBlock())],
+        blank=True,
+        default=default_crisis_lines,
+        verbose_name=_("crisis lines"),
+    )
+    not_realtime_sv: models.CharField = models.CharField(
+        _("“not read in real time” (Swedish)"),
+        max_length=300,
+        default=DEFAULT_NOT_REALTIME_SV,
+    )
+    not_realtime_en: models.CharField = models.CharField(
+        _("“not read in real time” (English)"),
+        max_length=300,
+        default=DEFAULT_NOT_REALTIME_EN,
+    )
+
+    panels = [
+        FieldPanel("site_display_name"),
+        MultiFieldPanel(
+            [
+                FieldPanel("emergency_number"),
+                FieldPanel("crisis_lines"),
+                FieldPanel("not_realtime_sv"),
+                FieldPanel("not_realtime_en"),
+            ],
+            heading=_("Help box"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("help box and site name")
+        verbose_name_plural = _("help box and site name")

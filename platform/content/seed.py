@@ -14,14 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
-from wagtail.models import Locale, Page
+from wagtail.models import (
+    GroupApprovalTask,
+    Locale,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from .models import ModulePage, ProgramPage
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 PROGRAMME_SLUG = "program"
 SEED_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-5e0f-9a41-0d2c7b5e8f13")
+WORKFLOW_NAME = "Klinisk granskning"
+REVIEW_TASK_NAME = "Granskning av klinisk ansvarig"
+REVIEW_GROUP = "Clinical leads"
 
 # Seed block type -> the ModuleBodyBlock child it becomes.
 SEED_BLOCK_TYPES = {
@@ -46,6 +57,7 @@ class SeedResult:
     programme: ProgramPage
     modules: list[ModulePage]
     translated: list[str] = field(default_factory=list)  # slugs of pages translated now
+    workflow_attached: list[str] = field(default_factory=list)  # programmes given the workflow
 
 
 def seed_block_id(module_slug: str, index: int, *parts: object) -> str:
@@ -92,6 +104,7 @@ def seed_programme(*, seed_dir: Path = SEED_DIR, language: str = "sv") -> SeedRe
             programme=existing,
             modules=list(existing.modules()),
             translated=translated,
+            workflow_attached=attach_review_workflow(),
         )
 
     with transaction.atomic():
@@ -123,7 +136,46 @@ def seed_programme(*, seed_dir: Path = SEED_DIR, language: str = "sv") -> SeedRe
             module.save_revision().publish()
             modules.append(module)
         translated = seed_translations(programme, programme_data, modules_data)
-    return SeedResult(created=True, programme=programme, modules=modules, translated=translated)
+        attached = attach_review_workflow()
+    return SeedResult(
+        created=True,
+        programme=programme,
+        modules=modules,
+        translated=translated,
+        workflow_attached=attached,
+    )
+
+
+def review_workflow() -> Workflow:
+    """The moderation workflow "Klinisk granskning": one approval by a clinical lead."""
+    workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
+    if not workflow.active:
+        workflow.active = True
+        workflow.save(update_fields=["active"])
+    if not WorkflowTask.objects.filter(workflow=workflow).exists():
+        task = GroupApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
+        if task is None:
+            task = GroupApprovalTask.objects.create(name=REVIEW_TASK_NAME)
+        task.groups.add(Group.objects.get_or_create(name=REVIEW_GROUP)[0])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    return workflow
+
+
+@transaction.atomic
+def attach_review_workflow() -> list[str]:
+    """Put every programme page (each locale's) that has no workflow of its own under the
+    clinical review, so that no change below it reaches participants unapproved. A
+    programme an organisation gave another workflow keeps it. Returns the pages attached
+    now, as "<language>:<slug>"."""
+    workflow = review_workflow()
+    attached = []
+    for programme in ProgramPage.objects.select_related("locale").order_by("path"):
+        _link, created = WorkflowPage.objects.get_or_create(
+            page=programme, defaults={"workflow": workflow}
+        )
+        if created:
+            attached.append(f"{programme.locale.language_code}:{programme.slug}")
+    return attached
 
 
 def translation_languages() -> list[str]:

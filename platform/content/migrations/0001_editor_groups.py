@@ -1,7 +1,7 @@
 """The Wagtail groups that the editor and clinical-lead roles put a person in.
 
 Both may enter /cms/; page permissions (edit and submit for Editors, publish for Clinical
-leads) are granted by the content seed once the programme pages exist."""
+leads) are granted on the root page by 0004_page_permissions."""
 
 from django.db import migrations
 

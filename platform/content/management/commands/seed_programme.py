@@ -23,3 +23,7 @@ class Command(BaseCommand):
             )
         if result.translated:
             self.stdout.write(f"Added translations: {', '.join(result.translated)}.")
+        if result.workflow_attached:
+            self.stdout.write(
+                f"Put under the clinical review workflow: {', '.join(result.workflow_attached)}."
+            )
