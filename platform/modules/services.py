@@ -150,47 +150,42 @@ def enrollment_start(*, enrollment: Enrollment) -> None:
 # --- Module access ---------------------------------------------------------------------------
 
 
-def module_unlock(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+def _set_module_access(
+    *, actor: User, enrollment: Enrollment, module: ModulePage, unlock: bool
+) -> ModuleProgress:
+    """Open (unlock) or close (lock) a module for one participant. Answers are always kept."""
     if not _may_manage(actor, enrollment):
         raise PermissionDenied
     with transaction.atomic():
         progress = ModuleProgress.objects.select_for_update().get(
             enrollment=enrollment, module=module
         )
-        if progress.state == ModuleState.LOCKED:
+        if progress.is_open == unlock:
+            return progress
+        if unlock:
             progress.state = ModuleState.UNLOCKED
             progress.unlocked_at = timezone.now()
             progress.unlocked_by = actor
             progress.save(update_fields=["state", "unlocked_at", "unlocked_by"])
-            audit_log(
-                action=AuditEvent.Action.MODULE_UNLOCKED,
-                actor=actor,
-                subject=enrollment.participant,
-                target_type="module",
-                target_id=module.translation_key,
-            )
+        else:
+            progress.state = ModuleState.LOCKED
+            progress.save(update_fields=["state"])
+        audit_log(
+            action=AuditEvent.Action.MODULE_UNLOCKED if unlock else AuditEvent.Action.MODULE_LOCKED,
+            actor=actor,
+            subject=enrollment.participant,
+            target_type="module",
+            target_id=module.translation_key,
+        )
     return progress
+
+
+def module_unlock(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+    return _set_module_access(actor=actor, enrollment=enrollment, module=module, unlock=True)
 
 
 def module_lock(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
-    """Close a module again. Answers already given are kept."""
-    if not _may_manage(actor, enrollment):
-        raise PermissionDenied
-    with transaction.atomic():
-        progress = ModuleProgress.objects.select_for_update().get(
-            enrollment=enrollment, module=module
-        )
-        if progress.state != ModuleState.LOCKED:
-            progress.state = ModuleState.LOCKED
-            progress.save(update_fields=["state"])
-            audit_log(
-                action=AuditEvent.Action.MODULE_LOCKED,
-                actor=actor,
-                subject=enrollment.participant,
-                target_type="module",
-                target_id=module.translation_key,
-            )
-    return progress
+    return _set_module_access(actor=actor, enrollment=enrollment, module=module, unlock=False)
 
 
 def _require_participant_can_work(participant: User, enrollment: Enrollment) -> None:
