@@ -214,3 +214,29 @@ def wrong_code(secret: str) -> str:
     while candidate in valid:
         candidate = (candidate + 1) % 1_000_000
     return f"{candidate:06d}"
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request: pytest.FixtureRequest) -> None:
+    """The live server's transactional database is flushed after each test, which removes
+    the rows our migrations made (Wagtail's root page, the editor groups and their page
+    permissions). Put them back before each browser test. (Serialized rollback would be the
+    stock answer, but it collides with the content types and permissions that the flush's
+    post_migrate signal recreates.)"""
+    if "live_server" not in request.fixturenames:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from tests.modules.conftest import wagtail_root
+
+    request.getfixturevalue("transactional_db")
+    with SERVER_LOCK:
+        wagtail_root()
+        for name, function in [
+            ("0001_editor_groups", "create_groups"),
+            ("0004_page_permissions", "grant"),
+        ]:
+            migration = importlib.import_module(f"content.migrations.{name}")
+            getattr(migration, function)(apps, None)

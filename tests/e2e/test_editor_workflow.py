@@ -9,13 +9,13 @@ import re
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
-from wagtail.models import Page as WagtailPage
 
 from accounts.models import Role, User
 from content.models import ModulePage, ProgramPage
 from content.seed import attach_review_workflow
 from tests.conftest import PASSWORD, TOTP_KEY, make_user
 from tests.e2e.conftest import SERVER_LOCK, next_code, screenshot
+from tests.modules.conftest import wagtail_root
 
 pytestmark = pytest.mark.browser
 
@@ -51,8 +51,7 @@ def _log_out(page: Page, base_url: str) -> None:
 
 
 def _module() -> ModulePage:
-    root = WagtailPage.get_first_root_node()
-    assert root is not None
+    root = wagtail_root()
     programme = ProgramPage(title="Programmet", slug="program", intro="<p>Demo</p>")
     root.add_child(instance=programme)
     programme.save_revision().publish()
