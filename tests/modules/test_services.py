@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from content.models import UnlockRule
 from modules import services
 from modules.models import EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
-from tests.modules.conftest import make_programme, modules_of
+from tests.modules.conftest import make_programme, modules_of, save_answer
 
 
 def _state(enrollment, module) -> str:
@@ -65,14 +65,7 @@ def test_a_locked_module_cannot_be_completed_or_answered(enrollment, programme, 
     with pytest.raises(PermissionDenied):
         services.module_complete(participant=participant, enrollment=enrollment, module=second)
     with pytest.raises(PermissionDenied):
-        services.answer_save(
-            participant=participant,
-            enrollment=enrollment,
-            module=second,
-            block_id=block_id,
-            value="x",
-            version=0,
-        )
+        save_answer(participant, enrollment, second, block_id, "x", version=0)
 
 
 @pytest.mark.django_db
@@ -81,32 +74,11 @@ def test_answers_are_versioned_and_a_stale_save_overwrites_nothing(
 ):
     first = modules_of(programme)[0]
     block_id = first.body[1].id  # a reflection
-    saved = services.answer_save(
-        participant=participant,
-        enrollment=enrollment,
-        module=first,
-        block_id=block_id,
-        value="first tab",
-        version=0,
-    )
+    saved = save_answer(participant, enrollment, first, block_id, "first tab", version=0)
     assert saved.answer.version == 1
-    services.answer_save(
-        participant=participant,
-        enrollment=enrollment,
-        module=first,
-        block_id=block_id,
-        value="first tab, more",
-        version=1,
-    )
+    save_answer(participant, enrollment, first, block_id, "first tab, more", version=1)
     with pytest.raises(services.StaleAnswer) as stale:
-        services.answer_save(
-            participant=participant,
-            enrollment=enrollment,
-            module=first,
-            block_id=block_id,
-            value="second tab",
-            version=1,
-        )
+        save_answer(participant, enrollment, first, block_id, "second tab", version=1)
     assert stale.value.current.value == "first tab, more"
     saved.answer.refresh_from_db()
     assert saved.answer.value == "first tab, more" and saved.answer.version == 2
@@ -129,14 +101,7 @@ def test_answers_are_versioned_and_a_stale_save_overwrites_nothing(
 def test_bad_answers_are_refused_with_a_message(enrollment, programme, participant, index, bad):
     first = modules_of(programme)[0]
     with pytest.raises(ValidationError) as error:
-        services.answer_save(
-            participant=participant,
-            enrollment=enrollment,
-            module=first,
-            block_id=first.body[index].id,
-            value=bad,
-            version=0,
-        )
+        save_answer(participant, enrollment, first, first.body[index].id, bad, version=0)
     assert error.value.messages and error.value.messages[0]
 
 
@@ -145,28 +110,14 @@ def test_unknown_block_and_block_of_another_module_are_refused(enrollment, progr
     first, second, _third = modules_of(programme)
     for block_id in ("00000000-0000-0000-0000-000000000000", second.body[1].id, first.body[0].id):
         with pytest.raises(ValidationError):
-            services.answer_save(
-                participant=participant,
-                enrollment=enrollment,
-                module=first,
-                block_id=block_id,
-                value="x",
-                version=0,
-            )
+            save_answer(participant, enrollment, first, block_id, "x", version=0)
 
 
 @pytest.mark.django_db
 def test_another_participant_cannot_save_into_my_enrollment(enrollment, programme, participant2):
     first = modules_of(programme)[0]
     with pytest.raises(PermissionDenied):
-        services.answer_save(
-            participant=participant2,
-            enrollment=enrollment,
-            module=first,
-            block_id=first.body[1].id,
-            value="x",
-            version=0,
-        )
+        save_answer(participant2, enrollment, first, first.body[1].id, "x", version=0)
 
 
 @pytest.mark.django_db
@@ -176,25 +127,11 @@ def test_paused_or_completed_enrollment_saves_nothing_and_keeps_what_was_saved(
 ):
     first = modules_of(programme)[0]
     block_id = first.body[1].id
-    services.answer_save(
-        participant=participant,
-        enrollment=enrollment,
-        module=first,
-        block_id=block_id,
-        value="kept",
-        version=0,
-    )
+    save_answer(participant, enrollment, first, block_id, "kept", version=0)
     enrollment.status = status
     enrollment.save(update_fields=["status"])
     with pytest.raises(ValidationError):
-        services.answer_save(
-            participant=participant,
-            enrollment=enrollment,
-            module=first,
-            block_id=block_id,
-            value="lost?",
-            version=1,
-        )
+        save_answer(participant, enrollment, first, block_id, "lost?", version=1)
     assert enrollment.answers.get().value == "kept"
 
 

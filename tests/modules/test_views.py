@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from modules import services
 from modules.models import Answer, CheckIn, ModuleProgress, ModuleState, RiskSignal
 from tests.conftest import verified_client
-from tests.modules.conftest import make_programme, modules_of
+from tests.modules.conftest import make_programme, modules_of, save_answer
 
 
 def url(module, suffix=""):
@@ -66,14 +66,7 @@ def test_another_participant_never_sees_my_answers(
     enrollment, programme, participant, participant2, therapist
 ):
     first = modules_of(programme)[0]
-    services.answer_save(
-        participant=participant,
-        enrollment=enrollment,
-        module=first,
-        block_id=first.body[1].id,
-        value="my secret answer",
-        version=0,
-    )
+    save_answer(participant, enrollment, first, first.body[1].id, "my secret answer", version=0)
     other = services.enrollment_create(
         actor=therapist, participant=participant2, programme=programme, therapist=therapist
     )
@@ -271,14 +264,7 @@ def test_an_editors_revision_keeps_my_answer_beside_the_reworded_question(
 ):
     first = modules_of(programme)[0]
     block_id = first.body[1].id
-    services.answer_save(
-        participant=participant,
-        enrollment=enrollment,
-        module=first,
-        block_id=block_id,
-        value="My earlier answer",
-        version=0,
-    )
+    save_answer(participant, enrollment, first, block_id, "My earlier answer", version=0)
     # The editor rewords the question and moves it to the end; the block keeps its id.
     raw = list(first.body.raw_data)
     moved = dict(raw.pop(1))
