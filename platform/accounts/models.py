@@ -61,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Bumped to end every session of this user at once (log out everywhere, lock).
     session_epoch = models.PositiveIntegerField(default=0)
     preferred_language = models.CharField(max_length=8, blank=True)
+    # A discreet "you have a new message" email when a message arrives while offline.
+    message_email = models.BooleanField(_("email me when I have a new message"), default=True)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -19,10 +19,20 @@ ROLE_HOMES: list[tuple[str, str, Any]] = [
 ]
 
 
+# Pages of apps further down the dependency line (messages, say), registered from their
+# AppConfig.ready() so that accounts never imports them.
+EXTRA_ITEMS: list[tuple[str, str, Any]] = []
+
+
+def register_nav_item(role: str, url_name: str, label: Any) -> None:
+    if (role, url_name, label) not in EXTRA_ITEMS:
+        EXTRA_ITEMS.append((role, url_name, label))
+
+
 def role_homes(user: Any) -> list[dict[str, Any]]:
     seen: set[str] = set()
     homes = []
-    for role, url_name, label in ROLE_HOMES:
+    for role, url_name, label in [*ROLE_HOMES, *EXTRA_ITEMS]:
         if user.has_role(role) and url_name not in seen:
             seen.add(url_name)
             homes.append({"url": reverse(url_name), "label": label, "url_name": url_name})

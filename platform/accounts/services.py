@@ -350,3 +350,10 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
         cache.set(key, 1, OTP_FAILURE_WINDOW)
     audit_log(action=AuditEvent.Action.OTP_FAILED, actor=user, subject=user, request=request)
     return Verification.LOCKED_OUT if second_factor_locked_out(user) else Verification.WRONG
+
+
+def user_set_notifications(*, user: User, message_email: bool) -> None:
+    """Whether the user gets the discreet "new message" email (the only email Omtag sends
+    about messages; it never carries their content)."""
+    user.message_email = message_email
+    user.save(update_fields=["message_email"])

@@ -33,7 +33,8 @@ def on_logout(sender: Any, request: HttpRequest | None, user: User | None, **kwa
         audit_log(action=AuditEvent.Action.LOGOUT, actor=user, subject=user, request=request)
         from .realtime import disconnect_user
 
-        disconnect_user(user.pk)
+        session = getattr(request, "session", None)
+        disconnect_user(user.pk, session_key=getattr(session, "session_key", None))
 
 
 @receiver(user_login_failed)

@@ -17,6 +17,7 @@ urlpatterns = [
         name="email_change_confirm",
     ),
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("security/notifications/", views.notifications, name="notifications"),
     path("security/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("admin/", views.admin_home, name="admin_home"),

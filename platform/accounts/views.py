@@ -213,7 +213,10 @@ def security(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/security.html",
-        {"recovery_remaining": device.remaining() if device else 0},
+        {
+            "recovery_remaining": device.remaining() if device else 0,
+            "show_notifications": user.has_role(Role.PARTICIPANT, Role.THERAPIST),
+        },
     )
 
 
@@ -342,6 +345,17 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             {"codes": codes, "next": reverse("accounts:security"), "fresh": False},
         )
     return render(request, "accounts/recovery_codes_confirm.html")
+
+
+@require_POST
+def notifications(request: HttpRequest) -> HttpResponse:
+    choice = request.POST.get("message_email")
+    if choice not in ("email", "none"):
+        messages.error(request, _("Choose email or no email."))
+    else:
+        services.user_set_notifications(user=_user(request), message_email=choice == "email")
+        messages.success(request, _("Your choice is saved."))
+    return redirect("accounts:security")
 
 
 @require_POST

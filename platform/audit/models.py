@@ -42,6 +42,7 @@ class AuditEvent(models.Model):
         ENROLLMENT_CREATED = "enrollment_created", _("Enrollment created")
         MODULE_UNLOCKED = "module_unlocked", _("Module unlocked")
         MODULE_LOCKED = "module_locked", _("Module locked")
+        CARE_TEAM_CHANGED = "care_team_changed", _("Therapist assignment changed")
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,5 +1,7 @@
-"""WebSocket routes. The messaging issue adds /ws/messages/<thread>/ here."""
+"""WebSocket routes, each app's own list."""
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from messaging.routing import websocket_urlpatterns as messaging_routes
+
+websocket_urlpatterns: list[Any] = [*messaging_routes]

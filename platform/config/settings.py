@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "audit",
     "content",
     "modules",
+    "messaging",
     "therapist",
     "partner",
     "django.contrib.auth",

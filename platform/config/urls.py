@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("cms/", include(wagtailadmin_urls)),
     path("participant/", include("modules.urls")),
+    path("messages/", include("messaging.urls")),
     path("therapist/", include("therapist.urls")),
     path("partner/", include("partner.urls")),
     path("editor/", include("content.urls")),

@@ -3,6 +3,7 @@ transaction and records an audit event where staff act."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,48 @@ def enrollment_start(*, enrollment: Enrollment) -> None:
             first.state = ModuleState.UNLOCKED
             first.unlocked_at = now
             first.save(update_fields=["state", "unlocked_at"])
+
+
+def enrollment_assign(
+    *,
+    actor: User,
+    enrollment: Enrollment,
+    therapist: User | None,
+    substitute: User | None = None,
+    request: Any = None,
+) -> Enrollment:
+    """Give the enrollment a new therapist and substitute (an admin's decision). Access moves
+    at once: whoever left the care team is asked to close their open sockets, which re-check
+    and close (see accounts.realtime.disconnect_user)."""
+    from accounts.realtime import disconnect_user
+
+    if not actor.has_role(Role.ADMIN):
+        raise PermissionDenied
+    for person in (therapist, substitute):
+        if person is not None and not (person.is_active and person.has_role(Role.THERAPIST)):
+            raise ValidationError(_("Only an active therapist can be assigned."))
+    if therapist is not None and substitute is not None and therapist.pk == substitute.pk:
+        raise ValidationError(_("The substitute must be someone other than the therapist."))
+    before = {enrollment.therapist_id, enrollment.substitute_id} - {None}
+    with transaction.atomic():
+        enrollment.therapist = therapist
+        enrollment.substitute = substitute
+        enrollment.save(update_fields=["therapist", "substitute"])
+        audit_log(
+            action=AuditEvent.Action.CARE_TEAM_CHANGED,
+            actor=actor,
+            subject=enrollment.participant,
+            request=request,
+            target_type="enrollment",
+            target_id=enrollment.public_id,
+            detail=(
+                f"therapist={therapist.pk if therapist else '-'} "
+                f"substitute={substitute.pk if substitute else '-'}"
+            ),
+        )
+        for user_id in before - {enrollment.therapist_id, enrollment.substitute_id}:
+            transaction.on_commit(functools.partial(disconnect_user, user_id))
+    return enrollment
 
 
 # --- Module access ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
 
 from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
+from .home import home_panels
 from .models import Enrollment, EnrollmentStatus, ModuleState
 
 
@@ -59,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
             current=current,
             following=following,
             checkin_due=_checkin_due(enrollment),
+            panels=home_panels(request, enrollment),
         )
     return render(request, "modules/home.html", context)
 

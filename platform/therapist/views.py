@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts.forms import ParticipantInvitationForm
 from accounts.models import Role, User
 from accounts.views import role_required
+from messaging.selectors import team_threads
 from modules.services import participant_invite
 
 
@@ -28,4 +29,6 @@ def home(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The invitation has been sent."))
             return redirect("therapist:home")
-    return render(request, "therapist/home.html", {"form": form})
+    user = request.user
+    assert isinstance(user, User)
+    return render(request, "therapist/home.html", {"form": form, "rows": team_threads(user)})

@@ -1,0 +1,190 @@
+"""Every write of messaging: sending, read markers and presence. Each checks permission,
+writes in one transaction and broadcasts only after commit (DESIGN.md: persist first,
+then notify)."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from . import selectors
+from .models import Message, Presence, Side, Thread
+from .rendering import render_text
+
+BODY_MAX = 5_000
+RATE_LIMIT_PER_MINUTE = 30
+ONLINE_WITHIN = timedelta(seconds=75)
+# C0 and C1 control characters, DEL, and the invisible direction overrides that can make
+# a text read differently from what it says; newlines and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+class RateLimited(Exception):
+    """More than RATE_LIMIT_PER_MINUTE messages from one user within a minute."""
+
+
+def clean_body(body: Any) -> str:
+    if not isinstance(body, str):
+        raise ValidationError(_("Write a message."), code="empty")
+    text = _CONTROL.sub("", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if not text:
+        raise ValidationError(_("Write a message."), code="empty")
+    if len(text) > BODY_MAX:
+        raise ValidationError(
+            _("The message is %(length)d characters; the limit is %(limit)d.")
+            % {"length": len(text), "limit": BODY_MAX},
+            code="too_long",
+        )
+    return text
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """A message as the socket and the page's script see it (the sender's own flag is added
+    per recipient by the consumer)."""
+    return {
+        "id": message.seq,
+        "client_id": str(message.client_id),
+        "side": message.side,
+        "sender": message.sender.display_name or "",
+        "sent_at": message.created_at.isoformat(),
+        "body": message.body,
+        "html": str(render_text(message.body)),
+    }
+
+
+def _group_send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def _check_rate(user: User) -> None:
+    key = f"msgrate:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > RATE_LIMIT_PER_MINUTE:
+        raise RateLimited
+
+
+def message_send(
+    *, sender: User, thread: Thread, body: Any, client_id: UUID | str
+) -> tuple[Message, bool]:
+    """Store one message and tell the thread after commit. Returns (message, created): a
+    retry with a client_id already stored returns the first message and stores nothing."""
+    try:
+        client_uuid = UUID(str(client_id))
+    except ValueError:
+        raise ValidationError(_("The message had no valid id."), code="bad_client_id") from None
+    visible = selectors.thread_for_user(sender, thread.public_id)
+    if visible is None:
+        raise PermissionDenied
+    thread = visible
+    existing = thread.messages.select_related("sender").filter(client_id=client_uuid).first()
+    if existing is not None:
+        if existing.sender_id != sender.pk:
+            raise ValidationError(_("The message had no valid id."), code="bad_client_id")
+        return existing, False
+    if not selectors.may_write(thread):
+        raise ValidationError(
+            _("This treatment has ended, so no new messages can be written here."),
+            code="closed",
+        )
+    text = clean_body(body)
+    _check_rate(sender)
+    side = selectors.side_of(sender, thread)
+    try:
+        with transaction.atomic():
+            locked = Thread.objects.select_for_update().get(pk=thread.pk)
+            seq = locked.last_seq + 1
+            now = timezone.now()
+            message = Message.objects.create(
+                thread=locked,
+                seq=seq,
+                sender=sender,
+                side=side,
+                body=text,
+                client_id=client_uuid,
+                created_at=now,
+            )
+            read_field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
+            Thread.objects.filter(pk=locked.pk).update(
+                last_seq=seq, last_message_at=now, **{read_field: seq}
+            )
+            transaction.on_commit(lambda: _after_send(message))
+    except IntegrityError:
+        # The same client_id committed by a concurrent request: that one is the message.
+        return thread.messages.select_related("sender").get(client_id=client_uuid), False
+    return message, True
+
+
+def _after_send(message: Message) -> None:
+    from .tasks import notify_new_message
+
+    _group_send(
+        f"thread.{message.thread_id}",
+        {
+            "type": "message.new",
+            "message": message_payload(message),
+            "sender_pk": message.sender_id,
+        },
+    )
+    recipient_side = Side.TEAM if message.side == Side.PARTICIPANT else Side.PARTICIPANT
+    notify_new_message.enqueue(thread_id=message.thread_id, side=recipient_side)
+
+
+def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:
+    """Move the user's side's read marker forward to `up_to` (never back, never past the
+    last message). Returns the marker."""
+    visible = selectors.thread_for_user(user, thread.public_id)
+    if visible is None:
+        raise PermissionDenied
+    side = selectors.side_of(user, visible)
+    field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
+    target = max(0, min(int(up_to), visible.last_seq))
+    moved = Thread.objects.filter(pk=visible.pk, **{f"{field}__lt": target}).update(
+        **{field: target}
+    )
+    if moved:
+        transaction.on_commit(
+            lambda: _group_send(
+                f"thread.{visible.pk}", {"type": "read.moved", "side": side, "seq": target}
+            )
+        )
+        return target
+    return int(Thread.objects.filter(pk=visible.pk).values_list(field, flat=True).get())
+
+
+def presence_seen(*, user_id: int) -> None:
+    Presence.objects.update_or_create(user_id=user_id, defaults={"seen_at": timezone.now()})
+
+
+def presence_gone(*, user_id: int) -> None:
+    Presence.objects.filter(user_id=user_id).update(seen_at=None)
+
+
+def is_online(user_id: int) -> bool:
+    return Presence.objects.filter(
+        user_id=user_id, seen_at__gte=timezone.now() - ONLINE_WITHIN
+    ).exists()
+
+
+def thread_ensure(*, enrollment: Any) -> Thread:
+    thread, _created = Thread.objects.get_or_create(enrollment=enrollment)
+    return thread

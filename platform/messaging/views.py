@@ -1,0 +1,128 @@
+"""Message pages. They work without JavaScript (an ordinary form and a reload); the page's
+script (static/js/messages.js) adds the live socket on top."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.views import role_required
+from audit.services import record_access
+
+from . import selectors, services
+from .models import Side, Thread
+from .services import BODY_MAX
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@role_required(Role.PARTICIPANT, Role.THERAPIST)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """A participant goes straight to their conversation; a therapist sees their threads."""
+    user = _user(request)
+    own = selectors.participant_thread(user) if user.has_role(Role.PARTICIPANT) else None
+    if own is not None and not user.has_role(Role.THERAPIST):
+        return redirect("messaging:thread", own.public_id)
+    rows = selectors.team_threads(user) if user.has_role(Role.THERAPIST) else []
+    return render(request, "messaging/inbox.html", {"rows": rows, "own": own})
+
+
+def _before(request: HttpRequest) -> int | None:
+    try:
+        value = int(request.GET.get("before", ""))
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+@role_required(Role.PARTICIPANT, Role.THERAPIST)
+def thread(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    current = selectors.thread_or_404(user, public_id)
+    side = selectors.side_of(user, current)
+    error = ""
+    body = ""
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            message, _created = services.message_send(
+                sender=user,
+                thread=current,
+                body=body,
+                client_id=request.POST.get("client_id", ""),
+            )
+        except services.RateLimited:
+            error = _("You have sent many messages in a short time. Wait a minute and send again.")
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            url = reverse("messaging:thread", args=[current.public_id])
+            return redirect(f"{url}#m-{message.seq}")
+    return _render_thread(request, user, current, side, body=body, error=error)
+
+
+def _render_thread(
+    request: HttpRequest, user: User, current: Thread, side: str, *, body: str, error: str
+) -> HttpResponse:
+    before = _before(request)
+    page, has_older = selectors.messages_page(current, before=before)
+    if side == Side.TEAM and current.enrollment.participant is not None:
+        record_access(
+            actor=user,
+            subject=current.enrollment.participant,
+            what="messages",
+            request=request,
+            target_type="thread",
+            target_id=current.public_id,
+        )
+    newest_shown = page[-1].seq if page else 0
+    if before is None and newest_shown:
+        services.thread_mark_read(user=user, thread=current, up_to=newest_shown)
+    other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
+    context: dict[str, Any] = {
+        "thread": current,
+        "side": side,
+        "page": page,
+        "has_older": has_older,
+        "older_before": page[0].seq if page else None,
+        "is_latest": before is None,
+        "last_id": newest_shown if before is None else 0,
+        "other_read": other_read,
+        "may_write": selectors.may_write(current),
+        "client_id": uuid.uuid4(),
+        "body": body,
+        "error": error,
+        "body_max": BODY_MAX,
+        "counterpart": (
+            current.enrollment.therapist
+            if side == Side.PARTICIPANT
+            else current.enrollment.participant
+        ),
+        "socket_path": f"/ws/messages/{current.public_id}/",
+        "strings": {
+            "sending": _("Sending…"),
+            "sent": _("Sent"),
+            "read": _("Read"),
+            "you": _("You"),
+            "queued": _("Not sent yet: it will be sent when the connection is back."),
+            "offline": _("The connection is lost. Trying again…"),
+            "online": _("Connected: new messages appear here by themselves."),
+            "logged_out": _("You have been logged out. Reload the page and log in again."),
+            "no_access": _("You no longer have access to this conversation."),
+            "new_message": _("New message"),
+            "failed": _("Not sent."),
+            "empty": _("Write a message."),
+        },
+    }
+    return render(request, "messaging/thread.html", context, status=400 if error else 200)

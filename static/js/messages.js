@@ -1,0 +1,218 @@
+/* The live side of a message thread (protocol: platform/messaging/PROTOCOL.md).
+   Without this script the page still works: the form posts and the page reloads.
+   With it: messages are sent over the socket, the other side's messages appear by
+   themselves, and after a dropped connection the page syncs what it missed first and
+   then resends what was never acknowledged, so nothing is lost or doubled. */
+(function () {
+  "use strict";
+  var root = document.getElementById("thread");
+  if (!root || !window.WebSocket) return;
+  var live = root.dataset.live === "1";
+  var list = document.getElementById("message-list");
+  var form = document.getElementById("message-form");
+  var statusLine = document.getElementById("connection-status");
+  var strings = JSON.parse(document.getElementById("message-strings").textContent);
+  var mySide = root.dataset.side;
+  var lastId = parseInt(root.dataset.lastId, 10) || 0;
+  var otherRead = parseInt(root.dataset.otherRead, 10) || 0;
+  var pending = []; // {client_id, body, node}, in the order written
+  var socket = null;
+  var retries = 0;
+  var pingTimer = null;
+  var stopped = false;
+  var lang = document.documentElement.lang || "sv";
+  if (!live) return; // an older page of the history: plain links only
+
+  function uuid4() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function say(text) { statusLine.textContent = text || ""; }
+
+  function formatTime(iso) {
+    try {
+      return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+    } catch (e) { return iso; }
+  }
+
+  function buildNode(msg, state) {
+    var li = document.createElement("li");
+    li.className = "msg" + (msg.mine ? " msg-mine" : "");
+    if (msg.id) { li.id = "m-" + msg.id; li.dataset.id = msg.id; }
+    li.dataset.clientId = msg.client_id;
+    var meta = document.createElement("p");
+    meta.className = "msg-meta";
+    var who = document.createElement("span");
+    who.className = "msg-sender";
+    who.textContent = msg.mine ? strings.you : msg.sender;
+    meta.appendChild(who);
+    var time = document.createElement("time");
+    if (msg.sent_at) { time.dateTime = msg.sent_at; time.textContent = formatTime(msg.sent_at); }
+    meta.appendChild(time);
+    if (msg.mine) {
+      var st = document.createElement("span");
+      st.className = "msg-state";
+      st.textContent = state;
+      meta.appendChild(st);
+    }
+    li.appendChild(meta);
+    var body = document.createElement("div");
+    body.className = "msg-body";
+    if (msg.html !== undefined) body.innerHTML = msg.html; // escaped and linkified by the server
+    else body.textContent = msg.body;
+    li.appendChild(body);
+    return li;
+  }
+
+  function stateFor(id) { return id <= otherRead ? strings.read : strings.sent; }
+
+  function removeEmptyNote() {
+    var note = document.getElementById("no-messages");
+    if (note) note.remove();
+  }
+
+  function placeMessage(msg) {
+    if (document.getElementById("m-" + msg.id)) return false;
+    var waiting = null;
+    for (var i = 0; i < pending.length; i++) {
+      if (pending[i].client_id === msg.client_id) { waiting = pending[i]; pending.splice(i, 1); break; }
+    }
+    var node = buildNode(msg, stateFor(msg.id));
+    if (waiting) list.replaceChild(node, waiting.node);
+    else {
+      // Keep id order even if frames cross: insert before the first higher id.
+      var after = null;
+      var items = list.querySelectorAll("li[data-id]");
+      for (var j = 0; j < items.length; j++) {
+        if (parseInt(items[j].dataset.id, 10) > msg.id) { after = items[j]; break; }
+      }
+      list.insertBefore(node, after || firstPendingNode());
+    }
+    removeEmptyNote();
+    if (msg.id > lastId) lastId = msg.id;
+    return true;
+  }
+
+  function firstPendingNode() { return pending.length ? pending[0].node : null; }
+
+  function markRead() {
+    if (document.visibilityState === "visible") send({ type: "read", up_to: lastId });
+  }
+
+  function updateReadStates() {
+    var mine = list.querySelectorAll("li.msg-mine[data-id]");
+    for (var i = 0; i < mine.length; i++) {
+      var st = mine[i].querySelector(".msg-state");
+      if (st) st.textContent = stateFor(parseInt(mine[i].dataset.id, 10));
+    }
+  }
+
+  function send(frame) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); return true; }
+    return false;
+  }
+
+  function showError(text) {
+    var box = document.getElementById("send-error");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  function handle(frame) {
+    if (frame.type === "sync") {
+      var gotOthers = false;
+      frame.messages.forEach(function (m) { if (placeMessage(m) && !m.mine) gotOthers = true; });
+      if (frame.read) { otherRead = Math.max(otherRead, mySide === "participant" ? frame.read.team : frame.read.participant); updateReadStates(); }
+      if (frame.more) { send({ type: "sync", after: lastId }); return; }
+      pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
+      if (gotOthers) markRead();
+    } else if (frame.type === "ack") {
+      placeMessage(frame.message);
+    } else if (frame.type === "message") {
+      if (placeMessage(frame.message) && !frame.message.mine) {
+        say(strings.new_message + ": " + frame.message.sender);
+        markRead();
+      }
+    } else if (frame.type === "read") {
+      if (frame.side !== mySide) { otherRead = Math.max(otherRead, frame.up_to); updateReadStates(); }
+    } else if (frame.type === "error") {
+      if (frame.client_id) failPending(frame.client_id, frame.message);
+      else showError(frame.message);
+    }
+  }
+
+  // A message the server refused comes back into the text box, so nothing written is lost.
+  function failPending(clientId, text) {
+    for (var i = 0; i < pending.length; i++) {
+      if (pending[i].client_id !== clientId) continue;
+      var p = pending.splice(i, 1)[0];
+      p.node.remove();
+      var box = form.elements.body;
+      box.value = p.body + (box.value ? "\n\n" + box.value : "");
+      box.setAttribute("aria-invalid", "true");
+      showError(strings.failed + " " + text);
+      box.focus();
+      return;
+    }
+  }
+
+  function connect() {
+    if (stopped) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.socket);
+    socket.onopen = function () {
+      retries = 0;
+      say(strings.online);
+      send({ type: "sync", after: lastId });
+      clearInterval(pingTimer);
+      pingTimer = setInterval(function () { send({ type: "ping" }); }, 30000);
+    };
+    socket.onmessage = function (event) {
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      handle(frame);
+    };
+    socket.onclose = function (event) {
+      clearInterval(pingTimer);
+      socket = null;
+      if (event.code === 4401) { stopped = true; say(strings.logged_out); return; }
+      if (event.code === 4403) { stopped = true; say(strings.no_access); return; }
+      say(strings.offline);
+      retries += 1;
+      var delay = Math.min(30000, 500 * Math.pow(2, Math.min(retries, 6)));
+      setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
+    };
+  }
+
+  if (form) {
+    form.addEventListener("submit", function (event) {
+      var box = form.elements.body;
+      var body = box.value;
+      if (!socket || socket.readyState !== WebSocket.OPEN || stopped) return; // the form posts
+      event.preventDefault();
+      if (!body.trim()) { showError(strings.empty); return; }
+      var clientId = form.elements.client_id.value || uuid4();
+      form.elements.client_id.value = uuid4(); // the next message gets its own id
+      var node = buildNode({ client_id: clientId, body: body, mine: true, sent_at: "" }, strings.sending);
+      node.classList.add("msg-pending");
+      list.appendChild(node);
+      removeEmptyNote();
+      pending.push({ client_id: clientId, body: body, node: node });
+      box.value = "";
+      box.removeAttribute("aria-invalid");
+      showError("");
+      send({ type: "send", client_id: clientId, body: body });
+    });
+  }
+
+  document.addEventListener("visibilitychange", function () { if (lastId) markRead(); });
+  window.addEventListener("online", function () { if (!socket && !stopped) { retries = 0; connect(); } });
+  connect();
+})();

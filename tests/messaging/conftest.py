@@ -1,0 +1,51 @@
+"""An active enrollment of the cast's participant with the cast's therapist, and its thread."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from accounts.models import User
+from messaging.models import Message, Thread
+from messaging.services import message_send
+from modules.models import Enrollment
+from modules.services import enrollment_create, enrollment_start
+from tests.modules.conftest import make_programme
+
+
+@pytest.fixture
+def enrollment(participant: User, therapist: User) -> Enrollment:
+    programme = make_programme(modules=1, answers_per_module=1)
+    e = enrollment_create(
+        actor=therapist, participant=participant, programme=programme, therapist=therapist
+    )
+    enrollment_start(enrollment=e)
+    e.refresh_from_db()
+    return e
+
+
+@pytest.fixture
+def thread(enrollment: Enrollment) -> Thread:
+    return Thread.objects.get(enrollment=enrollment)
+
+
+@pytest.fixture
+def other_thread(participant2: User, other_therapist: User) -> Thread:
+    """Someone else's conversation: participant2 with the second therapist."""
+    programme = make_programme(modules=1, answers_per_module=1)
+    e = enrollment_create(
+        actor=other_therapist,
+        participant=participant2,
+        programme=programme,
+        therapist=other_therapist,
+    )
+    enrollment_start(enrollment=e)
+    return Thread.objects.get(enrollment=e)
+
+
+def send(user: User, thread: Thread, body: str = "Hej", client_id: str | None = None) -> Message:
+    message, _created = message_send(
+        sender=user, thread=thread, body=body, client_id=client_id or str(uuid.uuid4())
+    )
+    return message

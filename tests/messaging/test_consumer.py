@@ -1,0 +1,237 @@
+"""The thread socket through the real ASGI application (config.asgi): who gets in, the
+protocol, bad input, and who is thrown out when."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from accounts.services import user_lock
+from config.asgi import application
+from messaging.models import Message, Thread
+from messaging.services import RATE_LIMIT_PER_MINUTE
+from modules.services import enrollment_assign
+from tests.conftest import unverified_client, verified_client
+from tests.messaging.conftest import send
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
+def _headers(client, origin="http://testserver"):
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return [(b"cookie", cookie.encode()), (b"origin", origin.encode())]
+
+
+async def _open(user, thread, *, verified=True, origin="http://testserver", client=None):
+    if client is None:
+        make = verified_client if verified else unverified_client
+        client = await sync_to_async(make)(user)
+    path = f"/ws/messages/{thread.public_id}/"
+    communicator = WebsocketCommunicator(application, path, headers=_headers(client, origin))
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def _closed_with(communicator) -> int | None:
+    output = await communicator.receive_output(timeout=3)
+    while output["type"] != "websocket.close":
+        output = await communicator.receive_output(timeout=3)
+    return output.get("code")
+
+
+async def _frame(communicator, kind: str | None = None, timeout: float = 3) -> dict:
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+async def test_participant_sends_and_the_therapist_receives_it_live(thread, participant, therapist):
+    p_socket, ok_p, _ = await _open(participant, thread)
+    t_socket, ok_t, _ = await _open(therapist, thread)
+    assert ok_p and ok_t
+    client_id = str(uuid.uuid4())
+    await p_socket.send_json_to(
+        {"type": "send", "client_id": client_id, "body": "I had a hard evening yesterday"}
+    )
+    ack = await _frame(p_socket, "ack")
+    assert ack["client_id"] == client_id and ack["id"] == 1
+    pushed = await _frame(t_socket, "message")
+    assert pushed["message"]["body"] == "I had a hard evening yesterday"
+    assert pushed["message"]["mine"] is False and pushed["message"]["id"] == 1
+    # The sender's own socket hears its message too (another tab would), marked as its own.
+    echoed = await _frame(p_socket, "message")
+    assert echoed["message"]["mine"] is True
+    await p_socket.disconnect()
+    await t_socket.disconnect()
+
+
+async def test_a_resent_frame_is_acknowledged_with_the_same_message(thread, participant):
+    socket, ok, _ = await _open(participant, thread)
+    frame = {"type": "send", "client_id": str(uuid.uuid4()), "body": "Only once"}
+    await socket.send_json_to(frame)
+    first = await _frame(socket, "ack")
+    await socket.send_json_to(frame)
+    second = await _frame(socket, "ack")
+    assert first["id"] == second["id"] == 1
+    assert await sync_to_async(Message.objects.count)() == 1
+    await socket.disconnect()
+
+
+async def test_sync_returns_everything_after_the_last_id_with_read_markers(
+    thread, participant, therapist
+):
+    for i in range(3):
+        await sync_to_async(send)(therapist, thread, f"t{i}")
+    socket, ok, _ = await _open(participant, thread)
+    await socket.send_json_to({"type": "sync", "after": 1})
+    frame = await _frame(socket, "sync")
+    assert [m["body"] for m in frame["messages"]] == ["t1", "t2"]
+    assert frame["more"] is False
+    assert frame["read"] == {"participant": 0, "team": 3}
+    await socket.send_json_to({"type": "read", "up_to": 3})
+    read = await _frame(socket, "read")
+    assert read == {"type": "read", "side": "participant", "up_to": 3}
+    refreshed = await sync_to_async(Thread.objects.get)(pk=thread.pk)
+    assert refreshed.participant_read_seq == 3
+    await socket.disconnect()
+
+
+async def test_socket_without_a_verified_second_factor_is_closed(thread, participant):
+    socket, connected, code = await _open(participant, thread, verified=False)
+    if connected:
+        code = await _closed_with(socket)
+    assert code == 4401
+
+
+async def test_a_forged_origin_is_refused(thread, participant):
+    socket, connected, code = await _open(participant, thread, origin="https://evil.example")
+    assert not connected
+
+
+@pytest.mark.parametrize("who", ["other_therapist", "participant2", "partner_worker", "editor"])
+async def test_another_persons_thread_is_refused_with_4403(request, thread, who):
+    outsider = await sync_to_async(request.getfixturevalue)(who)
+    socket, connected, code = await _open(outsider, thread)
+    assert connected  # accepted, then closed with a code the page understands
+    assert await _closed_with(socket) == 4403
+
+
+async def test_a_thread_id_that_does_not_exist_looks_the_same(participant, thread):
+    client = await sync_to_async(verified_client)(participant)
+    for path in [f"/ws/messages/{uuid.uuid4()}/", "/ws/messages/not-a-uuid/"]:
+        communicator = WebsocketCommunicator(application, path, headers=_headers(client))
+        connected, _ = await communicator.connect()
+        assert connected
+        assert await _closed_with(communicator) == 4403
+
+
+async def test_bad_input_gets_error_frames_and_stores_nothing(thread, participant):
+    socket, ok, _ = await _open(participant, thread)
+    await socket.send_to(text_data="{not json")
+    assert (await _frame(socket, "error"))["code"] == "bad_json"
+    await socket.send_to(text_data=json.dumps([1, 2]))
+    assert (await _frame(socket, "error"))["code"] == "bad_frame"
+    await socket.send_json_to({"type": "shout"})
+    assert (await _frame(socket, "error"))["code"] == "unknown_type"
+    await socket.send_json_to({"type": "send", "client_id": "nope", "body": "x"})
+    assert (await _frame(socket, "error"))["code"] == "bad_client_id"
+    client_id = str(uuid.uuid4())
+    await socket.send_json_to({"type": "send", "client_id": client_id, "body": "x" * 5001})
+    error = await _frame(socket, "error")
+    assert error["code"] == "too_long" and error["client_id"] == client_id
+    await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": " "})
+    assert (await _frame(socket, "error"))["code"] == "empty"
+    await socket.send_json_to({"type": "sync", "after": "zero"})
+    assert (await _frame(socket, "error"))["code"] == "bad_frame"
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await _frame(socket, "error"))["code"] == "bad_frame"
+    assert await sync_to_async(Message.objects.count)() == 0
+    # Still serving after all that.
+    await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "ok"})
+    assert (await _frame(socket, "ack"))["id"] == 1
+    await socket.disconnect()
+
+
+async def test_an_oversized_frame_is_refused_and_the_socket_closed(thread, participant):
+    socket, ok, _ = await _open(participant, thread)
+    body = "x" * (65 * 1024)
+    await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": body})
+    assert (await _frame(socket, "error"))["code"] == "too_large"
+    assert await _closed_with(socket) == 1009
+    assert await sync_to_async(Message.objects.count)() == 0
+
+
+async def test_a_flood_gets_rate_limited_errors(thread, participant):
+    socket, ok, _ = await _open(participant, thread)
+    for _ in range(RATE_LIMIT_PER_MINUTE):
+        await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})
+        await _frame(socket, "ack")
+    await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})
+    assert (await _frame(socket, "error"))["code"] == "rate_limited"
+    assert await sync_to_async(Message.objects.count)() == RATE_LIMIT_PER_MINUTE
+    await socket.disconnect()
+
+
+async def test_logging_out_closes_that_sessions_socket_only(thread, participant):
+    laptop = await sync_to_async(verified_client)(participant)
+    phone = await sync_to_async(verified_client)(participant)
+    laptop_socket, ok1, _ = await _open(participant, thread, client=laptop)
+    phone_socket, ok2, _ = await _open(participant, thread, client=phone)
+    assert ok1 and ok2
+    await sync_to_async(laptop.post)("/account/logout/")
+    assert await _closed_with(laptop_socket) == 4401
+    await phone_socket.send_json_to({"type": "ping"})
+    assert (await _frame(phone_socket))["type"] == "pong"
+    await phone_socket.disconnect()
+
+
+async def test_a_locked_account_loses_its_socket(thread, participant, admin_user):
+    socket, ok, _ = await _open(participant, thread)
+    await sync_to_async(user_lock)(actor=admin_user, user=participant)
+    assert await _closed_with(socket) == 4401
+
+
+async def test_the_old_therapist_loses_the_socket_on_reassignment_the_new_one_gets_history(
+    thread, enrollment, participant, therapist, other_therapist, admin_user
+):
+    await sync_to_async(send)(participant, thread, "Before the change")
+    old_socket, ok, _ = await _open(therapist, thread)
+    assert ok
+    await sync_to_async(enrollment_assign)(
+        actor=admin_user, enrollment=enrollment, therapist=other_therapist
+    )
+    assert await _closed_with(old_socket) == 4403
+    new_socket, ok, _ = await _open(other_therapist, thread)
+    await new_socket.send_json_to({"type": "sync", "after": 0})
+    frame = await _frame(new_socket, "sync")
+    assert [m["body"] for m in frame["messages"]] == ["Before the change"]
+    await new_socket.disconnect()
+
+
+async def test_a_socket_whose_access_went_away_forwards_nothing(
+    thread, enrollment, participant, therapist, other_therapist
+):
+    """Even without the disconnect event (a lost wake-up), the re-check on each pushed
+    message keeps another's messages from reaching a therapist who left the team."""
+    from modules.models import Enrollment
+
+    old_socket, ok, _ = await _open(therapist, thread)
+    await sync_to_async(Enrollment.objects.filter(pk=enrollment.pk).update)(
+        therapist=other_therapist
+    )
+    await sync_to_async(send)(participant, thread, "Private")
+    assert await _closed_with(old_socket) == 4403
