@@ -168,7 +168,7 @@ def enrollment_assign(
             raise ValidationError(_("Only an active therapist can be assigned."))
     if therapist is not None and substitute is not None and therapist.pk == substitute.pk:
         raise ValidationError(_("The substitute must be someone other than the therapist."))
-    before = {enrollment.therapist_id, enrollment.substitute_id} - {None}
+    before = {pk for pk in (enrollment.therapist_id, enrollment.substitute_id) if pk is not None}
     with transaction.atomic():
         enrollment.therapist = therapist
         enrollment.substitute = substitute
