@@ -26,6 +26,11 @@ run: $(STAMP)
 	$(MANAGE) seed_programme
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_treatment
+	$(MANAGE) seed_demo_messages
+	@# The task worker (the "new message" emails, printed to this console) runs beside the
+	@# server and stops with it.
+	$(MANAGE) db_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
 
 # The current second-factor code of a demo account: make code EMAIL=therapist@demo.omtag.se
