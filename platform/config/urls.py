@@ -1,11 +1,12 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from content import views as content_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -19,6 +20,10 @@ urlpatterns = [
         login_not_required(RedirectView.as_view(pattern_name="account_login", query_string=True)),
     ),
     path("cms/", include(wagtailadmin_urls)),
+    # Uploaded files, behind login like every page: videos and documents through Wagtail's
+    # serve view, images through ours.
+    path("documents/", include(wagtaildocs_urls)),
+    path("media/<path:path>", content_views.media_file, name="media_file"),
     path("participant/", include("modules.urls")),
     path("messages/", include("messaging.urls")),
     path("therapist/", include("therapist.urls")),
@@ -26,7 +31,3 @@ urlpatterns = [
     path("editor/", include("content.urls")),
 ]
 
-if settings.DEBUG:  # uploaded media from the CMS, development only
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
