@@ -1,0 +1,55 @@
+"""A participant who reads in English gets the English module pages, with the same answers:
+the translation shares the Swedish page's block ids."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from content.models import ModulePage
+from content.seed import load_seed
+from modules.services import default_programme, enrollment_create, enrollment_start
+from tests.conftest import verified_client
+from tests.modules.conftest import save_answer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded_enrollment(settings, participant, therapist):
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.WAGTAIL_CONTENT_LANGUAGES = [("sv", "Svenska"), ("en", "English")]
+    call_command("seed_programme", stdout=StringIO())
+    programme = default_programme()
+    assert programme is not None and programme.locale.language_code == "sv"
+    enrollment = enrollment_create(
+        actor=therapist, participant=participant, programme=programme, therapist=therapist
+    )
+    enrollment_start(enrollment=enrollment)
+    return enrollment
+
+
+def test_the_english_reader_gets_english_pages_and_the_same_answers(
+    seeded_enrollment, participant
+):
+    _, data = load_seed()
+    first = data[0]
+    module = ModulePage.objects.get(slug=first["slug"], locale__language_code="sv")
+    reflection = next(block for block in module.body if block.block_type == "reflection")
+    save_answer(participant, seeded_enrollment, module, reflection.id, "Mitt svar", version=0)
+    url = reverse("modules:module", args=[module.translation_key])
+
+    client = verified_client(participant)
+    swedish = client.get(url).content.decode()
+    assert first["sv"]["title"] in swedish and "Mitt svar" in swedish
+
+    client.cookies["omtag_language"] = "en"
+    english = client.get(url).content.decode()
+    assert first["en"]["title"] in english
+    assert first["sv"]["title"] not in english
+    assert "Mitt svar" in english  # the answer belongs to the block, in both languages
+    listing = client.get(reverse("modules:module_list")).content.decode()
+    assert all(m["en"]["title"] in listing for m in data)
