@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
         MODULE_UNLOCKED = "module_unlocked", _("Module unlocked")
         MODULE_LOCKED = "module_locked", _("Module locked")
         CARE_TEAM_CHANGED = "care_team_changed", _("Therapist assignment changed")
+        RISK_ACKNOWLEDGED = "risk_acknowledged", _("Risk signal acknowledged")
+        NOTE_WRITTEN = "note_written", _("Case note written")
+        ENROLLMENT_STATUS_CHANGED = "enrollment_status_changed", _("Treatment status changed")
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

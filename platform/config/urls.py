@@ -30,4 +30,3 @@ urlpatterns = [
     path("partner/", include("partner.urls")),
     path("editor/", include("content.urls")),
 ]
-

@@ -1,25 +1,44 @@
+"""The therapist's workbench: the caseload, and one participant's overview, answers and
+case notes. Every page about one participant is written to the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.forms import ParticipantInvitationForm
 from accounts.models import Role, User
 from accounts.views import role_required
-from messaging.selectors import team_threads
+from audit.services import record_access
+from modules.models import Enrollment, ModuleProgress, RiskSignal
+from modules.selectors import checkins_for, module_rows
 from modules.services import participant_invite
+
+from . import selectors, services
+from .models import CaseNote
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 @role_required(Role.THERAPIST)
 def home(request: HttpRequest) -> HttpResponse:
     form = ParticipantInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        actor = request.user
-        assert isinstance(actor, User)
         try:
             participant_invite(
-                actor=actor,
+                actor=_user(request),
                 email=form.cleaned_data["email"],
                 display_name=form.cleaned_data["display_name"],
                 request=request,
@@ -29,6 +48,175 @@ def home(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The invitation has been sent."))
             return redirect("therapist:home")
-    user = request.user
-    assert isinstance(user, User)
-    return render(request, "therapist/home.html", {"form": form, "rows": team_threads(user)})
+    shown = request.GET.get("show", "all")
+    if shown not in selectors.FILTERS:
+        shown = "all"
+    return render(
+        request,
+        "therapist/home.html",
+        {
+            "form": form,
+            "rows": selectors.caseload(_user(request), shown),
+            "shown": shown,
+            "filters": [
+                ("all", _("Everyone")),
+                ("waiting", _("Waiting for me")),
+                ("risk", _("Risk")),
+                ("inactive", _("Inactive more than 7 days")),
+                ("completed", _("Ended")),
+            ],
+        },
+    )
+
+
+def _enrollment(request: HttpRequest, public_id: UUID, what: str) -> Enrollment:
+    enrollment = selectors.enrollment_or_404(_user(request), public_id)
+    assert enrollment.participant is not None
+    record_access(
+        actor=_user(request),
+        subject=enrollment.participant,
+        what=what,
+        request=request,
+        target_type="enrollment",
+        target_id=enrollment.public_id,
+    )
+    return enrollment
+
+
+def _tabs(enrollment: Enrollment, current: str) -> dict[str, Any]:
+    return {"enrollment": enrollment, "tab": current}
+
+
+@role_required(Role.THERAPIST)
+def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    enrollment = _enrollment(request, public_id, "overview")
+    checkins = checkins_for(enrollment)
+    signals = list(
+        RiskSignal.objects.filter(enrollment=enrollment)
+        .select_related("acknowledged_by", "checkin")
+        .order_by("acknowledged_at", "-created_at")
+    )
+    return render(
+        request,
+        "therapist/participant.html",
+        {
+            **_tabs(enrollment, "overview"),
+            "rows": module_rows(enrollment),
+            "checkins": checkins,
+            "chart": selectors.closeness_chart(checkins),
+            "open_signals": [s for s in signals if s.acknowledged_at is None],
+            "closed_signals": [s for s in signals if s.acknowledged_at is not None],
+        },
+    )
+
+
+@role_required(Role.THERAPIST)
+def answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    enrollment = _enrollment(request, public_id, "answers")
+    return render(
+        request,
+        "therapist/answers.html",
+        {**_tabs(enrollment, "answers"), "modules": selectors.answers_by_module(enrollment)},
+    )
+
+
+@role_required(Role.THERAPIST)
+def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    user = _user(request)
+    enrollment = selectors.enrollment_or_404(user, public_id)
+    error = ""
+    body = ""
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        corrects = None
+        if request.POST.get("corrects"):
+            corrects = _note_or_404(enrollment, request.POST["corrects"])
+        try:
+            services.note_add(actor=user, enrollment=enrollment, body=body, corrects=corrects)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, _("The note is saved."))
+            return redirect("therapist:notes", enrollment.public_id)
+    _enrollment(request, public_id, "notes")
+    entries = list(
+        CaseNote.objects.filter(enrollment=enrollment).select_related("author", "corrects")
+    )
+    return render(
+        request,
+        "therapist/notes.html",
+        {
+            **_tabs(enrollment, "notes"),
+            "notes": entries,
+            "error": error,
+            "body": body,
+            "correcting": request.GET.get("corrects", ""),
+        },
+        status=400 if error else 200,
+    )
+
+
+def _note_or_404(enrollment: Enrollment, public_id: str) -> CaseNote:
+    try:
+        key = UUID(public_id)
+    except ValueError:
+        raise Http404 from None
+    note = CaseNote.objects.filter(enrollment=enrollment, public_id=key).first()
+    if note is None:
+        raise Http404
+    return note
+
+
+def _progress_or_404(enrollment: Enrollment, key: UUID) -> ModuleProgress:
+    progress = (
+        ModuleProgress.objects.filter(enrollment=enrollment, module__translation_key=key)
+        .select_related("module")
+        .first()
+    )
+    if progress is None:
+        raise Http404
+    return progress
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def module_access(request: HttpRequest, public_id: UUID, key: UUID, action: str) -> HttpResponse:
+    if action not in ("open", "close"):
+        raise Http404
+    user = _user(request)
+    enrollment = selectors.enrollment_or_404(user, public_id)
+    progress = _progress_or_404(enrollment, key)
+    try:
+        if action == "open":
+            services.module_open_with_greeting(
+                actor=user,
+                enrollment=enrollment,
+                module=progress.module,
+                greeting=request.POST.get("greeting", "")[:5000],
+            )
+            messages.success(request, _("The module is open for the participant."))
+        else:
+            services.module_close(actor=user, enrollment=enrollment, module=progress.module)
+            messages.success(request, _("The module is closed again. The answers are kept."))
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    return redirect("therapist:participant", enrollment.public_id)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def risk_acknowledge(request: HttpRequest, public_id: UUID, signal_id: UUID) -> HttpResponse:
+    user = _user(request)
+    enrollment = selectors.enrollment_or_404(user, public_id)
+    signal = RiskSignal.objects.filter(enrollment=enrollment, public_id=signal_id).first()
+    if signal is None:
+        raise Http404
+    try:
+        services.risk_acknowledge(
+            actor=user, signal=signal, comment=request.POST.get("comment", "")
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("The signal is acknowledged."))
+    return redirect(reverse("therapist:participant", args=[enrollment.public_id]) + "#risk")

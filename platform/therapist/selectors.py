@@ -1,0 +1,376 @@
+"""What a therapist may see: the enrollments they are assigned to (as therapist or
+substitute) and nothing else. The caseload is read in a fixed number of queries whatever
+its size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import Role, User
+from messaging.models import Message, Side
+from modules.models import (
+    OPEN_STATUSES,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    ModuleProgress,
+    ModuleState,
+    RiskLevel,
+    RiskSignal,
+)
+
+INACTIVE_AFTER = timedelta(days=7)
+LEVEL_RANK: dict[str, int] = {RiskLevel.ACUTE: 3, RiskLevel.HIGH: 2, RiskLevel.MEDIUM: 1}
+
+
+def enrollments_for_therapist(user: User) -> QuerySet[Enrollment]:
+    if not user.is_active or not user.has_role(Role.THERAPIST):
+        return Enrollment.objects.none()
+    return Enrollment.objects.filter(Q(therapist=user) | Q(substitute=user)).exclude(
+        participant__isnull=True
+    )
+
+
+def enrollment_or_404(user: User, public_id: UUID | str) -> Enrollment:
+    try:
+        key = UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    enrollment = (
+        enrollments_for_therapist(user)
+        .select_related("participant", "therapist", "substitute", "programme", "thread")
+        .filter(public_id=key)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def _count(qs: QuerySet[Any], field: str = "pk") -> Subquery:
+    return Subquery(
+        qs.order_by().values(field).annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+@dataclass
+class CaseRow:
+    enrollment: Enrollment
+    done: int
+    total: int
+    open_modules: int
+    current_module: str | None
+    unread: int
+    oldest_unread_at: datetime | None
+    open_risks: int
+    risk_level: str | None
+    risk_since: datetime | None
+    closeness: int | None
+    closeness_before: int | None
+    last_checkin_at: datetime | None
+
+    @property
+    def participant(self) -> Any:
+        return self.enrollment.participant
+
+    @property
+    def is_open(self) -> bool:
+        return self.enrollment.status in OPEN_STATUSES
+
+    @property
+    def waiting_for_unlock(self) -> bool:
+        """Finished what was open and the next module waits for the therapist."""
+        return self.is_open and self.open_modules == 0 and self.done < self.total
+
+    @property
+    def days_inactive(self) -> int | None:
+        since = self.enrollment.last_active_at or self.enrollment.started_at
+        if since is None:
+            return None
+        return (timezone.now() - since).days
+
+    @property
+    def inactive(self) -> bool:
+        days = self.days_inactive
+        return self.enrollment.is_active and days is not None and days >= INACTIVE_AFTER.days
+
+    @property
+    def trend(self) -> int | None:
+        if self.closeness is None or self.closeness_before is None:
+            return None
+        return self.closeness - self.closeness_before
+
+    @property
+    def waiting_for_me(self) -> bool:
+        return self.unread > 0 or self.waiting_for_unlock
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    def urgency(self) -> tuple[Any, ...]:
+        """Sort key: a new risk signal first (highest level, oldest first), then the longest
+        waiting unanswered message, then waiting for the next module, then those who have
+        gone quiet (longest first), then the rest; ended treatments last."""
+        far = datetime.max.replace(tzinfo=timezone.get_current_timezone())
+        if not self.is_open:
+            return (9, 0, far, self.participant.display_name)
+        if self.open_risks:
+            return (0, -LEVEL_RANK.get(self.risk_level or "", 0), self.risk_since or far, "")
+        if self.unread:
+            return (1, 0, self.oldest_unread_at or far, "")
+        if self.waiting_for_unlock:
+            return (2, 0, self.enrollment.last_active_at or far, "")
+        if self.inactive:
+            return (3, -(self.days_inactive or 0), far, "")
+        return (4, 0, far, self.participant.display_name.lower())
+
+
+FILTERS = ("all", "waiting", "risk", "inactive", "completed")
+
+
+def caseload(user: User, filter_name: str = "all") -> list[CaseRow]:
+    """The therapist's participants with everything the caseload row shows, in one query,
+    ordered by urgency."""
+    progress = ModuleProgress.objects.filter(enrollment=OuterRef("pk"))
+    unread = Message.objects.filter(
+        thread__enrollment=OuterRef("pk"),
+        side=Side.PARTICIPANT,
+        seq__gt=OuterRef("thread__team_read_seq"),
+    )
+    open_risks = RiskSignal.objects.filter(enrollment=OuterRef("pk"), acknowledged_at__isnull=True)
+    rank = Case(
+        *[When(level=level, then=Value(n)) for level, n in LEVEL_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    checkins = CheckIn.objects.filter(enrollment=OuterRef("pk")).order_by("-submitted_at", "-pk")
+    closeness = KeyTextTransform("closeness", "answers")
+    qs = (
+        enrollments_for_therapist(user)
+        .select_related("participant", "thread")
+        .annotate(
+            done=Coalesce(_count(progress.filter(state=ModuleState.COMPLETED), "enrollment"), 0),
+            total=Coalesce(_count(progress, "enrollment"), 0),
+            open_modules=Coalesce(
+                _count(
+                    progress.filter(state__in=[ModuleState.UNLOCKED, ModuleState.STARTED]),
+                    "enrollment",
+                ),
+                0,
+            ),
+            current_module=Subquery(
+                progress.filter(state__in=[ModuleState.UNLOCKED, ModuleState.STARTED])
+                .order_by("module__path")
+                .values("module__title")[:1],
+                output_field=CharField(),
+            ),
+            unread=Coalesce(_count(unread, "thread"), 0),
+            oldest_unread_at=Subquery(
+                unread.order_by().values("thread").annotate(m=Min("created_at")).values("m")[:1],
+                output_field=DateTimeField(),
+            ),
+            open_risks=Coalesce(_count(open_risks, "enrollment"), 0),
+            risk_level=Subquery(
+                open_risks.annotate(rank=rank).order_by("-rank").values("level")[:1],
+                output_field=CharField(),
+            ),
+            risk_since=Subquery(
+                open_risks.order_by()
+                .values("enrollment")
+                .annotate(m=Min("created_at"))
+                .values("m")[:1],
+                output_field=DateTimeField(),
+            ),
+            closeness=Subquery(checkins.annotate(c=closeness).values("c")[:1]),
+            closeness_before=Subquery(checkins.annotate(c=closeness).values("c")[1:2]),
+            last_checkin_at=Subquery(checkins.values("submitted_at")[:1]),
+        )
+    )
+    rows = [
+        CaseRow(
+            enrollment=e,
+            done=e.done,
+            total=e.total,
+            open_modules=e.open_modules,
+            current_module=e.current_module,
+            unread=e.unread,
+            oldest_unread_at=e.oldest_unread_at,
+            open_risks=e.open_risks,
+            risk_level=e.risk_level,
+            risk_since=e.risk_since,
+            closeness=_int(e.closeness),
+            closeness_before=_int(e.closeness_before),
+            last_checkin_at=e.last_checkin_at,
+        )
+        for e in qs
+    ]
+    rows = [r for r in rows if _passes(r, filter_name)]
+    rows.sort(key=CaseRow.urgency)
+    return rows
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _passes(row: CaseRow, filter_name: str) -> bool:
+    if filter_name == "waiting":
+        return row.is_open and row.waiting_for_me
+    if filter_name == "risk":
+        return row.open_risks > 0
+    if filter_name == "inactive":
+        return row.inactive
+    if filter_name == "completed":
+        return row.enrollment.status in (
+            EnrollmentStatus.COMPLETED,
+            EnrollmentStatus.DISCONTINUED,
+        )
+    return True
+
+
+def open_risk_count(user: User) -> int:
+    """For the navigation: open signals on my caseload."""
+    return RiskSignal.objects.filter(
+        enrollment__in=enrollments_for_therapist(user), acknowledged_at__isnull=True
+    ).count()
+
+
+# --- One participant ---------------------------------------------------------------------
+
+
+@dataclass
+class AnswerItem:
+    question: str
+    parts: list[tuple[str, str]]  # (label, answer text); label "" for a single answer
+    current: bool
+    revision_at: datetime | None
+    updated_at: datetime
+
+
+def _question_of(block_type: str, value: Any) -> str:
+    get = value.get if hasattr(value, "get") else (lambda key, default="": default)
+    for key in ("question", "title", "intro"):
+        text = get(key, "")
+        if text:
+            return str(text)
+    return block_type
+
+
+def _answer_parts(shape: Any, value: Any, block_value: Any) -> list[tuple[str, str]]:
+    from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
+
+    if shape == AnswerShape.FIELDS:
+        labels = [str(f.get("label", "")) for f in block_value.get("fields", [])]
+        values = value if isinstance(value, list) else []
+        return [
+            (labels[i] if i < len(labels) else f"{i + 1}", str(v)) for i, v in enumerate(values)
+        ]
+    if shape == AnswerShape.TIMEOUT_PLAN:
+        value = value if isinstance(value, dict) else {}
+        return [(str(label), str(value.get(key, ""))) for key, label in TIMEOUT_PLAN_PARTS]
+    if shape == AnswerShape.CHOICES:
+        return [("", ", ".join(str(v) for v in value) if isinstance(value, list) else "")]
+    return [("", "" if value is None else str(value))]
+
+
+def answers_by_module(enrollment: Enrollment) -> list[tuple[Any, list[AnswerItem]]]:
+    """Every module that has answers, in programme order, each with its answers next to the
+    question as it reads now, or as it read in the revision that last had a deleted block."""
+    from content.selectors import resolve_blocks
+    from modules.models import Answer
+    from modules.selectors import module_rows
+
+    answers: dict[int, list[Answer]] = {}
+    for answer in Answer.objects.filter(enrollment=enrollment).order_by("pk"):
+        answers.setdefault(answer.module_id, []).append(answer)
+    result = []
+    for row in module_rows(enrollment):
+        given = answers.get(row.progress.module_id)
+        if not given:
+            continue
+        resolved = resolve_blocks(row.page, [a.block_id for a in given])
+        order = {child.id: n for n, child in enumerate(row.page.body)}
+        items = []
+        for answer in sorted(given, key=lambda a: order.get(a.block_id, 10_000)):
+            block = resolved.get(answer.block_id)
+            if block is None:
+                continue
+            items.append(
+                AnswerItem(
+                    question=_question_of(block.block_type, block.value),
+                    parts=_answer_parts(block.answer_shape, answer.value, block.value),
+                    current=block.current,
+                    revision_at=block.revision_created_at,
+                    updated_at=answer.updated_at,
+                )
+            )
+        result.append((row, items))
+    return result
+
+
+@dataclass
+class ChartPoint:
+    x: float
+    y: float
+    value: int
+    violence: bool
+    at: datetime
+
+
+def closeness_chart(checkins: list[CheckIn], *, width: int = 600, height: int = 200) -> Any:
+    """Points for the server-rendered SVG chart of closeness to violence over time (oldest
+    left), with the check-ins that reported violence marked."""
+    points = [c for c in reversed(checkins) if isinstance(c.answers.get("closeness"), int)]
+    if not points:
+        return None
+    pad = 30
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+    plotted = [
+        ChartPoint(
+            x=round(pad + i * step, 1),
+            y=round(height - pad - (c.answers["closeness"] / 10) * (height - 2 * pad), 1),
+            value=c.answers["closeness"],
+            violence=c.answers.get("violence") == "yes",
+            at=c.submitted_at,
+        )
+        for i, c in enumerate(points)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": plotted,
+        "polyline": " ".join(f"{p.x},{p.y}" for p in plotted),
+        "grid": [
+            {"y": round(height - pad - (v / 10) * (height - 2 * pad), 1), "label": v}
+            for v in (0, 5, 8, 10)
+        ],
+        "left": pad,
+        "right": width - pad,
+    }

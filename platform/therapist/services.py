@@ -1,0 +1,107 @@
+"""The therapist's writes: case notes, acknowledging risk signals, unlocking with a
+greeting. Each checks that the actor is on the participant's care team."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from audit.models import AuditEvent
+from audit.services import audit_log
+from content.models import ModulePage
+from messaging.models import Thread
+from messaging.services import message_send
+from modules.models import Enrollment, ModuleProgress, RiskSignal
+from modules.services import module_lock, module_unlock
+
+from .models import CaseNote
+
+NOTE_MAX = 20_000
+ACK_MAX = 2_000
+
+
+def _require_care_team(actor: User, enrollment: Enrollment) -> None:
+    if not (
+        actor.is_active
+        and actor.has_role(Role.THERAPIST)
+        and actor.pk in (enrollment.therapist_id, enrollment.substitute_id)
+    ):
+        raise PermissionDenied
+
+
+def _text(value: str, *, limit: int, empty: str) -> str:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ValidationError(empty)
+    if len(text) > limit:
+        raise ValidationError(
+            _("The text is %(length)d characters; the limit is %(limit)d.")
+            % {"length": len(text), "limit": limit}
+        )
+    return text
+
+
+def note_add(
+    *, actor: User, enrollment: Enrollment, body: str, corrects: CaseNote | None = None
+) -> CaseNote:
+    _require_care_team(actor, enrollment)
+    text = _text(body, limit=NOTE_MAX, empty=_("Write the note."))
+    if corrects is not None and corrects.enrollment_id != enrollment.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        note = CaseNote.objects.create(
+            enrollment=enrollment, author=actor, body=text, corrects=corrects
+        )
+        audit_log(
+            action=AuditEvent.Action.NOTE_WRITTEN,
+            actor=actor,
+            subject=enrollment.participant,
+            target_type="case_note",
+            target_id=note.public_id,
+        )
+    return note
+
+
+def risk_acknowledge(*, actor: User, signal: RiskSignal, comment: str) -> RiskSignal:
+    """Close a signal with what the therapist did about it. Only once."""
+    _require_care_team(actor, signal.enrollment)
+    text = _text(comment, limit=ACK_MAX, empty=_("Write what you did about it."))
+    with transaction.atomic():
+        updated = RiskSignal.objects.filter(pk=signal.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=timezone.now(), acknowledged_by=actor, acknowledgement=text
+        )
+        if not updated:
+            raise ValidationError(_("Someone has already acknowledged this signal."))
+        audit_log(
+            action=AuditEvent.Action.RISK_ACKNOWLEDGED,
+            actor=actor,
+            subject=signal.enrollment.participant,
+            target_type="risk_signal",
+            target_id=signal.public_id,
+        )
+    signal.refresh_from_db()
+    return signal
+
+
+def module_open_with_greeting(
+    *, actor: User, enrollment: Enrollment, module: ModulePage, greeting: str = ""
+) -> ModuleProgress:
+    """Unlock the module and, when the therapist wrote a few words, send them to the
+    participant's thread in the same step."""
+    _require_care_team(actor, enrollment)
+    with transaction.atomic():
+        progress = module_unlock(actor=actor, enrollment=enrollment, module=module)
+        if greeting.strip():
+            thread = Thread.objects.get(enrollment=enrollment)
+            message_send(sender=actor, thread=thread, body=greeting, client_id=uuid.uuid4())
+    return progress
+
+
+def module_close(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
+    _require_care_team(actor, enrollment)
+    return module_lock(actor=actor, enrollment=enrollment, module=module)
