@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("security/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("security/notifications/", views.notifications, name="notifications"),
+    path("security/access-log.csv", views.my_access_log, name="my_access_log"),
     path("security/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("admin/", views.admin_home, name="admin_home"),

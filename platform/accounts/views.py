@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import segno
@@ -14,7 +14,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -59,14 +59,17 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+_R = TypeVar("_R", bound=HttpResponseBase)
+
+
 def role_required(
     *roles: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., _R]], Callable[..., _R]]:
     """Views for one role answer 404 to everyone else, so a page's existence does not leak."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., _R]) -> Callable[..., _R]:
         @functools.wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> _R:
             if not _user(request).has_role(*roles):
                 raise Http404
             return view(request, *args, **kwargs)
@@ -345,6 +348,25 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
             {"codes": codes, "next": reverse("accounts:security"), "fresh": False},
         )
     return render(request, "accounts/recovery_codes_confirm.html")
+
+
+def my_access_log(request: HttpRequest) -> HttpResponse:
+    """The person's own record: when staff opened it and in which role, never by name."""
+    import csv
+
+    user = _user(request)
+    labels = dict(Role.choices)
+    events = AuditEvent.objects.filter(
+        subject=user, action=AuditEvent.Action.RECORD_VIEWED
+    ).order_by("-created_at")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="omtag-my-access-log.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("Time"), _("Role"), _("What")])
+    for event in events:
+        roles = [str(labels.get(r, r)) for r in event.actor_roles.split(",") if r]
+        writer.writerow([event.created_at.isoformat(), ", ".join(roles), event.detail])
+    return response
 
 
 @require_POST

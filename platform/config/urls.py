@@ -27,6 +27,7 @@ urlpatterns = [
     path("participant/", include("modules.urls")),
     path("messages/", include("messaging.urls")),
     path("therapist/", include("therapist.urls")),
+    path("administration/", include("therapist.admin_urls")),
     path("partner/", include("partner.urls")),
     path("editor/", include("content.urls")),
 ]

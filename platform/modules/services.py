@@ -190,6 +190,59 @@ def enrollment_assign(
     return enrollment
 
 
+STATUS_CHANGES: dict[str, set[str]] = {
+    # from: the statuses it may move to
+    EnrollmentStatus.ACTIVE: {
+        EnrollmentStatus.PAUSED,
+        EnrollmentStatus.COMPLETED,
+        EnrollmentStatus.DISCONTINUED,
+    },
+    EnrollmentStatus.PAUSED: {
+        EnrollmentStatus.ACTIVE,
+        EnrollmentStatus.COMPLETED,
+        EnrollmentStatus.DISCONTINUED,
+    },
+    EnrollmentStatus.INVITED: {EnrollmentStatus.DISCONTINUED},
+}
+
+
+def enrollment_set_status(
+    *, actor: User, enrollment: Enrollment, status: str, reason: str, request: Any = None
+) -> Enrollment:
+    """Pause, resume, complete or discontinue a treatment (an admin, or the participant's
+    own therapist). Every change but resuming needs a reason; the history keeps it."""
+    if not (actor.has_role(Role.ADMIN) or _may_manage(actor, enrollment)):
+        raise PermissionDenied
+    if status not in STATUS_CHANGES.get(enrollment.status, set()):
+        raise ValidationError(_("The treatment cannot change to that status from here."))
+    reason = (reason or "").strip()
+    if status != EnrollmentStatus.ACTIVE and not reason:
+        raise ValidationError(_("Write the reason for the change."))
+    if len(reason) > 300:
+        raise ValidationError(_("Keep the reason under 300 characters."))
+    with transaction.atomic():
+        before = enrollment.status
+        enrollment.status = status
+        enrollment.status_reason = reason
+        enrollment.status_changed_at = timezone.now()
+        try:
+            enrollment.save(update_fields=["status", "status_reason", "status_changed_at"])
+        except IntegrityError:
+            raise ValidationError(
+                _("This participant already has an open enrollment in the programme.")
+            ) from None
+        audit_log(
+            action=AuditEvent.Action.ENROLLMENT_STATUS_CHANGED,
+            actor=actor,
+            subject=enrollment.participant,
+            request=request,
+            target_type="enrollment",
+            target_id=enrollment.public_id,
+            detail=f"{before} -> {status}: {reason}",
+        )
+    return enrollment
+
+
 # --- Module access ---------------------------------------------------------------------------
 
 

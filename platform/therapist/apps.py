@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class TherapistConfig(AppConfig):
     name = "therapist"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.models import Role
+        from accounts.navigation import register_nav_item
+
+        register_nav_item(Role.ADMIN, "administration:participants", _("Treatments"))
+        register_nav_item(Role.ADMIN, "administration:access_log", _("Access log"))

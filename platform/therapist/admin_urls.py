@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import admin_views
+
+app_name = "administration"
+
+urlpatterns = [
+    path("participants/", admin_views.participants, name="participants"),
+    path("participants/<uuid:public_id>/assign/", admin_views.assign, name="assign"),
+    path("participants/<uuid:public_id>/status/", admin_views.set_status, name="set_status"),
+    path("access-log/", admin_views.access_log, name="access_log"),
+]

@@ -1,0 +1,204 @@
+"""The organisation admin's pages about treatments: who treats whom, pausing and closing a
+treatment, and the access log. An admin manages; they never read answers, notes or
+messages from here."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, time
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role, RoleGrant, User
+from accounts.views import role_required
+from audit.models import AuditEvent
+from modules.models import Enrollment, EnrollmentStatus
+from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _therapists() -> QuerySet[User]:
+    ids = RoleGrant.objects.filter(role=Role.THERAPIST).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email")
+
+
+def _enrollment_or_404(public_id: UUID) -> Enrollment:
+    enrollment = Enrollment.objects.filter(public_id=public_id).first()
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+@role_required(Role.ADMIN)
+def participants(request: HttpRequest) -> HttpResponse:
+    enrollments = Enrollment.objects.select_related(
+        "participant", "therapist", "substitute", "invitation"
+    ).order_by("-created_at")
+    rows = [
+        {
+            "enrollment": e,
+            "next_statuses": [
+                (s, EnrollmentStatus(s).label)
+                for s in EnrollmentStatus.values
+                if s in STATUS_CHANGES.get(e.status, set())
+            ],
+        }
+        for e in enrollments
+    ]
+    return render(
+        request,
+        "therapist/admin_participants.html",
+        {"rows": rows, "therapists": list(_therapists())},
+    )
+
+
+def _therapist_from(value: str) -> User | None:
+    if not value:
+        return None
+    try:
+        key = UUID(value)
+    except ValueError:
+        raise ValidationError(_("Choose a therapist from the list.")) from None
+    person = _therapists().filter(public_id=key).first()
+    if person is None:
+        raise ValidationError(_("Choose a therapist from the list."))
+    return person
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    enrollment = _enrollment_or_404(public_id)
+    try:
+        therapist = _therapist_from(request.POST.get("therapist", ""))
+        if therapist is None:
+            raise ValidationError(_("Choose a therapist from the list."))
+        enrollment_assign(
+            actor=_user(request),
+            enrollment=enrollment,
+            therapist=therapist,
+            substitute=_therapist_from(request.POST.get("substitute", "")),
+            request=request,
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("The care team is changed."))
+    return redirect("administration:participants")
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    enrollment = _enrollment_or_404(public_id)
+    try:
+        enrollment_set_status(
+            actor=_user(request),
+            enrollment=enrollment,
+            status=request.POST.get("status", ""),
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("The treatment's status is changed."))
+    return redirect("administration:participants")
+
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, Any]]:
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.RECORD_VIEWED).select_related(
+        "actor", "subject"
+    )
+    chosen: dict[str, Any] = {
+        "staff": request.GET.get("staff", ""),
+        "participant": request.GET.get("participant", ""),
+        "start": _parse_day(request.GET.get("from", "")),
+        "end": _parse_day(request.GET.get("to", "")),
+    }
+    for field, key in (("actor__public_id", "staff"), ("subject__public_id", "participant")):
+        if chosen[key]:
+            try:
+                events = events.filter(**{field: UUID(chosen[key])})
+            except ValueError:
+                chosen[key] = ""
+    zone = timezone.get_current_timezone()
+    if chosen["start"]:
+        events = events.filter(created_at__gte=datetime.combine(chosen["start"], time.min, zone))
+    if chosen["end"]:
+        events = events.filter(created_at__lte=datetime.combine(chosen["end"], time.max, zone))
+    return events.order_by("-created_at", "-id"), chosen
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@role_required(Role.ADMIN)
+def access_log(request: HttpRequest) -> HttpResponseBase:
+    events, chosen = _access_events(request)
+    if request.GET.get("format") == "csv":
+        writer = csv.writer(_Echo())
+
+        def rows() -> Any:
+            yield writer.writerow(["time", "staff", "roles", "participant", "what", "ip"])
+            for e in events.iterator(chunk_size=2000):
+                yield writer.writerow(
+                    [
+                        e.created_at.isoformat(),
+                        e.actor_label,
+                        e.actor_roles,
+                        e.subject.display_name if e.subject else "",
+                        e.detail,
+                        e.ip_address or "",
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="omtag-access-log.csv"'
+        return response
+    staff_ids = RoleGrant.objects.exclude(role=Role.PARTICIPANT).values("user_id")
+    participant_ids = RoleGrant.objects.filter(role=Role.PARTICIPANT).values("user_id")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "therapist/admin_access_log.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "query": query.urlencode(),
+            "staff": User.objects.filter(pk__in=staff_ids).order_by("email"),
+            "participants": User.objects.filter(pk__in=participant_ids).order_by("display_name"),
+        },
+    )

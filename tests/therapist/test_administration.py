@@ -1,0 +1,120 @@
+"""The admin's pages: assign and reassign, pause and close with a reason, the access log
+with its filters and CSV; and the participant's own access list."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from messaging.selectors import thread_for_user
+from modules.models import EnrollmentStatus
+from tests.conftest import verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_only_admins_reach_the_pages(request, enrollment):
+    for who in ["therapist", "participant", "editor", "partner_worker"]:
+        client = verified_client(request.getfixturevalue(who))
+        assert client.get(reverse("administration:participants")).status_code == 404
+        assert client.get(reverse("administration:access_log")).status_code == 404
+        url = reverse("administration:set_status", args=[enrollment.public_id])
+        assert client.post(url, {"status": "paused", "reason": "x"}).status_code == 404
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+
+
+def test_reassignment_moves_access(enrollment, admin_user, therapist, other_therapist):
+    client = verified_client(admin_user)
+    page = client.get(reverse("administration:participants")).content.decode()
+    assert "Alex" in page
+    url = reverse("administration:assign", args=[enrollment.public_id])
+    client.post(url, {"therapist": str(other_therapist.public_id), "substitute": ""})
+    enrollment.refresh_from_db()
+    assert enrollment.therapist == other_therapist
+    therapist_client = verified_client(therapist)
+    participant_url = reverse("therapist:participant", args=[enrollment.public_id])
+    assert therapist_client.get(participant_url).status_code == 404
+    assert verified_client(other_therapist).get(participant_url).status_code == 200
+    assert thread_for_user(therapist, enrollment.thread.public_id) is None
+
+
+def test_bad_assignments_get_a_clear_message(enrollment, admin_user, editor, therapist):
+    client = verified_client(admin_user)
+    url = reverse("administration:assign", args=[enrollment.public_id])
+    for data in [
+        {"therapist": ""},
+        {"therapist": "not-a-uuid"},
+        {"therapist": str(editor.public_id)},
+        {"therapist": str(therapist.public_id), "substitute": str(therapist.public_id)},
+    ]:
+        response = client.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert response.context["messages"], data
+    enrollment.refresh_from_db()
+    assert enrollment.therapist == therapist and enrollment.substitute is None
+
+
+def test_pause_needs_a_reason_and_is_logged(enrollment, admin_user):
+    client = verified_client(admin_user)
+    url = reverse("administration:set_status", args=[enrollment.public_id])
+    response = client.post(url, {"status": "paused", "reason": ""}, follow=True)
+    assert "Skriv orsaken" in response.content.decode()
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    client.post(url, {"status": "paused", "reason": "Sjukskriven två veckor"})
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.PAUSED
+    assert enrollment.status_reason == "Sjukskriven två veckor"
+    client.post(url, {"status": "active", "reason": ""})
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    client.post(url, {"status": "invited", "reason": "nonsense"})
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    assert (
+        AuditEvent.objects.filter(action=AuditEvent.Action.ENROLLMENT_STATUS_CHANGED).count() == 2
+    )
+
+
+def test_the_access_log_filters_and_exports(enrollment, admin_user, therapist, participant):
+    verified_client(therapist).get(reverse("therapist:participant", args=[enrollment.public_id]))
+    verified_client(therapist).get(reverse("therapist:notes", args=[enrollment.public_id]))
+    client = verified_client(admin_user)
+    page = client.get(reverse("administration:access_log"), {"staff": str(therapist.public_id)})
+    assert len(page.context["page"]) == 2
+    other = client.get(reverse("administration:access_log"), {"staff": str(admin_user.public_id)})
+    assert len(other.context["page"]) == 0
+    assert (
+        client.get(reverse("administration:access_log"), {"from": "2999-01-01"})
+        .context["page"]
+        .paginator.count
+        == 0
+    )
+    assert (
+        client.get(
+            reverse("administration:access_log"), {"from": "garbage", "staff": "bad"}
+        ).status_code
+        == 200
+    )
+    response = client.get(reverse("administration:access_log"), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["time", "staff", "roles", "participant", "what", "ip"]
+    assert {r[4] for r in rows[1:]} == {"overview", "notes"}
+    assert all(r[1] == therapist.email and r[3] == "Alex" for r in rows[1:])
+
+
+def test_the_participant_downloads_who_read_their_record_by_role_not_name(
+    enrollment, therapist, participant
+):
+    verified_client(therapist).get(reverse("therapist:participant", args=[enrollment.public_id]))
+    response = verified_client(participant).get(reverse("accounts:my_access_log"))
+    text = response.content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["Tid", "Roll", "Vad"]
+    assert len(rows) == 2 and rows[1][1] == "Terapeut"
+    assert therapist.email not in text and "Tove" not in text
