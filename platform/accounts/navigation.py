@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -24,9 +25,18 @@ ROLE_HOMES: list[tuple[str, str, Any]] = [
 EXTRA_ITEMS: list[tuple[str, str, Any]] = []
 
 
+# A count shown beside a navigation item (open risk signals beside the caseload), with the
+# text that says what it counts; one query per page for the people who see it.
+BADGES: dict[str, tuple[Callable[[Any], int], Any]] = {}
+
+
 def register_nav_item(role: str, url_name: str, label: Any) -> None:
     if (role, url_name, label) not in EXTRA_ITEMS:
         EXTRA_ITEMS.append((role, url_name, label))
+
+
+def register_nav_badge(url_name: str, count: Callable[[Any], int], meaning: Any) -> None:
+    BADGES[url_name] = (count, meaning)
 
 
 def role_homes(user: Any) -> list[dict[str, Any]]:
@@ -35,5 +45,10 @@ def role_homes(user: Any) -> list[dict[str, Any]]:
     for role, url_name, label in [*ROLE_HOMES, *EXTRA_ITEMS]:
         if user.has_role(role) and url_name not in seen:
             seen.add(url_name)
-            homes.append({"url": reverse(url_name), "label": label, "url_name": url_name})
+            item = {"url": reverse(url_name), "label": label, "url_name": url_name}
+            if url_name in BADGES:
+                count, meaning = BADGES[url_name]
+                item["badge"] = count(user)
+                item["badge_meaning"] = meaning
+            homes.append(item)
     return homes

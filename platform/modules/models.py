@@ -197,3 +197,23 @@ class RiskSignal(models.Model):
 
     def __str__(self) -> str:
         return f"Risk {self.level} {self.public_id}"
+
+
+class RiskTerm(models.Model):
+    """A word or phrase that, in a participant's message, raises a risk signal. Editable by
+    the organisation's admins. A `*` at the end of a word matches any ending (Swedish
+    inflections: "döda*" matches "dödade"); otherwise a word matches only as a whole word
+    ("kill" does not match "killar")."""
+
+    phrase = models.CharField(max_length=100)
+    language = models.CharField(max_length=8, default="sv")
+    level = models.CharField(max_length=10, choices=RiskLevel.choices, default=RiskLevel.HIGH)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["language", "phrase"]
+        constraints = [models.UniqueConstraint(fields=["phrase", "language"], name="one_risk_term")]
+
+    def __str__(self) -> str:
+        return self.phrase

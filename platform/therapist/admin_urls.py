@@ -9,4 +9,5 @@ urlpatterns = [
     path("participants/<uuid:public_id>/assign/", admin_views.assign, name="assign"),
     path("participants/<uuid:public_id>/status/", admin_views.set_status, name="set_status"),
     path("access-log/", admin_views.access_log, name="access_log"),
+    path("risk-words/", admin_views.risk_words, name="risk_words"),
 ]

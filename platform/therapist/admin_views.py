@@ -202,3 +202,39 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
             "participants": User.objects.filter(pk__in=participant_ids).order_by("display_name"),
         },
     )
+
+
+@role_required(Role.ADMIN)
+def risk_words(request: HttpRequest) -> HttpResponse:
+    """The words and phrases that raise a risk signal in a participant's message."""
+    from modules.models import RiskLevel, RiskTerm
+    from modules.risk import term_pattern
+
+    error = ""
+    if request.method == "POST":
+        if "toggle" in request.POST:
+            term = RiskTerm.objects.filter(pk=request.POST.get("toggle", "").strip() or 0).first()
+            if term is None:
+                raise Http404
+            term.active = not term.active
+            term.save(update_fields=["active"])
+            return redirect("administration:risk_words")
+        phrase = " ".join(request.POST.get("phrase", "").split()).lower()
+        language = request.POST.get("language", "")
+        level = request.POST.get("level", "")
+        if not phrase or len(phrase) > 100 or not term_pattern(phrase).startswith("(?<!"):
+            error = _("Write a word or phrase of at most 100 characters.")
+        elif language not in ("sv", "en") or level not in RiskLevel.values:
+            error = _("Choose a language and a level.")
+        elif RiskTerm.objects.filter(phrase=phrase, language=language).exists():
+            error = _("That word is already on the list.")
+        else:
+            RiskTerm.objects.create(phrase=phrase, language=language, level=level)
+            messages.success(request, _("The word is added."))
+            return redirect("administration:risk_words")
+    return render(
+        request,
+        "therapist/admin_risk_words.html",
+        {"terms": RiskTerm.objects.all(), "levels": RiskLevel.choices, "error": error},
+        status=400 if error else 200,
+    )

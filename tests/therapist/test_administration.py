@@ -118,3 +118,27 @@ def test_the_participant_downloads_who_read_their_record_by_role_not_name(
     assert rows[0] == ["Tid", "Roll", "Vad"]
     assert len(rows) == 2 and rows[1][1] == "Terapeut"
     assert therapist.email not in text and "Tove" not in text
+
+
+def test_admins_edit_the_risk_words(admin_user, therapist):
+    from modules.models import RiskTerm
+    from modules.risk import scan
+
+    url = reverse("administration:risk_words")
+    assert verified_client(therapist).get(url).status_code == 404
+    client = verified_client(admin_user)
+    assert "kniv*" in client.get(url).content.decode()
+    client.post(url, {"phrase": "  Slå  Sönder* ", "language": "sv", "level": "high"})
+    assert scan("jag ville slå sönder dörren") is not None
+    for bad in [
+        {"phrase": "", "language": "sv", "level": "high"},
+        {"phrase": "*", "language": "sv", "level": "high"},
+        {"phrase": "x" * 101, "language": "sv", "level": "high"},
+        {"phrase": "ok", "language": "de", "level": "high"},
+        {"phrase": "slå sönder*", "language": "sv", "level": "high"},
+    ]:
+        assert client.post(url, bad).status_code == 400, bad
+    term = RiskTerm.objects.get(phrase="slå sönder*")
+    client.post(url, {"toggle": term.pk})
+    assert scan("jag ville slå sönder dörren") is None
+    assert client.post(url, {"toggle": "999999"}).status_code == 404

@@ -97,3 +97,15 @@ def test_the_caseload_query_count_is_the_same_at_5_and_300_participants(
     at_5 = measure(5)
     add(295, 5)
     assert measure(300) == at_5
+
+
+def test_open_risk_signals_are_counted_in_the_navigation(enrollment, therapist, participant):
+    client = verified_client(therapist)
+    assert "öppna risksignaler" not in client.get(reverse("therapist:home")).content.decode()
+    RiskSignal.objects.create(enrollment=enrollment, source="checkin", level="high", reasons=[])
+    RiskSignal.objects.create(enrollment=enrollment, source="message", level="acute", reasons=[])
+    page = client.get(reverse("messaging:inbox")).content.decode()
+    assert '2<span class="visually-hidden"> öppna risksignaler</span>' in page
+    # The participant never sees a count, a badge or the word.
+    home = verified_client(participant).get(reverse("modules:home")).content.decode()
+    assert "risksignal" not in home and "badge-risk" not in home
