@@ -1,14 +1,17 @@
-"""Request gates: session lifetime, the mandatory second factor, and no caching."""
+"""Request gates: session lifetime, the mandatory second factor, no caching, and the
+Content-Security-Policy header."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY, SELF
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
@@ -159,3 +162,35 @@ class LanguageMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
+
+
+class FramePolicyCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, plus: a response that allows same-origin framing
+    (X-Frame-Options: SAMEORIGIN, set by the view: Wagtail's preview views) gets
+    `frame-ancestors 'self'` instead of our policy's 'none'.
+
+    A browser obeys CSP's frame-ancestors over X-Frame-Options, so without this Wagtail's
+    preview side panel, which frames the preview endpoint, showed only the browser's
+    "blocked" page. The policy is rewritten in the finished header, not set through
+    django-csp's per-response replace: Wagtail renders a preview by running a dummy request
+    through the whole middleware chain, so the header already exists (with 'none') before
+    the preview view marks its response SAMEORIGIN. Must stay below XFrameOptionsMiddleware
+    in MIDDLEWARE, so that a SAMEORIGIN seen here comes from the view, never from a default.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        response = super().process_response(request, response)
+        if response.get("X-Frame-Options", "").upper() == "SAMEORIGIN":
+            for header in (HEADER, HEADER_REPORT_ONLY):
+                if header in response:
+                    response[header] = frame_ancestors_self(response[header])
+        return response
+
+
+def frame_ancestors_self(policy: str) -> str:
+    """The policy with its frame-ancestors directive (if any) replaced by 'self'."""
+    directives = [d.strip() for d in policy.split(";") if d.strip()]
+    kept = [d for d in directives if d.split()[0].lower() != "frame-ancestors"]
+    return "; ".join([*kept, f"frame-ancestors {SELF}"])

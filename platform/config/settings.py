@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "accounts.middleware.SecondFactorRequiredMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "accounts.middleware.FramePolicyCSPMiddleware",  # django-csp, letting previews be framed
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -233,6 +233,8 @@ INVITATION_LIFETIME = timedelta(hours=env.int("INVITATION_LIFETIME_HOURS", defau
 REAUTH_WINDOW = timedelta(minutes=5)
 # Wrong second-factor codes: this many per 15 minutes per user, then a pause.
 OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
+# Messages one user may send per minute (the load test and the two-server test raise it).
+MESSAGE_RATE_LIMIT_PER_MINUTE = env.int("MESSAGE_RATE_LIMIT_PER_MINUTE", default=30)
 
 # Sessions: a new key at login (Django's default), an idle and an absolute timeout.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))

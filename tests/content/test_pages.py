@@ -101,3 +101,45 @@ def test_view_draft_in_the_admin_uses_the_participant_template(programme, editor
     html = response.content.decode()
     assert 'id="module-title"' in html and 'id="help-box-title"' in html
     assert html.count("></textarea>") == 3
+
+
+def test_preview_panel_may_frame_the_preview_and_nothing_else(programme, editor):
+    """The editor's preview side panel frames /edit/preview/. Our CSP says frame-ancestors
+    'none', which a browser obeys over the view's X-Frame-Options: SAMEORIGIN, so the
+    preview response (rendered by Wagtail through the middleware chain a second time) must
+    say 'self'; every other page keeps 'none'."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+    from wagtail.test.utils.form_data import streamfield as stream
+
+    from tests.conftest import verified_client
+
+    module = make_module(programme, BODY)
+    editor.is_superuser = True  # page permissions are granted by a later seed step
+    editor.save(update_fields=["is_superuser"])
+    client = verified_client(editor)
+    url = f"/cms/pages/{module.pk}/edit/preview/"
+    form = nested_form_data(
+        {
+            "title": "Module",
+            "slug": module.slug,
+            "theme": "other",
+            "summary": "Summary",
+            "estimated_minutes": 30,
+            "unlock_rule": "therapist",
+            "body": stream([("text", rich_text("<p>Revised paragraph</p>"))]),
+            "comments": inline_formset([]),
+        }
+    )
+    assert client.post(url, form).json() == {"is_valid": True, "is_available": True}
+
+    response = client.get(url, {"in_preview_panel": "true"})
+    assert response.status_code == 200
+    assert "Revised paragraph" in response.content.decode()
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    directives = [d.strip() for d in response["Content-Security-Policy"].split(";")]
+    assert [d for d in directives if d.startswith("frame-ancestors")] == ["frame-ancestors 'self'"]
+    assert "script-src 'self'" in directives  # the rest of the policy is untouched
+
+    edit = client.get(f"/cms/pages/{module.pk}/edit/")
+    assert "frame-ancestors 'none'" in edit["Content-Security-Policy"]
+    assert edit["X-Frame-Options"] == "DENY"

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django_otp.oath import hotp, totp
@@ -22,6 +22,9 @@ from django_otp.oath import hotp, totp
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
     from pytest_django.live_server_helper import LiveServer
+
+    from accounts.models import User
+    from content.models import ModulePage
 
 # Playwright's sync API runs an event loop in the test thread; without this Django refuses
 # ORM calls made from that thread (creating the cast, reading back what the browser did).
@@ -240,3 +243,104 @@ def _migration_rows(request: pytest.FixtureRequest) -> None:
         ]:
             migration = importlib.import_module(f"content.migrations.{name}")
             getattr(migration, function)(apps, None)
+
+
+# --- Logging in, and the CMS journeys' shared steps -------------------------------------------
+
+
+def totp_secret(hex_key: str) -> str:
+    """The base32 secret an authenticator app holds for a device's hex key."""
+    return base64.b32encode(bytes.fromhex(hex_key)).decode()
+
+
+def user_with_key(email: str, roles: list[str], hex_key: str, *, name: str = "") -> User:
+    """A user of the fixed password whose confirmed TOTP device has this key. A key of its
+    own per person spares next_code() a wait for the next 30-second step."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import make_user
+
+    user = make_user(email, roles, name=name, enrolled=False)
+    TOTPDevice.objects.create(user=user, name="app", key=hex_key, confirmed=True)
+    return user
+
+
+def path_is(page: Page, base_url: str, path: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(page).to_have_url(re.compile("^" + re.escape(base_url + path) + r"(\?.*)?$"))
+
+
+def log_in(page: Page, base_url: str, email: str, hex_key: str) -> None:
+    """Password, then the authenticator code: the two factors every role needs."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    page.goto(base_url + "/account/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    path_is(page, base_url, "/account/2fa/")
+    page.fill("input[name=code]", next_code(totp_secret(hex_key)))
+    page.locator("main form button[type=submit]").first.click()
+    expect(page).not_to_have_url(re.compile(r"/account/"))
+
+
+def log_out(page: Page, base_url: str) -> None:
+    # Account and security: a page of ours (with the header's log-out button) for every role.
+    page.goto(base_url + "/account/security/")
+    page.locator("header form[action='/account/logout/']").get_by_role(
+        "button", name="Logga ut", exact=True
+    ).click()
+    path_is(page, base_url, "/account/login/")
+
+
+def cms_module(body: list[dict[str, Any]]) -> ModulePage:
+    """A published programme with one published module of this body, under the clinical
+    review workflow (as the seed sets it up)."""
+    from content.models import ModulePage, ProgramPage
+    from content.seed import attach_review_workflow
+    from tests.modules.conftest import wagtail_root
+
+    root = wagtail_root()
+    programme = ProgramPage(title="Programmet", slug="program", intro="<p>Demo</p>")
+    root.add_child(instance=programme)
+    programme.save_revision().publish()
+    module = ModulePage(title="Välkommen", slug="valkommen", summary="Om programmet", body=body)
+    programme.add_child(instance=module)
+    module.save_revision().publish()
+    attach_review_workflow()
+    return module
+
+
+def open_footer_actions(page: Page) -> None:
+    """Unfold the page editor's footer action menu (submit, approve, …)."""
+    page.locator("footer .w-dropdown-button .w-dropdown__toggle").click()
+
+
+def submit_for_review(page: Page, base_url: str, programme_pk: int) -> None:
+    """From the page editor: submit to the "Klinisk granskning" workflow."""
+    from playwright.sync_api import expect
+
+    open_footer_actions(page)
+    submit = page.locator("footer button[name=action-submit]")
+    expect(submit).to_be_visible()
+    expect(submit).to_contain_text("Klinisk granskning")
+    submit.click()
+    path_is(page, base_url, f"/cms/pages/{programme_pk}/")  # the programme's list
+    expect(page.locator("main")).to_contain_text("under moderering")
+
+
+def approve_in_editor(page: Page, edit_url: str) -> None:
+    """As a reviewer, in the page editor: approve the workflow's task (no comment)."""
+    from playwright.sync_api import expect
+
+    page.goto(edit_url)
+    open_footer_actions(page)
+    approve = page.locator(
+        "footer button[data-workflow-action-name=approve]:not([data-workflow-action-modal-url])"
+    )
+    expect(approve).to_be_visible()
+    approve.click()
+    expect(page).not_to_have_url(re.compile(re.escape(edit_url) + "$"))

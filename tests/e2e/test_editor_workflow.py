@@ -3,19 +3,22 @@ the clinical review; a clinical lead approves it in the admin, and the change is
 
 from __future__ import annotations
 
-import base64
-import re
-
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role, User
-from content.models import ModulePage, ProgramPage
-from content.seed import attach_review_workflow
-from tests.conftest import PASSWORD, TOTP_KEY, make_user
-from tests.e2e.conftest import SERVER_LOCK, next_code, screenshot
-from tests.modules.conftest import wagtail_root
+from tests.conftest import TOTP_KEY, make_user
+from tests.e2e.conftest import (
+    SERVER_LOCK,
+    approve_in_editor,
+    cms_module,
+    log_in,
+    log_out,
+    path_is,
+    screenshot,
+    submit_for_review,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,60 +26,22 @@ LEAD_KEY = "3837363534333231303938373635343332313039"  # not the editor's: no wa
 NEW_TITLE = "Välkommen – reviderad"
 
 
-def _secret(hex_key: str) -> str:
-    return base64.b32encode(bytes.fromhex(hex_key)).decode()
-
-
-def _path_is(page: Page, base_url: str, path: str) -> None:
-    expect(page).to_have_url(re.compile("^" + re.escape(base_url + path) + r"(\?.*)?$"))
-
-
-def _log_in(page: Page, base_url: str, email: str, hex_key: str) -> None:
-    page.goto(base_url + "/account/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("main form button[type=submit]").first.click()
-    _path_is(page, base_url, "/account/2fa/")
-    page.fill("input[name=code]", next_code(_secret(hex_key)))
-    page.locator("main form button[type=submit]").first.click()
-    expect(page).not_to_have_url(re.compile(r"/account/"))
-
-
-def _log_out(page: Page, base_url: str) -> None:
-    page.goto(base_url + "/editor/")
-    page.locator("header form[action='/account/logout/']").get_by_role(
-        "button", name="Logga ut", exact=True
-    ).click()
-    _path_is(page, base_url, "/account/login/")
-
-
-def _module() -> ModulePage:
-    root = wagtail_root()
-    programme = ProgramPage(title="Programmet", slug="program", intro="<p>Demo</p>")
-    root.add_child(instance=programme)
-    programme.save_revision().publish()
-    module = ModulePage(
-        title="Välkommen",
-        slug="valkommen",
-        summary="Om programmet",
-        body=[
-            {"type": "heading", "value": "Om Omtag", "id": "11111111-1111-4111-8111-111111111111"},
-            {
-                "type": "reflection",
-                "value": {"question": "Vad vill du förändra?", "help_text": ""},
-                "id": "22222222-2222-4222-8222-222222222222",
-            },
-        ],
-    )
-    programme.add_child(instance=module)
-    module.save_revision().publish()
-    attach_review_workflow()
-    return module
-
-
 def test_editor_submits_and_clinical_lead_approves(page: Page, base_url: str) -> None:
     with SERVER_LOCK:
-        module = _module()
+        module = cms_module(
+            [
+                {
+                    "type": "heading",
+                    "value": "Om Omtag",
+                    "id": "11111111-1111-4111-8111-111111111111",
+                },
+                {
+                    "type": "reflection",
+                    "value": {"question": "Vad vill du förändra?", "help_text": ""},
+                    "id": "22222222-2222-4222-8222-222222222222",
+                },
+            ]
+        )
         editor = make_user("editor@example.org", [Role.EDITOR], name="Erik")
         lead: User = make_user("lead@example.org", [Role.CLINICAL_LEAD], enrolled=False)
         TOTPDevice.objects.create(user=lead, name="app", key=LEAD_KEY, confirmed=True)
@@ -85,7 +50,7 @@ def test_editor_submits_and_clinical_lead_approves(page: Page, base_url: str) ->
     edit_url = f"{base_url}/cms/pages/{module.pk}/edit/"
 
     # 1. The editor opens the module and changes its title.
-    _log_in(page, base_url, "editor@example.org", TOTP_KEY)
+    log_in(page, base_url, "editor@example.org", TOTP_KEY)
     page.goto(edit_url)
     title = page.locator("#id_title")
     expect(title).to_have_value("Välkommen")
@@ -93,7 +58,7 @@ def test_editor_submits_and_clinical_lead_approves(page: Page, base_url: str) ->
 
     # 2. Save a draft (the footer's main button for someone who may not publish).
     page.locator("footer button.action-save").click()
-    _path_is(page, base_url, f"/cms/pages/{module.pk}/edit/")
+    path_is(page, base_url, f"/cms/pages/{module.pk}/edit/")
     expect(page.locator("#id_title")).to_have_value(NEW_TITLE)
     screenshot(page, "editor-draft-saved.png")
     with SERVER_LOCK:
@@ -107,32 +72,19 @@ def test_editor_submits_and_clinical_lead_approves(page: Page, base_url: str) ->
     assert NEW_TITLE in draft_html and 'id="help-box-title"' in draft_html
 
     # 4. Submit to the clinical review from the footer's action menu.
-    page.locator("footer .w-dropdown-button .w-dropdown__toggle").click()
-    submit = page.locator("footer button[name=action-submit]")
-    expect(submit).to_be_visible()
-    expect(submit).to_contain_text("Klinisk granskning")
-    submit.click()
-    _path_is(page, base_url, f"/cms/pages/{programme_pk}/")  # the programme's list
-    expect(page.locator("main")).to_contain_text("under moderering")
+    submit_for_review(page, base_url, programme_pk)
     screenshot(page, "editor-submitted.png")
     with SERVER_LOCK:
         module.refresh_from_db()
         assert module.workflow_in_progress and module.title == "Välkommen"
-    _log_out(page, base_url)
+    log_out(page, base_url)
 
     # 5. The clinical lead sees it awaiting review and approves it in the editor.
-    _log_in(page, base_url, "lead@example.org", LEAD_KEY)
+    log_in(page, base_url, "lead@example.org", LEAD_KEY)
     page.goto(base_url + "/cms/")
     expect(page.locator("main")).to_contain_text(NEW_TITLE)
     screenshot(page, "lead-dashboard.png")
-    page.goto(edit_url)
-    page.locator("footer .w-dropdown-button .w-dropdown__toggle").click()
-    approve = page.locator(
-        "footer button[data-workflow-action-name=approve]:not([data-workflow-action-modal-url])"
-    )
-    expect(approve).to_be_visible()
-    approve.click()
-    expect(page).not_to_have_url(re.compile(rf"/cms/pages/{module.pk}/edit/$"))
+    approve_in_editor(page, edit_url)
     screenshot(page, "lead-approved.png")
 
     with SERVER_LOCK:
