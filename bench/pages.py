@@ -1,4 +1,5 @@
-"""Participant page latency: home and the first module page at 10, 100 and 1000 participants.
+"""Page latency: the participant's home and first module page at 10, 100, 300 and 1000
+participants, and the therapist's caseload with all 300 participants on it.
 
 Builds a throw-away SQLite installation in a temporary directory (migrate, seed_programme),
 fills it with participants in bulk from this process, then serves it with daphne on 127.0.0.1
@@ -34,12 +35,12 @@ REPO = Path(__file__).resolve().parent.parent
 PLATFORM = REPO / "platform"
 HOST = "127.0.0.1"
 
-SIZES = (10, 100, 1000)  # participants in the database
+SIZES = (10, 100, 300, 1000)  # participants in the database
 REQUESTS = 200  # timed requests per size and page
 WARMUP = 10  # untimed requests per size and page
 SAMPLED = 10  # participants with a logged-in session, cycled through by the requests
 
-TIME_LIMIT = 240.0  # seconds for the whole run; past it the run stops with an error
+TIME_LIMIT = 420.0  # seconds for the whole run; past it the run stops with an error
 COMMAND_TIMEOUT = 150.0  # one manage.py command
 STARTUP_TIMEOUT = 30.0  # daphne answering /healthz
 REQUEST_TIMEOUT = 10.0  # one HTTP request
@@ -78,6 +79,7 @@ class Page:
     path: Callable[[Fixture], str]
     audience: str = "participant"  # whose sessions request it (a key of Fixture.sessions)
     expect: str | None = None  # text the body must contain (proves the real page was served)
+    sizes: tuple[int, ...] | None = None  # measured only at these N (None: at every N)
 
 
 PAGES: list[Page] = [
@@ -87,6 +89,9 @@ PAGES: list[Page] = [
         lambda f: f"/participant/modules/{f.module_key}/",
         expect=TEXT_ANSWER,
     ),
+    # Every participant is on the one bench therapist's caseload: at N=300 that is the
+    # therapist-with-a-big-caseload case the workbench issue names.
+    Page("therapist caseload", lambda f: "/therapist/", "therapist", "P299", sizes=(300,)),
 ]
 
 
@@ -325,8 +330,16 @@ def ensure_participants(count: int) -> tuple[int, int, float]:
 
 
 def participant_sessions(count: int, rng: random.Random) -> list[str]:
-    """Logged-in, second-factor-verified sessions for `count` sampled participants, written
-    straight into the session store (what login plus the second-factor step would leave)."""
+    """Logged-in, second-factor-verified sessions for `count` sampled participants."""
+    from accounts.models import Role, User
+
+    ids = list(User.objects.filter(role_grants__role=Role.PARTICIPANT).values_list("pk", flat=True))
+    return sessions_for(rng.sample(ids, min(count, len(ids))))
+
+
+def sessions_for(user_ids: list[int]) -> list[str]:
+    """A logged-in, second-factor-verified session for each user, written straight into the
+    session store (what login plus the second-factor step would leave)."""
     from importlib import import_module
 
     from django.conf import settings
@@ -335,13 +348,11 @@ def participant_sessions(count: int, rng: random.Random) -> list[str]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.middleware import LOGIN_AT, SEEN_AT
-    from accounts.models import Role, User
+    from accounts.models import User
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    ids = list(User.objects.filter(role_grants__role=Role.PARTICIPANT).values_list("pk", flat=True))
-    chosen = rng.sample(ids, min(count, len(ids)))
     keys = []
-    for user in User.objects.filter(pk__in=chosen).order_by("pk"):
+    for user in User.objects.filter(pk__in=user_ids).order_by("pk"):
         device = TOTPDevice.objects.get(user=user, confirmed=True)
         now = timezone.now().isoformat()
         session = store()
@@ -430,7 +441,10 @@ def main() -> int:
         rows: list[Row] = []
         for size in SIZES:
             created, answered, seconds = ensure_participants(size)
-            fixture.sessions = {"participant": participant_sessions(SAMPLED, rng)}
+            fixture.sessions = {
+                "participant": participant_sessions(SAMPLED, rng),
+                "therapist": sessions_for([therapist_user().pk]),
+            }
             connections.close_all()  # daphne gets the SQLite file to itself
             print(
                 f"N={size}: created {created} participants ({answered} answers each)"
@@ -439,6 +453,8 @@ def main() -> int:
             )
             with Server(env, var_dir / "daphne.log") as server:
                 for page in PAGES:
+                    if page.sizes is not None and size not in page.sizes:
+                        continue
                     rows.append(measure(server.port, page, fixture, size))
                     r = rows[-1]
                     print(
