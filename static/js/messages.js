@@ -19,6 +19,9 @@
   var socket = null;
   var retries = 0;
   var pingTimer = null;
+  var reconnectTimer = null;
+  var pongTimer = null;
+  var PONG_WAIT_MS = 10000;
   var stopped = false;
   var lang = document.documentElement.lang || "sv";
   if (!live) return; // an older page of the history: plain links only
@@ -96,6 +99,9 @@
     }
     removeEmptyNote();
     if (msg.id > lastId) lastId = msg.id;
+    // Sending counts as having read everything before (message_send moves the sender's side's
+    // marker without a read event), so show what a reload would show.
+    if (msg.side && msg.side !== mySide && msg.id > otherRead) { otherRead = msg.id; updateReadStates(); }
     return true;
   }
 
@@ -163,8 +169,34 @@
     }
   }
 
+  // A connection that died without a close (a sleeping laptop, a router that forgot it) sends
+  // nothing back: no pong within PONG_WAIT_MS, or the browser saying it went offline, drops it
+  // and reconnects, so the page never claims "connected" on a dead line.
+  function dropSocket() {
+    if (!socket) return;
+    var old = socket;
+    socket = null;
+    old.onopen = old.onmessage = old.onclose = null;
+    try { old.close(); } catch (e) { /* already closing */ }
+    clearInterval(pingTimer);
+    clearTimeout(pongTimer);
+    say(strings.offline);
+    retries += 1;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, 1000);
+  }
+
+  function ping() {
+    if (send({ type: "ping" })) {
+      clearTimeout(pongTimer);
+      pongTimer = setTimeout(dropSocket, PONG_WAIT_MS);
+    }
+  }
+
   function connect() {
-    if (stopped) return;
+    // One socket at a time: the "online" event and a backoff timer may both call this.
+    if (stopped || socket) return;
+    clearTimeout(reconnectTimer);
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + root.dataset.socket);
     socket.onopen = function () {
@@ -172,22 +204,24 @@
       say(strings.online);
       send({ type: "sync", after: lastId });
       clearInterval(pingTimer);
-      pingTimer = setInterval(function () { send({ type: "ping" }); }, 30000);
+      pingTimer = setInterval(ping, 30000);
     };
     socket.onmessage = function (event) {
       var frame;
+      clearTimeout(pongTimer); // any frame shows the line is alive
       try { frame = JSON.parse(event.data); } catch (e) { return; }
       handle(frame);
     };
     socket.onclose = function (event) {
       clearInterval(pingTimer);
+      clearTimeout(pongTimer);
       socket = null;
       if (event.code === 4401) { stopped = true; say(strings.logged_out); return; }
       if (event.code === 4403) { stopped = true; say(strings.no_access); return; }
       say(strings.offline);
       retries += 1;
       var delay = Math.min(30000, 500 * Math.pow(2, Math.min(retries, 6)));
-      setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
+      reconnectTimer = setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
     };
   }
 
@@ -195,12 +229,16 @@
     form.addEventListener("submit", function (event) {
       var box = form.elements.body;
       var body = box.value;
-      if (!socket || socket.readyState !== WebSocket.OPEN || stopped) return; // the form posts
+      var open = socket && socket.readyState === WebSocket.OPEN;
+      // Without a socket the form posts, except when the browser knows it is offline: that
+      // post could only fail and lose the text, so the message waits here and is sent after
+      // the next sync, like any other unacknowledged one.
+      if (stopped || (!open && navigator.onLine !== false)) return; // the form posts
       event.preventDefault();
       if (!body.trim()) { showError(strings.empty); return; }
       var clientId = form.elements.client_id.value || uuid4();
       form.elements.client_id.value = uuid4(); // the next message gets its own id
-      var node = buildNode({ client_id: clientId, body: body, mine: true, sent_at: "" }, strings.sending);
+      var node = buildNode({ client_id: clientId, body: body, mine: true, sent_at: "" }, open ? strings.sending : strings.queued);
       node.classList.add("msg-pending");
       list.appendChild(node);
       removeEmptyNote();
@@ -213,6 +251,7 @@
   }
 
   document.addEventListener("visibilitychange", function () { if (lastId) markRead(); });
-  window.addEventListener("online", function () { if (!socket && !stopped) { retries = 0; connect(); } });
+  window.addEventListener("online", function () { retries = 0; connect(); });
+  window.addEventListener("offline", dropSocket);
   connect();
 })();
