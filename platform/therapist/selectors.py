@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -91,6 +92,8 @@ class CaseRow:
     closeness: int | None
     closeness_before: int | None
     last_checkin_at: datetime | None
+    url: str = ""
+    thread_url: str = ""
 
     @property
     def participant(self) -> Any:
@@ -105,14 +108,14 @@ class CaseRow:
         """Finished what was open and the next module waits for the therapist."""
         return self.is_open and self.open_modules == 0 and self.done < self.total
 
-    @property
+    @cached_property
     def days_inactive(self) -> int | None:
         since = self.enrollment.last_active_at or self.enrollment.started_at
         if since is None:
             return None
         return (timezone.now() - since).days
 
-    @property
+    @cached_property
     def inactive(self) -> bool:
         days = self.days_inactive
         return self.enrollment.is_active and days is not None and days >= INACTIVE_AFTER.days

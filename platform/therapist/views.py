@@ -51,12 +51,20 @@ def home(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show", "all")
     if shown not in selectors.FILTERS:
         shown = "all"
+    rows = selectors.caseload(_user(request), shown)
+    # Two reverse() calls for the whole table instead of two per row.
+    marker = "00000000-0000-0000-0000-000000000000"
+    person_url = reverse("therapist:participant", args=[marker])
+    thread_url = reverse("messaging:thread", args=[marker])
+    for row in rows:
+        row.url = person_url.replace(marker, str(row.enrollment.public_id))
+        row.thread_url = thread_url.replace(marker, str(row.enrollment.thread.public_id))
     return render(
         request,
         "therapist/home.html",
         {
             "form": form,
-            "rows": selectors.caseload(_user(request), shown),
+            "rows": rows,
             "shown": shown,
             "filters": [
                 ("all", _("Everyone")),
