@@ -243,6 +243,17 @@ def enrollment_set_status(
     return enrollment
 
 
+def enrollment_set_checkin_interval(*, actor: User, enrollment: Enrollment, days: int) -> None:
+    """How often the participant is asked for the check-in (every 7 days unless the
+    therapist decides otherwise)."""
+    if not _may_manage(actor, enrollment):
+        raise PermissionDenied
+    if not 1 <= days <= 28:
+        raise ValidationError(_("Choose between 1 and 28 days."))
+    enrollment.checkin_interval_days = days
+    enrollment.save(update_fields=["checkin_interval_days"])
+
+
 # --- Module access ---------------------------------------------------------------------------
 
 

@@ -10,6 +10,11 @@ urlpatterns = [
     path("participants/<uuid:public_id>/answers/", views.answers, name="answers"),
     path("participants/<uuid:public_id>/notes/", views.notes, name="notes"),
     path(
+        "participants/<uuid:public_id>/checkin-interval/",
+        views.checkin_interval,
+        name="checkin_interval",
+    ),
+    path(
         "participants/<uuid:public_id>/modules/<uuid:key>/<str:action>/",
         views.module_access,
         name="module_access",

@@ -228,3 +228,22 @@ def risk_acknowledge(request: HttpRequest, public_id: UUID, signal_id: UUID) -> 
     else:
         messages.success(request, _("The signal is acknowledged."))
     return redirect(reverse("therapist:participant", args=[enrollment.public_id]) + "#risk")
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def checkin_interval(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    from modules.services import enrollment_set_checkin_interval
+
+    user = _user(request)
+    enrollment = selectors.enrollment_or_404(user, public_id)
+    try:
+        days = int(request.POST.get("days", ""))
+        enrollment_set_checkin_interval(actor=user, enrollment=enrollment, days=days)
+    except ValueError:
+        messages.error(request, _("Choose between 1 and 28 days."))
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("The check-in schedule is changed."))
+    return redirect(reverse("therapist:participant", args=[enrollment.public_id]) + "#checkins")

@@ -187,3 +187,17 @@ def test_the_chart_and_table_show_the_checkins(enrollment, participant, therapis
     assert "<svg" in page and 'role="img"' in page
     assert RiskSignal.objects.filter(enrollment=enrollment).exists()
     assert "Kvittera" in page
+
+
+def test_the_therapist_sets_how_often_the_checkin_is_due(enrollment, therapist, other_therapist):
+    url = reverse("therapist:checkin_interval", args=[enrollment.public_id])
+    client = verified_client(therapist)
+    client.post(url, {"days": "14"})
+    enrollment.refresh_from_db()
+    assert enrollment.checkin_interval_days == 14
+    for bad in ["0", "29", "abc", ""]:
+        response = client.post(url, {"days": bad}, follow=True)
+        assert "mellan 1 och 28" in response.content.decode(), bad
+    assert verified_client(other_therapist).post(url, {"days": "3"}).status_code == 404
+    enrollment.refresh_from_db()
+    assert enrollment.checkin_interval_days == 14
