@@ -240,6 +240,7 @@ def _migration_rows(request: pytest.FixtureRequest) -> None:
         for name, function in [
             ("0001_editor_groups", "create_groups"),
             ("0004_page_permissions", "grant"),
+            ("0005_translation_permission", "grant"),
         ]:
             migration = importlib.import_module(f"content.migrations.{name}")
             getattr(migration, function)(apps, None)
