@@ -56,9 +56,15 @@ E2E_DIR = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    browser_items = []
     for item in items:
         if E2E_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            browser_items.append(item)
+    # Browser tests last: Playwright's sync API keeps an event loop running on the main thread
+    # for the rest of the session, and the async tests (sockets) cannot start their own then.
+    others = [item for item in items if item not in browser_items]
+    items[:] = others + browser_items
 
 
 def _require_chromium() -> None:
