@@ -12,6 +12,7 @@ from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -25,7 +26,6 @@ from .models import Message, Presence, Side, Thread
 from .rendering import render_text
 
 BODY_MAX = 5_000
-RATE_LIMIT_PER_MINUTE = 30
 ONLINE_WITHIN = timedelta(seconds=75)
 # C0 and C1 control characters, DEL, and the invisible direction overrides that can make
 # a text read differently from what it says; newlines and tabs stay.
@@ -33,7 +33,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 class RateLimited(Exception):
-    """More than RATE_LIMIT_PER_MINUTE messages from one user within a minute."""
+    """More than settings.MESSAGE_RATE_LIMIT_PER_MINUTE messages from one user within a minute."""
 
 
 def clean_body(body: Any) -> str:
@@ -79,7 +79,7 @@ def _check_rate(user: User) -> None:
     except ValueError:  # evicted between add and incr
         cache.set(key, 1, timeout=120)
         count = 1
-    if count > RATE_LIMIT_PER_MINUTE:
+    if count > settings.MESSAGE_RATE_LIMIT_PER_MINUTE:
         raise RateLimited
 
 
@@ -127,11 +127,30 @@ def message_send(
             Thread.objects.filter(pk=locked.pk).update(
                 last_seq=seq, last_message_at=now, **{read_field: seq}
             )
+            if side == Side.PARTICIPANT:
+                _participant_wrote(thread, message)
             transaction.on_commit(lambda: _after_send(message))
     except IntegrityError:
         # The same client_id committed by a concurrent request: that one is the message.
         return thread.messages.select_related("sender").get(client_id=client_uuid), False
     return message, True
+
+
+def _participant_wrote(thread: Thread, message: Message) -> None:
+    """A participant's message counts as activity, and risk words in it raise a signal for
+    the therapist (never shown to the participant)."""
+    from modules.models import Enrollment, RiskSignal
+    from modules.risk import scan
+
+    Enrollment.objects.filter(pk=thread.enrollment_id).update(last_active_at=message.created_at)
+    match = scan(message.body)
+    if match is not None:
+        RiskSignal.objects.create(
+            enrollment_id=thread.enrollment_id,
+            source=RiskSignal.Source.MESSAGE,
+            level=match.level,
+            reasons=[f"message {message.seq}: {phrase}" for phrase in match.phrases],
+        )
 
 
 def _after_send(message: Message) -> None:

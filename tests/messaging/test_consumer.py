@@ -14,7 +14,6 @@ from django.conf import settings
 from accounts.services import user_lock
 from config.asgi import application
 from messaging.models import Message, Thread
-from messaging.services import RATE_LIMIT_PER_MINUTE
 from modules.services import enrollment_assign
 from tests.conftest import unverified_client, verified_client
 from tests.messaging.conftest import send
@@ -177,12 +176,12 @@ async def test_an_oversized_frame_is_refused_and_the_socket_closed(thread, parti
 
 async def test_a_flood_gets_rate_limited_errors(thread, participant):
     socket, ok, _ = await _open(participant, thread)
-    for _ in range(RATE_LIMIT_PER_MINUTE):
+    for _ in range(settings.MESSAGE_RATE_LIMIT_PER_MINUTE):
         await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})
         await _frame(socket, "ack")
     await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})
     assert (await _frame(socket, "error"))["code"] == "rate_limited"
-    assert await sync_to_async(Message.objects.count)() == RATE_LIMIT_PER_MINUTE
+    assert await sync_to_async(Message.objects.count)() == settings.MESSAGE_RATE_LIMIT_PER_MINUTE
     await socket.disconnect()
 
 

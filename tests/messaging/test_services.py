@@ -5,19 +5,21 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from messaging import selectors
 from messaging.models import Message, Side
 from messaging.services import (
     BODY_MAX,
-    RATE_LIMIT_PER_MINUTE,
     RateLimited,
     message_send,
     thread_mark_read,
 )
 from modules.models import EnrollmentStatus
 from modules.services import enrollment_assign
+from tests.conftest import verified_client
 from tests.messaging.conftest import send
 
 pytestmark = pytest.mark.django_db
@@ -92,13 +94,13 @@ def test_a_bad_client_id_is_refused(thread, participant):
 
 
 def test_a_flood_is_stopped_after_thirty_a_minute(thread, participant, therapist):
-    for _ in range(RATE_LIMIT_PER_MINUTE):
+    for _ in range(settings.MESSAGE_RATE_LIMIT_PER_MINUTE):
         send(participant, thread)
     with pytest.raises(RateLimited):
         send(participant, thread)
     # The limit is the sender's own: the therapist can still answer.
     send(therapist, thread, "Answer")
-    assert thread.messages.count() == RATE_LIMIT_PER_MINUTE + 1
+    assert thread.messages.count() == settings.MESSAGE_RATE_LIMIT_PER_MINUTE + 1
 
 
 def test_an_ended_treatment_keeps_its_history_but_takes_no_new_messages(
@@ -171,3 +173,19 @@ def test_a_substitute_reads_and_writes_as_the_care_team(
     thread_mark_read(user=other_therapist, thread=thread, up_to=1)
     thread.refresh_from_db()
     assert thread.team_read_seq == 1
+
+
+def test_risk_words_in_a_participants_message_raise_a_signal_for_the_therapist(
+    thread, enrollment, participant, therapist
+):
+    from modules.models import RiskSignal
+
+    send(participant, thread, "Jag ville ta kniven igår")
+    send(therapist, thread, "Du nämnde en kniv: ring mig.")  # the therapist's words do not count
+    signal = RiskSignal.objects.get(enrollment=enrollment)
+    assert signal.source == "message" and signal.level == "high"
+    assert signal.reasons == ["message 1: kniv*"]
+    enrollment.refresh_from_db()
+    assert enrollment.last_active_at is not None
+    page = verified_client(participant).get(reverse("modules:home")).content.decode()
+    assert "kniv" not in page and "risk" not in page.lower()

@@ -32,9 +32,7 @@ def seeded_enrollment(settings, participant, therapist):
     return enrollment
 
 
-def test_the_english_reader_gets_english_pages_and_the_same_answers(
-    seeded_enrollment, participant
-):
+def test_the_english_reader_gets_english_pages_and_the_same_answers(seeded_enrollment, participant):
     _, data = load_seed()
     first = data[0]
     module = ModulePage.objects.get(slug=first["slug"], locale__language_code="sv")

@@ -1,0 +1,885 @@
+"""Messaging latency and loss: N participant-therapist pairs (10, 50, 200) writing to each other
+over real sockets with logged-in, second-factor-verified sessions, against one daphne on
+127.0.0.1; and the same load through a bare Channels relay (bench/relay_asgi.py: no database,
+no re-checks) served by the same daphne and channel layer.
+
+Each person sends MESSAGES messages, one every INTERVAL seconds from a random start (an open
+loop: nobody waits for the server, as nobody does on the page). Latency is from the send on one
+side to the 'message' frame arriving on the other. After the last send the run waits until
+every message has arrived or the server has gone idle (no CPU used for IDLE_SECONDS) with some
+still missing: those count as lost, since nothing is left that could deliver them. A run that
+reaches DRAIN_TIMEOUT instead says so. For each N and server it prints p50/p95/p99 latency,
+throughput (messages delivered per second), lost and duplicated; then the p95 ratio ours/bare,
+and where one message's time goes in our path (queries and milliseconds per step, measured in
+this process against the same database).
+
+Database: a throw-away SQLite file in a temporary directory (migrated and seeded); with
+DATABASE_URL set (PostgreSQL), a throw-away database beside the one it names, dropped at the
+end. Channel layer and cache: in memory; with REDIS_URL set, that Redis under a prefix of this
+run's own. Run from the repository root: `.venv/bin/python bench/messaging.py` (or
+`make bench`); `--help` lists the knobs. Bounded: TIME_LIMIT for the whole run and a timeout on
+every step. Talks to 127.0.0.1 (and the given PostgreSQL and Redis) only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import json
+import math
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+REPO = Path(__file__).resolve().parent.parent
+PLATFORM = REPO / "platform"
+BENCH = REPO / "bench"
+HOST = "127.0.0.1"
+
+SIZES = (10, 50, 200)  # participant-therapist pairs
+MESSAGES = 4  # M: messages each person sends per run
+INTERVAL = 8.0  # seconds between one person's messages
+WARMUP = 3  # untimed messages each way on one pair before each timed run
+
+TIME_LIMIT = 900.0  # seconds for the whole run; past it the run stops with an error
+COMMAND_TIMEOUT = 240.0  # one manage.py command
+STARTUP_TIMEOUT = 60.0  # daphne answering /healthz
+CONNECT_TIMEOUT = 30.0  # one socket's handshake (accept included)
+DRAIN_TIMEOUT = 150.0  # after the last send, the longest wait for the rest
+IDLE_SECONDS = 3.0  # the server this long without using CPU: nothing more is coming
+STOP_TIMEOUT = 10.0  # daphne exiting after SIGTERM
+PROFILE_REPEATS = 50
+
+PASSWORD = "bench-password-not-secret-0123"
+BODY = "Bench message {k} from the {role} of pair {pair}: " + "how the week went, " * 4
+
+STARTED = time.monotonic()
+
+
+def remaining() -> float:
+    left = TIME_LIMIT - (time.monotonic() - STARTED)
+    if left <= 0:
+        raise TimeoutError(f"the benchmark ran past its {TIME_LIMIT:.0f} s limit")
+    return left
+
+
+# --- Environment: a throw-away database, a private channel prefix ------------------------------
+
+
+def child_env(var_dir: Path, database_url: str | None, conn_max_age: int | None) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DATABASE_URL", "EMAIL_URL", "TASKS_BACKEND"):
+        env.pop(name, None)
+    prefix = f"omtag-bench-{secrets.token_hex(6)}"
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "OMTAG_VAR_DIR": str(var_dir),
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECURE_SSL_REDIRECT": "0",
+            "SECURE_COOKIES": "0",
+            "STATIC_MANIFEST": "0",
+            "TEST_FAST_PASSWORD_HASHER": "1",
+            "LOG_LEVEL": "WARNING",
+            # Each person sends far more than the 30 a minute the platform allows one user.
+            "MESSAGE_RATE_LIMIT_PER_MINUTE": "1000000",
+            # Only used with REDIS_URL: this run's keys and groups, apart from anyone else's.
+            "CHANNEL_PREFIX": prefix,
+            "CACHE_KEY_PREFIX": prefix,
+        }
+    )
+    if database_url is None and conn_max_age is not None:
+        # The default SQLite file, spelled out so that the connection age can be set.
+        database_url = f"sqlite:///{(var_dir / 'omtag.sqlite3').as_posix()}"
+    if database_url is not None:
+        if conn_max_age is not None:
+            database_url += ("&" if "?" in database_url else "?") + urlencode(
+                {"conn_max_age": conn_max_age}
+            )
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+@contextlib.contextmanager
+def throwaway_database(source_url: str | None) -> Iterator[str | None]:
+    """None for the default SQLite file; with DATABASE_URL (PostgreSQL) a new, empty database
+    on the same server, dropped afterwards."""
+    if not source_url:
+        yield None
+        return
+    import environ
+    import psycopg
+
+    config = environ.Env.db_url_config(source_url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit("DATABASE_URL: this benchmark knows SQLite (unset) and PostgreSQL only")
+    name = f"{config['NAME']}_bench_{secrets.token_hex(4)}"
+    admin = {
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "dbname": "postgres",
+        "autocommit": True,
+        "connect_timeout": 10,
+    }
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    user = quote(str(config.get("USER") or ""), safe="")
+    password = f":{quote(str(config['PASSWORD']), safe='')}" if config.get("PASSWORD") else ""
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    try:
+        yield f"postgres://{user}{password}@{config.get('HOST') or 'localhost'}{port}/{name}"
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def forget_redis_keys(prefix: str) -> None:
+    """This run's channel-layer and cache keys (they would expire by themselves, in a day)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    try:
+        for key in client.scan_iter(match=f"{prefix}*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=min(COMMAND_TIMEOUT, remaining()),
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode})")
+
+
+# --- The server --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def daphne_bin() -> str:
+    candidate = Path(sys.executable).with_name("daphne")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("daphne")
+    if found is None:
+        raise RuntimeError("daphne is not installed next to this Python; run `make install`")
+    return found
+
+
+class Server:
+    """daphne serving bench/relay_asgi.py (our app plus the bare relay) on 127.0.0.1; a context
+    manager that always stops it."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self.env = {**env, "PYTHONPATH": os.pathsep.join([str(PLATFORM), str(BENCH)])}
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [daphne_bin(), "-b", HOST, "-p", str(self.port), "relay_asgi:application"],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + min(STARTUP_TIMEOUT, remaining())
+        while time.monotonic() < deadline:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daphne exited ({self.proc.returncode}):\n{self.log_tail()}")
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=1.0)
+            try:
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                conn.close()
+            time.sleep(0.2)
+        raise TimeoutError(f"daphne did not answer /healthz in time:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        assert self.proc is not None
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=STOP_TIMEOUT)
+
+    def log_errors(self, lines: int = 60) -> str:
+        """The log from its first traceback on (the access log lines left out)."""
+        try:
+            text = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        text = [line for line in text if '"WS' not in line]
+        first = next((i for i, line in enumerate(text) if "Traceback" in line), None)
+        return "\n".join(text[first : first + lines]) if first is not None else ""
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+# --- Data, through Django in this process -----------------------------------------------------
+
+
+def django_setup(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    if "DATABASE_URL" not in env:
+        os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(PLATFORM))
+    import django
+
+    django.setup()
+
+
+@dataclass(frozen=True)
+class Pair:
+    index: int
+    thread: str  # the thread's public id
+    participant: str  # session keys
+    therapist: str
+    participant_id: int
+    therapist_id: int
+
+
+def make_pairs(count: int, tag: str) -> list[Pair]:
+    """`count` participants, each in an active enrollment with a therapist of their own (so
+    every socket is a different person), and a verified session for each of them."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.models import Role, RoleGrant, User
+    from messaging.models import Thread
+    from modules.services import default_programme, enrollment_create, enrollment_start
+
+    programme = default_programme()
+    if programme is None:
+        raise RuntimeError("seed_programme made no programme")
+    password = make_password(PASSWORD)  # hashed once, shared: logins are not measured
+    with transaction.atomic():
+        therapists = User.objects.bulk_create(
+            User(
+                email=f"bench-{tag}-t{i:04d}@bench.invalid", display_name=f"T{i}", password=password
+            )
+            for i in range(count)
+        )
+        participants = User.objects.bulk_create(
+            User(
+                email=f"bench-{tag}-p{i:04d}@bench.invalid", display_name=f"P{i}", password=password
+            )
+            for i in range(count)
+        )
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user=u, role=Role.THERAPIST) for u in therapists]
+            + [RoleGrant(user=u, role=Role.PARTICIPANT) for u in participants]
+        )
+        TOTPDevice.objects.bulk_create(
+            TOTPDevice(user=u, name="app", confirmed=True) for u in therapists + participants
+        )
+        for therapist, participant in zip(therapists, participants, strict=True):
+            remaining()
+            enrollment = enrollment_create(
+                actor=None, participant=participant, programme=programme, therapist=therapist
+            )
+            enrollment_start(enrollment=enrollment)
+    threads = dict(
+        Thread.objects.filter(enrollment__participant__in=participants).values_list(
+            "enrollment__participant_id", "public_id"
+        )
+    )
+    sessions = sessions_for([u.pk for u in therapists + participants])
+    return [
+        Pair(i, str(threads[p.pk]), sessions[p.pk], sessions[t.pk], p.pk, t.pk)
+        for i, (t, p) in enumerate(zip(therapists, participants, strict=True))
+    ]
+
+
+def sessions_for(user_ids: list[int]) -> dict[int, str]:
+    """A logged-in, second-factor-verified session for each user, written straight into the
+    session store (what login plus the second-factor step would leave)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.middleware import LOGIN_AT, SEEN_AT
+    from accounts.models import User
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    devices = {
+        d.user_id: d.persistent_id
+        for d in TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True)
+    }
+    keys = {}
+    for user in User.objects.filter(pk__in=user_ids):
+        now = timezone.now().isoformat()
+        session = store()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session[DEVICE_ID_SESSION_KEY] = devices[user.pk]
+        session[LOGIN_AT] = now
+        session[SEEN_AT] = now
+        session.create()
+        keys[user.pk] = session.session_key
+    return keys
+
+
+# --- Measuring over sockets ---------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one timed run saw."""
+
+    sent_at: dict[str, float] = field(default_factory=dict)  # client_id: perf_counter at send
+    pair_of: dict[str, int] = field(default_factory=dict)
+    received_at: dict[str, float] = field(default_factory=dict)  # first arrival, other side
+    duplicates: int = 0
+    misrouted: int = 0  # arrived on a socket of another pair (must never happen)
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class Person:
+    pair: Pair
+    role: str  # "participant" or "therapist"
+    url: str
+    cookie: str
+    ws: Any = None
+    mine: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Row:
+    size: int
+    server: str
+    sent: int
+    delivered: int
+    lost: int
+    duplicated: int
+    stored: int | None  # of the sent messages, how many the database holds (ours only)
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    per_second: float
+    errors: str
+    server_cpu_s: float
+    load: float
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+async def read_frames(person: Person, current: Callable[[], Tally]) -> None:
+    async for raw in person.ws:
+        arrived = time.perf_counter()
+        frame = json.loads(raw)
+        kind = frame.get("type")
+        tally = current()
+        if kind == "message":  # ours: {"type": "message", "message": {...}}
+            client_id = frame["message"]["client_id"]
+        elif kind == "send":  # the bare relay hands on the sender's own frame
+            client_id = frame["client_id"]
+        elif kind == "error":
+            tally.errors[str(frame.get("code"))] += 1
+            continue
+        else:  # ack, read, pong
+            continue
+        if client_id in person.mine:
+            continue  # one's own message coming back
+        if tally.pair_of.get(client_id) != person.pair.index:
+            tally.misrouted += 1
+        elif client_id in tally.received_at:
+            tally.duplicates += 1
+        else:
+            tally.received_at[client_id] = arrived
+
+
+async def send_messages(
+    person: Person, tally: Tally, count: int, start: float, interval: float
+) -> None:
+    for k in range(count):
+        delay = start + k * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client_id = str(uuid.uuid4())
+        body = BODY.format(k=k, role=person.role, pair=person.pair.index)
+        person.mine.add(client_id)
+        tally.pair_of[client_id] = person.pair.index
+        tally.sent_at[client_id] = time.perf_counter()
+        await person.ws.send(json.dumps({"type": "send", "client_id": client_id, "body": body}))
+
+
+async def drain(tally: Tally, timeout: float, server_cpu: Callable[[], float]) -> bool:
+    """Wait for the rest: until everything has arrived, or the server is idle with messages
+    still missing, or the timeout. False on the timeout."""
+    deadline = time.perf_counter() + timeout
+    cpu, idle_since = server_cpu(), time.perf_counter()
+    while len(tally.received_at) < len(tally.sent_at):
+        await asyncio.sleep(0.1)
+        now, used = time.perf_counter(), server_cpu()
+        if used - cpu > 0.02:  # a clock tick or two: still working
+            cpu, idle_since = used, now
+        elif now - idle_since >= IDLE_SECONDS:
+            break
+        if now >= deadline:
+            return False
+    await asyncio.sleep(0.5)  # anything doubled would arrive about now
+    return True
+
+
+async def measure(
+    server: Server, pairs: list[Pair], relay: bool, messages: int, interval: float, seed: int
+) -> tuple[Tally, float]:
+    """Open a socket per person, warm up on one pair, then the timed run. Returns the tally
+    and the run's duration from the first send to the last arrival."""
+    from websockets.asyncio.client import connect
+
+    rng = random.Random(seed)
+    port = server.port
+    route = "bench-relay" if relay else "messages"
+    people = [
+        Person(pair, role, f"ws://{HOST}:{port}/ws/{route}/{pair.thread}/", f"omtag_session={key}")
+        for pair in pairs
+        for role, key in (("participant", pair.participant), ("therapist", pair.therapist))
+    ]
+    opening = asyncio.Semaphore(16)
+
+    async def open_socket(person: Person) -> None:
+        async with opening:
+            person.ws = await asyncio.wait_for(
+                connect(
+                    person.url,
+                    origin=f"http://{HOST}:{port}",  # type: ignore[arg-type]
+                    additional_headers={"Cookie": person.cookie},
+                    open_timeout=CONNECT_TIMEOUT,
+                    ping_interval=None,
+                    close_timeout=2,
+                ),
+                CONNECT_TIMEOUT + 1,
+            )
+
+    tally = Tally()
+    readers: list[asyncio.Task[None]] = []
+    try:
+        await asyncio.gather(*(open_socket(p) for p in people))
+        warm = Tally()
+        current = warm
+        readers = [asyncio.create_task(read_frames(p, lambda: current)) for p in people]
+        now = time.perf_counter()
+        await asyncio.gather(
+            *(send_messages(p, warm, WARMUP, now, 0.05) for p in people[:2]),
+        )
+        await drain(warm, 20, server.cpu_seconds)
+        if len(warm.received_at) < len(warm.sent_at):
+            ended = [p.ws.close_code for p in people if p.ws.close_code is not None]
+            raise RuntimeError(
+                f"warm-up: {len(warm.received_at)}/{len(warm.sent_at)} arrived; errors"
+                f" {dict(warm.errors)}; sockets closed by then, with codes: {ended[:10]}"
+            )
+        current = tally
+        start = time.perf_counter() + 0.2
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    send_messages(p, tally, messages, start + rng.uniform(0, interval), interval)
+                    for p in people
+                )
+            ),
+            timeout=min(remaining(), messages * interval + 2 * interval + 60),
+        )
+        if not await drain(tally, min(DRAIN_TIMEOUT, remaining()), server.cpu_seconds):
+            tally.errors[f"still busy {DRAIN_TIMEOUT:.0f} s after the last send"] += 1
+        broken = [r for r in readers if r.done() and r.exception() is not None]
+        if broken:
+            tally.errors[f"socket ended: {broken[0].exception()!r}"[:80]] += len(broken)
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(
+            *(asyncio.wait_for(p.ws.close(), 3) for p in people if p.ws is not None),
+            return_exceptions=True,
+        )
+    first = min(tally.sent_at.values(), default=0.0)
+    last = max(tally.received_at.values(), default=first)
+    return tally, last - first
+
+
+def stored_count(tally: Tally) -> int:
+    from messaging.models import Message
+
+    ids = list(tally.sent_at)
+    return sum(
+        Message.objects.filter(client_id__in=ids[i : i + 500]).count()
+        for i in range(0, len(ids), 500)
+    )
+
+
+def summarise(
+    size: int, server_name: str, tally: Tally, duration: float, cpu: float, stored: int | None
+) -> Row:
+    latencies = sorted((tally.received_at[c] - tally.sent_at[c]) * 1000 for c in tally.received_at)
+    delivered = len(tally.received_at)
+    errors = ", ".join(f"{code}×{n}" for code, n in tally.errors.most_common())
+    if tally.misrouted:
+        errors = f"MISROUTED×{tally.misrouted} " + errors
+    return Row(
+        size=size,
+        server=server_name,
+        sent=len(tally.sent_at),
+        delivered=delivered,
+        lost=len(tally.sent_at) - delivered,
+        duplicated=tally.duplicates,
+        stored=stored,
+        p50_ms=percentile(latencies, 0.50),
+        p95_ms=percentile(latencies, 0.95),
+        p99_ms=percentile(latencies, 0.99),
+        per_second=delivered / duration if duration > 0 else math.nan,
+        errors=errors or "-",
+        server_cpu_s=cpu,
+        load=os.getloadavg()[0],
+    )
+
+
+# --- Where one message's time goes (this process, same database) ------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    per_message: float  # how many times the consumer does it for one message
+    queries: int
+    ms: float  # median
+
+
+def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
+    """The consumer's database work for one message, step by step, as the consumer does it
+    (messaging/consumers.py): the re-check of the frame that brings the send, the store, and
+    the re-check of each socket the message is pushed to (the sender's own socket and the
+    other side's). Each step runs in its own database_sync_to_async call in daphne; with
+    CONN_MAX_AGE=0, each such call opens a new database connection."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from accounts.realtime import session_still_valid
+    from messaging import selectors, services
+    from messaging.models import Thread
+    from messaging.rendering import render_text
+    from messaging.tasks import notify_new_message
+
+    thread = Thread.objects.get(public_id=pair.thread)
+    uid = pair.participant_id
+    fresh: list[User] = []  # the sender as the consumer has it: loaded anew, roles not cached
+
+    def store() -> None:
+        user = User.objects.get(pk=uid)
+        message, _ = services.message_send(
+            sender=user,
+            thread=thread,
+            body=BODY.format(k=0, role="x", pair=0),
+            client_id=uuid.uuid4(),
+        )
+        services.message_payload(message)
+
+    def reconnect() -> None:
+        # What close_old_connections does around every database_sync_to_async call when
+        # CONN_MAX_AGE is 0: close (SQLite: the last connection to close checkpoints the WAL)
+        # and open (SQLite: the WAL pragmas; PostgreSQL: a new backend process).
+        connection.close()
+        connection.ensure_connection()
+
+    def measure_step(
+        name: str,
+        per_message: float,
+        work: Callable[[], Any],
+        before: Callable[[], Any] = lambda: None,
+    ) -> Step:
+        times, queries = [], 0
+        for _ in range(PROFILE_REPEATS):
+            before()
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as captured:
+                work()
+            times.append((time.perf_counter() - started) * 1000)
+            queries = len(captured.captured_queries)
+        return Step(name, per_message, queries, statistics.median(times))
+
+    store()  # warm
+    return [
+        measure_step(
+            "frame re-check: session_still_valid + may_see",
+            1,
+            lambda: (
+                session_still_valid(uid, pair.participant, touch=True),
+                selectors.may_see(uid, thread.pk),
+            ),
+        ),
+        measure_step("store: User.get + message_send + message_payload", 1, store),
+        measure_step(
+            "  within it: thread_for_user",
+            1,
+            lambda: selectors.thread_for_user(fresh[-1], thread.public_id),
+            before=lambda: fresh.append(User.objects.get(pk=uid)),
+        ),
+        measure_step(
+            "  within it: enqueue the email task (after commit)",
+            1,
+            lambda: notify_new_message.enqueue(thread_id=thread.pk, side="team"),
+        ),
+        measure_step(
+            "  within it: render_text (payload html)",
+            1,
+            lambda: render_text(BODY.format(k=0, role="x", pair=0) + " https://example.org"),
+        ),
+        measure_step(
+            "push re-check: may_see (per socket)", 2, lambda: selectors.may_see(uid, thread.pk)
+        ),
+        measure_step(
+            "close + open the connection after the store's write",
+            1 if reconnects else 0,
+            reconnect,
+            before=lambda: services.presence_seen(user_id=uid),
+        ),
+        measure_step(
+            "close + open the connection after a read",
+            4 if reconnects else 0,
+            reconnect,
+            before=lambda: selectors.may_see(uid, thread.pk),
+        ),
+    ]
+
+
+# --- Output ------------------------------------------------------------------------------------
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        f"{'N':>4}  {'server':<10}  {'sent':>6}  {'stored':>6}  {'delivered':>9}  {'lost':>5}"
+        f"  {'dup':>4}"
+        f"  {'p50 ms':>8}  {'p95 ms':>8}  {'p99 ms':>8}  {'msg/s':>7}  {'cpu s':>6}  {'load':>5}"
+        f"  errors"
+    )
+    for r in rows:
+        print(
+            f"{r.size:>4}  {r.server:<10}  {r.sent:>6}  {'-' if r.stored is None else r.stored:>6}"
+            f"  {r.delivered:>9}  {r.lost:>5}"
+            f"  {r.duplicated:>4}  {r.p50_ms:>8.1f}  {r.p95_ms:>8.1f}  {r.p99_ms:>8.1f}"
+            f"  {r.per_second:>7.1f}  {r.server_cpu_s:>6.1f}  {r.load:>5.1f}  {r.errors}"
+        )
+
+
+def print_ratios(rows: list[Row]) -> None:
+    by = {(r.size, r.server): r for r in rows}
+    print("\np95 ours / bare relay:")
+    for size in sorted({r.size for r in rows}):
+        ours, bare = by.get((size, "omtag")), by.get((size, "bare relay"))
+        if ours is None or bare is None:
+            continue
+        ratio = ours.p95_ms / bare.p95_ms if bare.p95_ms else math.nan
+        target = "  (target: at most 1.5)" if size == 50 else ""
+        print(f"  N={size:<4} {ratio:8.1f}×{target}")
+
+
+def print_steps(steps: list[Step]) -> None:
+    print(
+        "\nWhere one message's time goes in our path (this process, same database, median of"
+        f" {PROFILE_REPEATS}):"
+    )
+    print(f"  {'step':<52} {'per msg':>7} {'queries':>7} {'ms':>8}")
+    total_q, total_ms = 0.0, 0.0
+    for s in steps:
+        print(f"  {s.name:<52} {s.per_message:>7g} {s.queries:>7} {s.ms:>8.2f}")
+        if not s.name.startswith("  "):
+            total_q += s.per_message * s.queries
+            total_ms += s.per_message * s.ms
+    print(
+        f"  {'total per message (top-level steps × per msg)':<52} {'':>7}"
+        f" {total_q:>7g} {total_ms:>8.2f}"
+    )
+
+
+# --- Main --------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=SIZES
+    )
+    parser.add_argument("--messages", type=int, default=MESSAGES, help="M, per person")
+    parser.add_argument("--interval", type=float, default=INTERVAL, help="seconds between sends")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="an experiment: serve with this CONN_MAX_AGE (the platform's default is 0)",
+    )
+    parser.add_argument("--no-profile", action="store_true", help="skip the per-step profile")
+    return parser.parse_args()
+
+
+def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int) -> None:
+    t0 = time.monotonic()
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_programme")
+    print(f"migrate + seed_programme: {time.monotonic() - t0:.1f} s", flush=True)
+    django_setup(env)
+    from django.db import connections
+
+    rows: list[Row] = []
+    for size in args.sizes:
+        t0 = time.monotonic()
+        pairs = make_pairs(size, f"n{size}")
+        connections.close_all()  # daphne gets the database to itself
+        print(
+            f"N={size}: {size} pairs made in {time.monotonic() - t0:.1f} s; offered load"
+            f" {2 * size / args.interval:.1f} messages/s",
+            flush=True,
+        )
+        with Server(env, var_dir / "daphne.log") as server:
+            # The bare relay first: whatever backlog ours leaves dies with the server.
+            for relay, name in ((True, "bare relay"), (False, "omtag")):
+                cpu_before = server.cpu_seconds()
+                try:
+                    tally, duration = asyncio.run(
+                        measure(server, pairs, relay, args.messages, args.interval, seed)
+                    )
+                except BaseException:
+                    sys.stderr.write(
+                        f"daphne's log ends:\n{server.log_tail()}\n"
+                        f"its first traceback:\n{server.log_errors()}\n"
+                    )
+                    raise
+                cpu = server.cpu_seconds() - cpu_before
+                stored = None if relay else stored_count(tally)
+                connections.close_all()
+                row = summarise(size, name, tally, duration, cpu, stored)
+                rows.append(row)
+                print(
+                    f"  {name}: {row.delivered}/{row.sent} delivered,"
+                    f" {row.duplicated} doubled, p50 {row.p50_ms:.0f} ms,"
+                    f" p95 {row.p95_ms:.0f} ms, p99 {row.p99_ms:.0f} ms,"
+                    f" {row.per_second:.1f} msg/s, errors {row.errors}",
+                    flush=True,
+                )
+    steps: list[Step] = []
+    if not args.no_profile:
+        steps = profile_steps(make_pairs(1, "profile")[0], not args.conn_max_age)
+    connections.close_all()
+    print()
+    print_table(rows)
+    print_ratios(rows)
+    if steps:
+        print_steps(steps)
+    print(
+        f"\nM={args.messages}; stored = of those sent, how many the database held at the end;"
+        f" lost = never arrived (the server went idle without delivering it);"
+        f" cpu s = daphne's CPU seconds in the run; load = 1-minute load average after it."
+        f"\ntotal {time.monotonic() - STARTED:.1f} s"
+    )
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop daphne
+    seed = 2026  # the senders' start offsets, not security
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
+    layer = "Redis" if os.environ.get("REDIS_URL") else "in-memory"
+    print(
+        f"M={args.messages} messages per person, one every {args.interval:g} s (open loop);"
+        f" pairs {', '.join(map(str, args.sizes))}; {database}, {layer} channel layer;"
+        f" {os.cpu_count()} cores; CONN_MAX_AGE="
+        f"{args.conn_max_age if args.conn_max_age is not None else '0 (default)'}",
+        flush=True,
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="omtag-bench-") as tmp,
+        throwaway_database(os.environ.get("DATABASE_URL")) as database_url,
+    ):
+        var_dir = Path(tmp)
+        env = child_env(var_dir, database_url, args.conn_max_age)
+        try:
+            run(args, env, var_dir, seed)
+        finally:
+            forget_redis_keys(env["CHANNEL_PREFIX"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
