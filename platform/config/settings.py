@@ -168,7 +168,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels_redis waits for a process's events in 5-second blocking reads
+                # (BZPOPMIN); redis-py 8 gives up on any read after 5 s by default, so a quiet
+                # process lost a socket (close 1011) every 5 s. Reads may take longer here.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env.str("CHANNEL_PREFIX", default="omtag"),
             },
         }

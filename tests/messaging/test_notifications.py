@@ -21,11 +21,9 @@ pytestmark = pytest.mark.django_db
 SECRET_TEXT = "I pushed her against the wall"
 
 
-def test_the_worker_emails_an_offline_therapist_without_content(
-    django_capture_on_commit_callbacks, thread, participant, therapist
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        send(participant, thread, SECRET_TEXT)
+@pytest.mark.django_db(transaction=True)  # the worker closes and reopens connections
+def test_the_worker_emails_an_offline_therapist_without_content(thread, participant, therapist):
+    send(participant, thread, SECRET_TEXT)
     assert mail.outbox == []  # nothing until the worker runs the queued task
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert len(mail.outbox) == 1
