@@ -90,3 +90,4 @@ async def test_forged_origin_is_refused(participant):
     )
     connected, _ = await communicator.connect()
     assert not connected
+    await communicator.wait(timeout=2)  # the refused instance has ended

@@ -119,6 +119,7 @@ async def test_socket_without_a_verified_second_factor_is_closed(thread, partici
 async def test_a_forged_origin_is_refused(thread, participant):
     socket, connected, code = await _open(participant, thread, origin="https://evil.example")
     assert not connected
+    await socket.wait(timeout=2)  # the refused instance has ended
 
 
 @pytest.mark.parametrize("who", ["other_therapist", "participant2", "partner_worker", "editor"])
