@@ -131,3 +131,19 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def in_memory_channel_layer(settings: object) -> object:
+    """The socket tests drive consumers in the test's own event loop. With the Redis layer, a
+    consumer still blocked in a channel-layer read at teardown can keep that loop from
+    closing, so these tests use the in-memory layer; the Redis layer across processes is
+    tested for real by tests/messaging/test_two_servers.py."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

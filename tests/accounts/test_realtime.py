@@ -33,6 +33,11 @@ application = AllowedHostsOriginValidator(
 
 
 @pytest.fixture(autouse=True)
+def _layer(in_memory_channel_layer):
+    """See tests/conftest.py: these consumers run on the in-memory layer."""
+
+
+@pytest.fixture(autouse=True)
 async def _close_worker_thread_connections():
     """The ORM calls above run in asgiref's worker thread; close its connection so that
     PostgreSQL can drop the test database at the end."""

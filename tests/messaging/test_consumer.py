@@ -22,6 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
+def _layer(in_memory_channel_layer):
+    """See tests/conftest.py: these consumers run on the in-memory layer."""
+
+
+@pytest.fixture(autouse=True)
 async def _close_worker_thread_connections():
     yield
     from django.db import connections
