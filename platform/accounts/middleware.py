@@ -3,8 +3,9 @@ Content-Security-Policy header."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY, SELF
 from csp.middleware import CSPMiddleware
@@ -70,24 +71,32 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = timezone.now()
-            login_at = _parse(request.session.get(LOGIN_AT))
-            seen_at = _parse(request.session.get(SEEN_AT))
-            expired = (
-                login_at is None
-                or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
-                or (seen_at is not None and now - seen_at > settings.SESSION_IDLE_TIMEOUT)
-            )
-            if expired:
+            ended, stale = session_clock(request.session, now)
+            if ended:
                 logout(request)
                 messages.info(request, _("You were logged out because the session ended."))
                 return HttpResponseRedirect(
                     f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}"
                 )
-            # Writing on every request would make every page a session write; a minute's
-            # precision is plenty for a 30-minute idle limit.
-            if seen_at is None or (now - seen_at).total_seconds() > 60:
+            if stale:
                 request.session[SEEN_AT] = now.isoformat()
         return self.get_response(request)
+
+
+def session_clock(session: Mapping[str, Any], now: datetime) -> tuple[bool, bool]:
+    """The session lifetime rule, for pages and sockets alike: (ended, stale). Ended: older
+    than SESSION_ABSOLUTE_TIMEOUT or idle longer than SESSION_IDLE_TIMEOUT. Stale: the
+    last-seen time should be written again. Writing on every request would make every page a
+    session write; a minute's precision is plenty for a 30-minute idle limit."""
+    login_at = _parse(session.get(LOGIN_AT))
+    seen_at = _parse(session.get(SEEN_AT))
+    ended = (
+        login_at is None
+        or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT
+        or (seen_at is not None and now - seen_at > settings.SESSION_IDLE_TIMEOUT)
+    )
+    stale = seen_at is None or (now - seen_at).total_seconds() > 60
+    return ended, stale
 
 
 def _parse(value: object) -> datetime | None:

@@ -3,7 +3,6 @@ session, and force-disconnect."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from importlib import import_module
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from .middleware import LOGIN_AT, SEEN_AT
+from .middleware import SEEN_AT, session_clock
 from .models import User
 
 
@@ -40,15 +39,6 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
         )
 
 
-def _parse(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def session_still_valid(user_id: int, session_key: str | None, *, touch: bool = False) -> bool:
     """True while the socket's session is still the live, two-factor-verified login of an
     active user: not logged out, not idle or too old, not ended everywhere, not locked.
@@ -66,12 +56,10 @@ def session_still_valid(user_id: int, session_key: str | None, *, touch: bool = 
     if not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()):
         return False
     now = timezone.now()
-    login_at, seen_at = _parse(data.get(LOGIN_AT)), _parse(data.get(SEEN_AT))
-    if login_at is None or now - login_at > settings.SESSION_ABSOLUTE_TIMEOUT:
+    ended, stale = session_clock(data, now)
+    if ended:
         return False
-    if seen_at is not None and now - seen_at > settings.SESSION_IDLE_TIMEOUT:
-        return False
-    if touch and (seen_at is None or (now - seen_at).total_seconds() > 60):
+    if touch and stale:
         store[SEEN_AT] = now.isoformat()
         store.save()
     return True
