@@ -44,7 +44,8 @@ from .navigation import role_homes
 REAUTH_AT = "omtag_reauth_at"
 
 
-def _user(request: HttpRequest) -> User:
+def request_user(request: HttpRequest) -> User:
+    """The request's user, typed: every view behind the login middleware has one."""
     user = request.user
     assert isinstance(user, User)
     return user
@@ -70,7 +71,7 @@ def role_required(
     def decorator(view: Callable[..., _R]) -> Callable[..., _R]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> _R:
-            if not _user(request).has_role(*roles):
+            if not request_user(request).has_role(*roles):
                 raise Http404
             return view(request, *args, **kwargs)
 
@@ -92,7 +93,7 @@ def reauth_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    homes = role_homes(_user(request))
+    homes = role_homes(request_user(request))
     if not homes:
         return render(request, "accounts/no_role.html")
     return redirect(homes[0]["url"])
@@ -107,7 +108,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def second_factor(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not has_second_factor(user):
         return redirect("accounts:second_factor_setup")
     next_url = _safe_next(request, reverse("home"))
@@ -146,7 +147,7 @@ def _code_error(result: services.Verification) -> str:
 
 
 def second_factor_setup(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     replacing = has_second_factor(user)
     if replacing:
         # Replacing an authenticator needs a verified session and a fresh re-authentication;
@@ -211,7 +212,7 @@ def _base32(device: TOTPDevice) -> str:
 def security(request: HttpRequest) -> HttpResponse:
     from .models import RecoveryCodeDevice
 
-    user = _user(request)
+    user = request_user(request)
     device = RecoveryCodeDevice.objects.filter(user=user).first()
     return render(
         request,
@@ -224,7 +225,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 
 def reauthenticate(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     needs_code = user.is_staff_member
     form = ReauthForm(request.POST or None, needs_code=needs_code)
     next_url = _safe_next(request, reverse("accounts:security"))
@@ -249,7 +250,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
 
 @reauth_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = SetPasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -271,7 +272,7 @@ EMAIL_CHANGE_SALT = "omtag.accounts.email-change"
 
 @reauth_required
 def email_change(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         new_email = User.objects.normalize_email(form.cleaned_data["email"]).lower()
@@ -300,7 +301,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
 
 def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=3600)
     except signing.BadSignature:
@@ -341,7 +342,7 @@ def _notify_security_change(user: User, address: str | None = None) -> None:
 @reauth_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        codes = services.recovery_codes_regenerate(user=_user(request), request=request)
+        codes = services.recovery_codes_regenerate(user=request_user(request), request=request)
         return render(
             request,
             "accounts/recovery_codes.html",
@@ -354,7 +355,7 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
     """The person's own record: when staff opened it and in which role, never by name."""
     import csv
 
-    user = _user(request)
+    user = request_user(request)
     labels = dict(Role.choices)
     events = AuditEvent.objects.filter(
         subject=user, action=AuditEvent.Action.RECORD_VIEWED
@@ -375,14 +376,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     if choice not in ("email", "none"):
         messages.error(request, _("Choose email or no email."))
     else:
-        services.user_set_notifications(user=_user(request), message_email=choice == "email")
+        services.user_set_notifications(user=request_user(request), message_email=choice == "email")
         messages.success(request, _("Your choice is saved."))
     return redirect("accounts:security")
 
 
 @require_POST
 def logout_everywhere(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     services.user_logout_everywhere(user=user, request=request)
     logout(request)
     messages.info(request, _("You have been logged out on all devices."))
@@ -425,7 +426,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
-                actor=_user(request),
+                actor=request_user(request),
                 email=form.cleaned_data["email"],
                 roles=form.cleaned_data["roles"],
                 display_name=form.cleaned_data["display_name"],
@@ -454,7 +455,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
     target = get_object_or_404(User.objects.prefetch_related("role_grants"), public_id=public_id)
-    actor = _user(request)
+    actor = request_user(request)
     form = RolesForm(request.POST or None, initial={"roles": sorted(target.roles)})
     if request.method == "POST":
         action = request.POST.get("action")

@@ -127,6 +127,17 @@ class CheckInForm(forms.Form):
         return data
 
 
+# What each reason that `assess` gives means, for the therapist's page (the keys are stored
+# with the signal, so keep a key's meaning when rewording).
+RISK_REASONS: dict[str, Any] = {
+    "violence_reported": _("Violence or threats reported"),
+    "close_to_violence": _("Close to using violence (8 or more of 10)"),
+    "children_affected": _("Children present or affected"),
+    "harm_thoughts": _("Thoughts of harming themselves or someone else"),
+    "escalation": _("Closeness to violence up by 3 or more since the last check-in"),
+}
+
+
 @dataclass(frozen=True)
 class RiskAssessment:
     level: str | None

@@ -78,9 +78,10 @@ def module_rows(enrollment: Enrollment) -> list[ModuleRow]:
     ]
 
 
-def module_row(enrollment: Enrollment, key: Any) -> ModuleRow:
-    """One module of the participant's programme by its public key, or 404 (also for a key
-    from another programme, so nothing outside it can be probed)."""
+def progress_or_404(enrollment: Enrollment, key: Any) -> ModuleProgress:
+    """The enrollment's progress row for one module by the module's public key (with the
+    module), or 404: also for a key from another programme, so nothing outside the
+    enrollment's programme can be probed."""
     progress = (
         ModuleProgress.objects.filter(enrollment=enrollment, module__translation_key=key)
         .select_related("module")
@@ -88,6 +89,12 @@ def module_row(enrollment: Enrollment, key: Any) -> ModuleRow:
     )
     if progress is None:
         raise Http404
+    return progress
+
+
+def module_row(enrollment: Enrollment, key: Any) -> ModuleRow:
+    """One module of the participant's programme by its public key, or 404."""
+    progress = progress_or_404(enrollment, key)
     rows = {
         p.pk: n
         for n, p in enumerate(

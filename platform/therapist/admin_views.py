@@ -26,16 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleGrant, User
-from accounts.views import role_required
+from accounts.views import request_user, role_required
 from audit.models import AuditEvent
 from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _therapists() -> QuerySet[User]:
@@ -95,7 +89,7 @@ def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         if therapist is None:
             raise ValidationError(_("Choose a therapist from the list."))
         enrollment_assign(
-            actor=_user(request),
+            actor=request_user(request),
             enrollment=enrollment,
             therapist=therapist,
             substitute=_therapist_from(request.POST.get("substitute", "")),
@@ -114,7 +108,7 @@ def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     enrollment = _enrollment_or_404(public_id)
     try:
         enrollment_set_status(
-            actor=_user(request),
+            actor=request_user(request),
             enrollment=enrollment,
             status=request.POST.get("status", ""),
             reason=request.POST.get("reason", ""),

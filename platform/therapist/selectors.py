@@ -4,6 +4,7 @@ its size."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -28,9 +29,11 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from messaging.models import Message, Side
+from messaging.models import Message, Side, Thread
+from messaging.selectors import may_write, thread_for_user
 from modules.models import (
     OPEN_STATUSES,
     CheckIn,
@@ -377,3 +380,81 @@ def closeness_chart(checkins: list[CheckIn], *, width: int = 600, height: int = 
         "left": pad,
         "right": width - pad,
     }
+
+
+# --- The overview's risk signals and latest messages -------------------------------------------
+
+# messaging.services writes a message's risk words as "message <seq>: <phrase>".
+_MESSAGE_REASON = re.compile(r"message (\d+): (.+)", re.DOTALL)
+
+
+def reason_label(reason: str) -> str:
+    """A signal's stored reason as the therapist reads it: a check-in key becomes its label,
+    a risk word from a message says which message; anything else is shown as stored."""
+    from modules.checkin import RISK_REASONS
+
+    if reason in RISK_REASONS:
+        return str(RISK_REASONS[reason])
+    found = _MESSAGE_REASON.fullmatch(reason)
+    if found:
+        return _("Message %(number)s: “%(phrase)s”") % {
+            "number": found.group(1),
+            "phrase": found.group(2),
+        }
+    return reason
+
+
+@dataclass
+class SignalItem:
+    signal: RiskSignal
+    reasons: list[str]  # translated; empty for a signal that carries a level only
+
+
+def risk_signals(enrollment: Enrollment) -> tuple[list[SignalItem], list[SignalItem]]:
+    """The enrollment's open signals (newest first) and acknowledged ones (in the order they
+    were acknowledged), in one query."""
+    signals = (
+        RiskSignal.objects.filter(enrollment=enrollment)
+        .select_related("acknowledged_by")
+        .order_by("acknowledged_at", "-created_at")
+    )
+    items = [SignalItem(s, [reason_label(str(r)) for r in s.reasons or []]) for s in signals]
+    return (
+        [i for i in items if i.signal.acknowledged_at is None],
+        [i for i in items if i.signal.acknowledged_at is not None],
+    )
+
+
+OVERVIEW_MESSAGES = 10
+
+
+@dataclass
+class RecentMessages:
+    thread: Thread
+    messages: list[Message]  # the newest few, oldest first
+    has_older: bool
+    may_write: bool
+
+    @property
+    def other_read(self) -> int:
+        """The participant's read marker, for the "Read" mark on the team's messages."""
+        return self.thread.participant_read_seq
+
+
+def recent_messages(
+    user: User, enrollment: Enrollment, limit: int = OVERVIEW_MESSAGES
+) -> RecentMessages | None:
+    """The last `limit` messages of the enrollment's thread, in two queries whatever the
+    thread's length; None when `user` may not see the thread."""
+    thread = thread_for_user(user, enrollment.thread.public_id)
+    if thread is None:
+        return None
+    newest = list(
+        Message.objects.filter(thread=thread).select_related("sender").order_by("-seq")[: limit + 1]
+    )
+    return RecentMessages(
+        thread=thread,
+        messages=list(reversed(newest[:limit])),
+        has_older=len(newest) > limit,
+        may_write=may_write(thread),
+    )

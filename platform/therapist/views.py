@@ -4,10 +4,11 @@ case notes. Every page about one participant is written to the access log."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,21 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ParticipantInvitationForm
-from accounts.models import Role, User
-from accounts.views import role_required
+from accounts.models import Role
+from accounts.views import request_user, role_required
 from audit.services import record_access
-from modules.models import Enrollment, ModuleProgress, RiskSignal
-from modules.selectors import checkins_for, module_rows
+from messaging.services import BODY_MAX
+from modules.models import Enrollment, RiskSignal
+from modules.selectors import checkins_for, module_rows, progress_or_404
 from modules.services import participant_invite
 
 from . import selectors, services
 from .models import CaseNote
 
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
+CASELOAD_PAGE_SIZE = 50
 
 
 @role_required(Role.THERAPIST)
@@ -38,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             participant_invite(
-                actor=_user(request),
+                actor=request_user(request),
                 email=form.cleaned_data["email"],
                 display_name=form.cleaned_data["display_name"],
                 request=request,
@@ -51,7 +49,11 @@ def home(request: HttpRequest) -> HttpResponse:
     shown = request.GET.get("show", "all")
     if shown not in selectors.FILTERS:
         shown = "all"
-    rows = selectors.caseload(_user(request), shown)
+    # The whole caseload is read and ordered by urgency (one query); only a page of it is
+    # rendered, since the rendering of its rows is what grows with the caseload.
+    caseload = selectors.caseload(request_user(request), shown)
+    page = Paginator(caseload, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     # Two reverse() calls for the whole table instead of two per row.
     marker = "00000000-0000-0000-0000-000000000000"
     person_url = reverse("therapist:participant", args=[marker])
@@ -65,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "rows": rows,
+            "page": page,
             "shown": shown,
             "filters": [
                 ("all", _("Everyone")),
@@ -78,10 +81,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _enrollment(request: HttpRequest, public_id: UUID, what: str) -> Enrollment:
-    enrollment = selectors.enrollment_or_404(_user(request), public_id)
+    enrollment = selectors.enrollment_or_404(request_user(request), public_id)
     assert enrollment.participant is not None
     record_access(
-        actor=_user(request),
+        actor=request_user(request),
         subject=enrollment.participant,
         what=what,
         request=request,
@@ -98,12 +101,19 @@ def _tabs(enrollment: Enrollment, current: str) -> dict[str, Any]:
 @role_required(Role.THERAPIST)
 def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
     enrollment = _enrollment(request, public_id, "overview")
+    conversation = selectors.recent_messages(request_user(request), enrollment)
+    if conversation is not None and conversation.messages:
+        assert enrollment.participant is not None
+        record_access(
+            actor=request_user(request),
+            subject=enrollment.participant,
+            what="messages",
+            request=request,
+            target_type="thread",
+            target_id=conversation.thread.public_id,
+        )
     checkins = checkins_for(enrollment)
-    signals = list(
-        RiskSignal.objects.filter(enrollment=enrollment)
-        .select_related("acknowledged_by", "checkin")
-        .order_by("acknowledged_at", "-created_at")
-    )
+    open_signals, closed_signals = selectors.risk_signals(enrollment)
     return render(
         request,
         "therapist/participant.html",
@@ -112,8 +122,11 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "rows": module_rows(enrollment),
             "checkins": checkins,
             "chart": selectors.closeness_chart(checkins),
-            "open_signals": [s for s in signals if s.acknowledged_at is None],
-            "closed_signals": [s for s in signals if s.acknowledged_at is not None],
+            "open_signals": open_signals,
+            "closed_signals": closed_signals,
+            "conversation": conversation,
+            "client_id": uuid4(),
+            "body_max": BODY_MAX,
         },
     )
 
@@ -130,7 +143,7 @@ def answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.THERAPIST)
 def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     enrollment = selectors.enrollment_or_404(user, public_id)
     error = ""
     body = ""
@@ -175,25 +188,14 @@ def _note_or_404(enrollment: Enrollment, public_id: str) -> CaseNote:
     return note
 
 
-def _progress_or_404(enrollment: Enrollment, key: UUID) -> ModuleProgress:
-    progress = (
-        ModuleProgress.objects.filter(enrollment=enrollment, module__translation_key=key)
-        .select_related("module")
-        .first()
-    )
-    if progress is None:
-        raise Http404
-    return progress
-
-
 @require_POST
 @role_required(Role.THERAPIST)
 def module_access(request: HttpRequest, public_id: UUID, key: UUID, action: str) -> HttpResponse:
     if action not in ("open", "close"):
         raise Http404
-    user = _user(request)
+    user = request_user(request)
     enrollment = selectors.enrollment_or_404(user, public_id)
-    progress = _progress_or_404(enrollment, key)
+    progress = progress_or_404(enrollment, key)
     try:
         if action == "open":
             services.module_open_with_greeting(
@@ -214,7 +216,7 @@ def module_access(request: HttpRequest, public_id: UUID, key: UUID, action: str)
 @require_POST
 @role_required(Role.THERAPIST)
 def risk_acknowledge(request: HttpRequest, public_id: UUID, signal_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     enrollment = selectors.enrollment_or_404(user, public_id)
     signal = RiskSignal.objects.filter(enrollment=enrollment, public_id=signal_id).first()
     if signal is None:
@@ -235,7 +237,7 @@ def risk_acknowledge(request: HttpRequest, public_id: UUID, signal_id: UUID) -> 
 def checkin_interval(request: HttpRequest, public_id: UUID) -> HttpResponse:
     from modules.services import enrollment_set_checkin_interval
 
-    user = _user(request)
+    user = request_user(request)
     enrollment = selectors.enrollment_or_404(user, public_id)
     try:
         days = int(request.POST.get("days", ""))

@@ -10,19 +10,12 @@ from accounts.models import User
 from messaging.models import Message, Thread
 from messaging.services import message_send
 from modules.models import Enrollment
-from modules.services import enrollment_create, enrollment_start
-from tests.modules.conftest import make_programme
+from tests.modules.conftest import enroll, make_programme
 
 
 @pytest.fixture
 def enrollment(participant: User, therapist: User) -> Enrollment:
-    programme = make_programme(modules=1, answers_per_module=1)
-    e = enrollment_create(
-        actor=therapist, participant=participant, programme=programme, therapist=therapist
-    )
-    enrollment_start(enrollment=e)
-    e.refresh_from_db()
-    return e
+    return enroll(participant, therapist, make_programme(modules=1, answers_per_module=1))
 
 
 @pytest.fixture
@@ -33,14 +26,7 @@ def thread(enrollment: Enrollment) -> Thread:
 @pytest.fixture
 def other_thread(participant2: User, other_therapist: User) -> Thread:
     """Someone else's conversation: participant2 with the second therapist."""
-    programme = make_programme(modules=1, answers_per_module=1)
-    e = enrollment_create(
-        actor=other_therapist,
-        participant=participant2,
-        programme=programme,
-        therapist=other_therapist,
-    )
-    enrollment_start(enrollment=e)
+    e = enroll(participant2, other_therapist, make_programme(modules=1, answers_per_module=1))
     return Thread.objects.get(enrollment=e)
 
 

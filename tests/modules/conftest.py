@@ -1,4 +1,5 @@
-"""A small programme built in code, and an active enrollment of the cast's participant."""
+"""A small programme built in code, and an active enrollment of the cast's participant
+(`enroll`, which the other apps' tests use too)."""
 
 from __future__ import annotations
 
@@ -89,14 +90,20 @@ def modules_of(programme: ProgramPage) -> list[ModulePage]:
     return list(ModulePage.objects.child_of(programme).order_by("path"))
 
 
-@pytest.fixture
-def enrollment(programme: ProgramPage, participant: User, therapist: User) -> Enrollment:
+def enroll(participant: User, therapist: User, programme: ProgramPage) -> Enrollment:
+    """An active enrollment of `participant` in `programme`, with `therapist` as therapist
+    (its thread is made by messaging's receiver), as the services make it."""
     e = enrollment_create(
         actor=therapist, participant=participant, programme=programme, therapist=therapist
     )
     enrollment_start(enrollment=e)
     e.refresh_from_db()
     return e
+
+
+@pytest.fixture
+def enrollment(programme: ProgramPage, participant: User, therapist: User) -> Enrollment:
+    return enroll(participant, therapist, programme)
 
 
 def save_answer(

@@ -4,19 +4,8 @@ import pytest
 
 from accounts.models import Role, User
 from modules.models import Enrollment
-from modules.services import enrollment_create, enrollment_start
 from tests.conftest import make_user
-from tests.modules.conftest import make_programme
-
-
-def enroll(participant: User, therapist: User, programme=None) -> Enrollment:
-    programme = programme or make_programme(modules=3, answers_per_module=2)
-    e = enrollment_create(
-        actor=therapist, participant=participant, programme=programme, therapist=therapist
-    )
-    enrollment_start(enrollment=e)
-    e.refresh_from_db()
-    return e
+from tests.modules.conftest import enroll, make_programme
 
 
 @pytest.fixture

@@ -13,7 +13,9 @@ from modules.models import Enrollment, ModuleProgress, ModuleState, RiskLevel, R
 from modules.services import checkin_submit
 from tests.conftest import verified_client
 from tests.messaging.conftest import send
-from tests.therapist.conftest import enroll, many_participants
+from tests.modules.conftest import enroll
+from tests.therapist.conftest import many_participants
+from therapist.views import CASELOAD_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +87,8 @@ def test_the_caseload_query_count_is_the_same_at_5_and_300_participants(
         client.get(reverse("therapist:home"))  # warm: session, roles
         with django_assert_max_num_queries(20) as captured:
             response = client.get(reverse("therapist:home"))
-        assert len(response.context["rows"]) == expected_rows
+        assert response.context["page"].paginator.count == expected_rows
+        assert len(response.context["rows"]) == min(expected_rows, CASELOAD_PAGE_SIZE)
         return len(captured)
 
     def add(n: int, start: int) -> None:
@@ -97,6 +100,38 @@ def test_the_caseload_query_count_is_the_same_at_5_and_300_participants(
     at_5 = measure(5)
     add(295, 5)
     assert measure(300) == at_5
+
+
+def test_the_caseload_is_paged_in_urgency_order_and_keeps_the_filter(
+    programme, therapist, monkeypatch
+):
+    monkeypatch.setattr("therapist.views.CASELOAD_PAGE_SIZE", 2)
+    people = many_participants(5, therapist, programme)
+    Enrollment.objects.update(last_active_at=timezone.now())
+    # The last two enrolled are the most urgent: they lead the first page.
+    for e in people[3:]:
+        RiskSignal.objects.create(enrollment=e, source="checkin", level="high", reasons=[])
+    client = verified_client(therapist)
+    url = reverse("therapist:home")
+    everyone = [r.participant.display_name for r in client.get(url).context["rows"]]
+    assert everyone == [e.participant.display_name for e in people[3:]]  # oldest signal first
+
+    seen = []
+    for number in (1, 2, 3):
+        response = client.get(url, {"page": number})
+        assert response.context["page"].number == number
+        seen += [r.participant.display_name for r in response.context["rows"]]
+    assert len(seen) == 5 and set(seen) == {e.participant.display_name for e in people}
+    assert seen[:2] == everyone
+
+    # Paging links keep the filter; a page past the end shows the last one.
+    page = client.get(url, {"show": "all", "page": 2}).content.decode()
+    assert 'href="?show=all&amp;page=1"' in page and 'href="?show=all&amp;page=3"' in page
+    assert client.get(url, {"page": 99}).context["page"].number == 3
+    assert client.get(url, {"page": "x"}).context["page"].number == 1
+    risky = client.get(url, {"show": "risk"})
+    assert risky.context["page"].paginator.count == 2
+    assert not risky.context["page"].has_other_pages()
 
 
 def test_open_risk_signals_are_counted_in_the_navigation(enrollment, therapist, participant):
