@@ -46,6 +46,21 @@ class AuditEvent(models.Model):
         RISK_ACKNOWLEDGED = "risk_acknowledged", _("Risk signal acknowledged")
         NOTE_WRITTEN = "note_written", _("Case note written")
         ENROLLMENT_STATUS_CHANGED = "enrollment_status_changed", _("Treatment status changed")
+        PARTNER_CONSENT_RECORDED = "partner_consent_recorded", _("Partner-contact consent recorded")
+        PARTNER_CONSENT_WITHDRAWN = (
+            "partner_consent_withdrawn",
+            _("Partner-contact consent withdrawn"),
+        )
+        PARTNER_CASE_OPENED = "partner_case_opened", _("Partner case opened")
+        PARTNER_CASE_CHANGED = "partner_case_changed", _("Partner case changed")
+        PARTNER_CASE_ASSIGNED = "partner_case_assigned", _("Partner-contact worker assigned")
+        PARTNER_CONVERSATION_LOGGED = (
+            "partner_conversation_logged",
+            _("Partner conversation logged"),
+        )
+        PARTNER_ASSESSMENT_RECORDED = "partner_assessment_recorded", _("Risk assessment recorded")
+        PARTNER_RISK_SHARED = "partner_risk_shared", _("Risk level shared with the therapist")
+        PARTNER_SAFETY_PLAN_SAVED = "partner_safety_plan_saved", _("Safety plan saved")
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -162,6 +162,9 @@ class CheckIn(models.Model):
 
 
 class RiskLevel(models.TextChoices):
+    # Low comes only from partner contact: a worker telling the therapist that the assessed
+    # risk went down is news too.
+    LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")
     HIGH = "high", _("High")
     ACUTE = "acute", _("Acute")

@@ -26,6 +26,7 @@ from .models import (
     EnrollmentStatus,
     ModuleProgress,
     ModuleState,
+    RiskLevel,
     RiskSignal,
 )
 
@@ -468,3 +469,14 @@ def checkin_submit(
             )
         Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=checkin.submitted_at)
     return checkin
+
+
+# --- Risk signals from outside the participant's own path ---------------------------------
+
+
+def risk_signal_raise(*, enrollment: Enrollment, source: str, level: str) -> RiskSignal:
+    """A signal for the care team that carries a level and a date and nothing else (partner
+    contact shares no text). Never shown to the participant."""
+    if source not in RiskSignal.Source.values or level not in RiskLevel.values:
+        raise ValidationError(_("Unknown risk level."))
+    return RiskSignal.objects.create(enrollment=enrollment, source=source, level=level, reasons=[])

@@ -225,13 +225,21 @@ def wrong_code(secret: str) -> str:
     return f"{candidate:06d}"
 
 
+MIGRATION_ROWS = [
+    ("content.migrations.0001_editor_groups", "create_groups"),
+    ("content.migrations.0004_page_permissions", "grant"),
+    ("content.migrations.0005_translation_permission", "grant"),
+    ("partner.migrations.0002_risk_items", "add_items"),
+]
+
+
 @pytest.fixture(autouse=True)
 def _migration_rows(request: pytest.FixtureRequest) -> None:
     """The live server's transactional database is flushed after each test, which removes
     the rows our migrations made (Wagtail's root page, the editor groups and their page
-    permissions). Put them back before each browser test. (Serialized rollback would be the
-    stock answer, but it collides with the content types and permissions that the flush's
-    post_migrate signal recreates.)"""
+    permissions, the partner risk instrument). Put them back before each browser test.
+    (Serialized rollback would be the stock answer, but it collides with the content types
+    and permissions that the flush's post_migrate signal recreates.)"""
     if "live_server" not in request.fixturenames:
         return
     import importlib
@@ -243,13 +251,8 @@ def _migration_rows(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db")
     with SERVER_LOCK:
         wagtail_root()
-        for name, function in [
-            ("0001_editor_groups", "create_groups"),
-            ("0004_page_permissions", "grant"),
-            ("0005_translation_permission", "grant"),
-        ]:
-            migration = importlib.import_module(f"content.migrations.{name}")
-            getattr(migration, function)(apps, None)
+        for module, function in MIGRATION_ROWS:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 # --- Logging in, and the CMS journeys' shared steps -------------------------------------------

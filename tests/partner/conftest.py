@@ -1,0 +1,45 @@
+"""A participant in treatment, their partner's case with the participant's consents, held
+by the cast's partner-contact worker."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from accounts.models import User
+from modules.models import Enrollment
+from partner.models import ConsentKind, PartnerCase
+from partner.services import case_open, consent_record
+from tests.modules.conftest import enroll, make_programme
+
+
+@pytest.fixture(autouse=True)
+def _risk_items(db: None) -> None:
+    """The instrument comes from a data migration; a transactional test elsewhere in the
+    suite flushes the database and takes it away, so put it back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("partner.migrations.0002_risk_items").add_items(apps, None)
+
+
+@pytest.fixture
+def enrollment(participant: User, therapist: User) -> Enrollment:
+    return enroll(participant, therapist, make_programme(modules=2, answers_per_module=1))
+
+
+def consent_both(enrollment: Enrollment, worker: User) -> None:
+    for kind in ConsentKind.values:
+        consent_record(actor=worker, enrollment=enrollment, kind=kind, given_on=date.today())
+
+
+@pytest.fixture
+def case(enrollment: Enrollment, partner_worker: User) -> PartnerCase:
+    consent_both(enrollment, partner_worker)
+    return case_open(
+        actor=partner_worker,
+        enrollment=enrollment,
+        contact={"name": "Sam", "phone": "070-111 22 33", "safe_times": "Weekdays 9-11"},
+    )
