@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_treatment
 	$(MANAGE) seed_demo_messages
+	$(MANAGE) seed_demo_partner
 	@# The task worker (the "new message" emails, printed to this console) runs beside the
 	@# server and stops with it.
 	$(MANAGE) db_worker --no-startup-delay & worker=$$!; \
