@@ -23,6 +23,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from .blocks import RICH_TEXT_FEATURES, AnswerShape, ModuleBodyBlock, answer_shape
+from .preview import participant_preview_context, render_in_language
 
 MODULE_TEMPLATE = "content/module_page.html"
 
@@ -43,9 +44,12 @@ class ProgramPage(Page):
         raise Http404
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
-        return TemplateResponse(
-            request, "content/program_page.html", {"page": self, "show_help_box": True}
+        response = TemplateResponse(
+            request,
+            "content/program_page.html",
+            {"page": self, **participant_preview_context()},
         )
+        return render_in_language(response, self.locale.language_code)
 
     def modules(self) -> models.QuerySet[ModulePage]:
         return ModulePage.objects.child_of(self).live().order_by("path")
@@ -123,9 +127,33 @@ class ModulePage(Page):
         raise Http404
 
     def serve_preview(self, request: HttpRequest, mode_name: str) -> HttpResponse:
-        return TemplateResponse(
-            request, MODULE_TEMPLATE, self.participant_context(answers=None, preview=True)
+        """The participant's module page (the same template), with empty answers, inside the
+        participant's header and help box, and nothing that saves."""
+        number, total = self._preview_position()
+        context = {
+            **self.participant_context(
+                entries=[{"item": item, "version": 0} for item in self.body_items()],
+                number=number,
+                total=total,
+            ),
+            **participant_preview_context(),
+            "is_preview": True,
+        }
+        response = TemplateResponse(request, MODULE_TEMPLATE, context)
+        return render_in_language(response, self.locale.language_code)
+
+    def _preview_position(self) -> tuple[int | None, int]:
+        """Where this module stands among the published modules of its programme, as the
+        participant's "Module 3 of 9" (none for a module not yet in the tree)."""
+        if self.pk is None or not self.path:
+            return None, 0
+        pks = list(
+            ModulePage.objects.sibling_of(self)
+            .filter(models.Q(live=True) | models.Q(pk=self.pk))
+            .order_by("path")
+            .values_list("pk", flat=True)
         )
+        return (pks.index(self.pk) + 1 if self.pk in pks else None), len(pks)
 
     def body_items(self, answers: Mapping[str, Any] | None = None) -> list[BodyItem]:
         answers = answers or {}
@@ -144,20 +172,31 @@ class ModulePage(Page):
     def participant_context(
         self,
         *,
-        answers: Mapping[str, Any] | None,
-        preview: bool = False,
-        form_action: str = "",
+        entries: list[dict[str, Any]],
+        number: int | None = None,
+        total: int = 0,
+        can_save: bool = False,
+        autosave_url: str = "",
+        complete_url: str = "",
+        completed: bool = False,
     ) -> dict[str, Any]:
-        """The context of content/module_page.html: the modules app passes the participant's
-        answers (block id -> stored value) and where the answer form posts to."""
+        """The context of content/module_page.html, the one template of a module page: the
+        participant's page (the modules app) and the editor's preview both render it.
+
+        `entries` holds one dict per body block: `item` (a BodyItem, with the participant's
+        answer), `version` (of the stored answer, 0 for none) and, when a save went wrong,
+        `error` or `has_conflict` with `conflict_text` (the text saved in another window)."""
         return {
             "page": self,
             "module": self,
-            "items": self.body_items(answers),
-            "is_preview": preview,
-            "form_action": form_action,
-            # A preview is what a participant sees, and every participant page has the help box.
-            "show_help_box": True,
+            "entries": entries,
+            "number": number,
+            "total": total,
+            "is_preview": False,
+            "can_save": can_save,
+            "autosave_url": autosave_url,
+            "complete_url": complete_url,
+            "completed": completed,
         }
 
 

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, User
 from accounts.views import role_required
 from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
+from content.models import MODULE_TEMPLATE
 
 from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
 from .home import home_panels
 from .models import Enrollment, EnrollmentStatus, ModuleState
+from .templatetags.participant import answer_text
 
 
 def _participant(request: HttpRequest) -> User:
@@ -146,32 +148,46 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
             else:
                 answers[child.id] = saved.answer.value
                 versions[child.id] = saved.answer.version
+        # A translation an editor has not kept in step may show a question the original
+        # module lacks; answers are stored against the original's blocks, so say so and keep
+        # the text in the field instead of reporting it saved.
+        original_ids = {child.id for child in original.body}
+        for child in row.page.body:
+            shape = getattr(child.block, "answer_shape", None)
+            if shape is None or child.id in original_ids:
+                continue
+            value = answer_from_post(request.POST, child.id, shape, child.value)
+            if not _is_empty(value):
+                errors[child.id] = _("This question is not part of the module (any more).")
+                answers[child.id] = value
         if not errors and not conflicts:
             messages.success(request, _("Your answers are saved."))
             return redirect("modules:module", key=key)
         status = 409 if conflicts and not errors else 400
-    items = row.page.body_items(answers)
-    return render(
-        request,
-        "modules/module.html",
+    can_save = enrollment.status == EnrollmentStatus.ACTIVE
+    entries = [
         {
-            "row": row,
-            "enrollment": enrollment,
-            "total": enrollment.progress.count(),
-            "entries": [
-                {
-                    "item": item,
-                    "version": versions.get(item.id, 0),
-                    "error": errors.get(item.id),
-                    "has_conflict": item.id in conflicts,
-                    "conflict": conflicts.get(item.id),
-                }
-                for item in items
-            ],
-            "can_save": enrollment.status == EnrollmentStatus.ACTIVE,
-        },
-        status=status,
+            "item": item,
+            "version": versions.get(item.id, 0),
+            "error": errors.get(item.id),
+            "has_conflict": item.id in conflicts,
+            "conflict_text": answer_text(conflicts.get(item.id)),
+        }
+        for item in row.page.body_items(answers)
+    ]
+    # The same template as the editor's preview (content knows nothing of participants, so
+    # the participant's state arrives as plain values).
+    context = row.page.participant_context(
+        entries=entries,
+        number=row.number,
+        total=enrollment.progress.count(),
+        can_save=can_save,
+        autosave_url=reverse("modules:autosave", args=[row.key]) if can_save else "",
+        complete_url=reverse("modules:complete", args=[row.key]),
+        completed=row.state == ModuleState.COMPLETED,
     )
+    context.update(row=row, enrollment=enrollment)
+    return render(request, MODULE_TEMPLATE, context, status=status)
 
 
 @role_required(Role.PARTICIPANT)

@@ -124,3 +124,41 @@ def test_translation_is_added_to_an_existing_swedish_programme(settings):
     settings.WAGTAIL_CONTENT_LANGUAGES = [("sv", "Svenska"), ("en", "English")]
     call_command("seed_programme", stdout=StringIO())
     assert ModulePage.objects.filter(locale__language_code="en").count() == 9
+
+
+READING_BLOCKS = {"heading", "text", "callout"}
+
+
+def _words(value: object) -> int:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return len(re.sub(r"<[^>]+>", " ", text).split())
+
+
+def test_every_module_has_several_hundred_words_of_reading_in_both_languages():
+    programme, modules = load_seed()
+    # Marked as demo content for the clinical lead, in both languages.
+    assert (
+        "demoinnehåll" in programme["sv"]["intro"]
+        and "kliniskt ansvariga" in (programme["sv"]["intro"])
+    )
+    assert [m["slug"] for m in modules] == [
+        "valkommen",
+        "vald",
+        "ansvar",
+        "sammanhang",
+        "kanslor-och-tankar",
+        "konsekvenser",
+        "alternativ",
+        "foraldraskap",
+        "framat",
+    ]
+    for module in modules:
+        for language in ("sv", "en"):
+            body = module[language]["body"]
+            reading = sum(_words(b["value"]) for b in body if b["type"] in READING_BLOCKS)
+            assert reading >= 500, (module["slug"], language, reading)
+    sammanhang = next(m for m in modules if m["slug"] == "sammanhang")
+    [analysis, *_rest] = [b for b in sammanhang["en"]["body"] if b["type"] == "worksheet"]
+    labels = " ".join(f["label"] for f in analysis["value"]["fields"]).lower()
+    for step in ("situation", "thoughts", "feelings", "body", "did", "consequences"):
+        assert step in labels, step

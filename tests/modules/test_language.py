@@ -51,3 +51,43 @@ def test_the_english_reader_gets_english_pages_and_the_same_answers(seeded_enrol
     assert "Mitt svar" in english  # the answer belongs to the block, in both languages
     listing = client.get(reverse("modules:module_list")).content.decode()
     assert all(m["en"]["title"] in listing for m in data)
+
+
+def test_a_question_only_in_the_translation_is_not_reported_saved(participant, therapist):
+    """An English translation that an editor has let drift has a question the Swedish
+    module lacks. Answers belong to the Swedish blocks: the English reader's text for that
+    question is kept in the field with a clear message, never dropped under "saved"."""
+    from wagtail.models import Locale
+
+    from modules.models import Answer
+    from tests.modules.conftest import make_programme, modules_of
+
+    programme = make_programme(modules=1)
+    [module] = modules_of(programme)
+    english = Locale.objects.get_or_create(language_code="en")[0]
+    programme.copy_for_translation(english).save_revision().publish()
+    translated = module.copy_for_translation(english)
+    extra_id = "99999999-9999-4999-8999-999999999999"
+    translated.body = [
+        *translated.body.raw_data,
+        {"type": "reflection", "value": {"question": "Only in English?"}, "id": extra_id},
+    ]
+    translated.save_revision().publish()
+    enrollment = enrollment_create(
+        actor=therapist, participant=participant, programme=programme, therapist=therapist
+    )
+    enrollment_start(enrollment=enrollment)
+    shared_id = module.body[1].id
+
+    client = verified_client(participant)
+    client.cookies["omtag_language"] = "en"
+    url = reverse("modules:module", args=[module.translation_key])
+    response = client.post(
+        url, {f"answer-{shared_id}": "Shared answer", f"answer-{extra_id}": "English only"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Only in English?" in page and "English only" in page
+    assert "This question is not part of the module (any more)." in page
+    assert Answer.objects.get(enrollment=enrollment, block_id=shared_id).value == "Shared answer"
+    assert not Answer.objects.filter(block_id=extra_id).exists()
