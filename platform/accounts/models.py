@@ -23,6 +23,8 @@ class Role(models.TextChoices):
     PARTNER_WORKER = "partner_worker", _("Partner-contact worker")
     EDITOR = "editor", _("Content editor")
     CLINICAL_LEAD = "clinical_lead", _("Clinical lead")
+    # Reads the organisation's report (funnel, outcomes, service figures); no records.
+    ORG_LEAD = "org_lead", _("Organisation lead")
     ADMIN = "admin", _("Administrator")
 
 
