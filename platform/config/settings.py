@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "intake",
     "therapist",
     "reports",
+    "records",
     "partner",
     "django.contrib.auth",
     "django.contrib.contenttypes",

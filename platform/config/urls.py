@@ -29,5 +29,9 @@ urlpatterns = [
     path("therapist/", include("therapist.urls")),
     path("administration/", include("therapist.admin_urls")),
     path("partner/", include("partner.urls")),
+    path("help/", include("intake.urls")),
+    path("measures/", include("measures.urls")),
+    path("reports/", include("reports.urls")),
+    path("records/", include("records.urls")),
     path("editor/", include("content.urls")),
 ]
