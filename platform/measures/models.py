@@ -66,6 +66,9 @@ class InstrumentItem(models.Model):
     text_en = models.CharField(max_length=400)
     # When the item's answers differ from the instrument's scale (AUDIT's last items).
     scale = models.JSONField(null=True, blank=True)
+    # An answer of at least this value is shown to the therapist as needing attention (the
+    # PHQ-9's question about thoughts of death or self-harm), whatever the total score.
+    flag_from = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["instrument", "order", "pk"]

@@ -382,6 +382,22 @@ def closeness_chart(checkins: list[CheckIn], *, width: int = 600, height: int = 
     }
 
 
+@dataclass
+class MeasureOverview:
+    history: Any  # measures.selectors.ScoreHistory
+    sections: list[dict[str, Any]]  # measures.charts.sections
+
+
+def measure_overview(enrollment: Enrollment) -> MeasureOverview:
+    """The participant's measures for the overview: a chart and a table per instrument, and
+    what is due but not answered; a fixed number of queries whatever was answered."""
+    from measures.charts import sections
+    from measures.selectors import score_history
+
+    history = score_history(enrollment)
+    return MeasureOverview(history, sections(history))
+
+
 # --- The overview's risk signals and latest messages -------------------------------------------
 
 # messaging.services writes a message's risk words as "message <seq>: <phrase>".

@@ -114,6 +114,17 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
         )
     checkins = checkins_for(enrollment)
     open_signals, closed_signals = selectors.risk_signals(enrollment)
+    measures = selectors.measure_overview(enrollment)
+    if measures.sections:
+        assert enrollment.participant is not None
+        record_access(
+            actor=request_user(request),
+            subject=enrollment.participant,
+            what="measures",
+            request=request,
+            target_type="enrollment",
+            target_id=enrollment.public_id,
+        )
     return render(
         request,
         "therapist/participant.html",
@@ -125,6 +136,8 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "open_signals": open_signals,
             "closed_signals": closed_signals,
             "conversation": conversation,
+            "measures": measures.history,
+            "measure_sections": measures.sections,
             "client_id": uuid4(),
             "body_max": BODY_MAX,
         },

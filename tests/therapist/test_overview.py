@@ -12,6 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from measures.instruments import seed_instruments
+from measures.models import Instrument, InstrumentItem, MeasureResponse, Occasion
+from measures.services import schedule_default
 from messaging.models import Message, Thread
 from modules.checkin import RISK_REASONS, assess
 from modules.models import EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
@@ -206,11 +209,34 @@ def test_the_overview_query_count_does_not_grow_with_the_record(
                 elif block.block_type == "worksheet":
                     save_answer(participant, enrollment, module, block.id, ["A", "B"])
 
+    # Measures: one instrument answered at the start for "few", all four at the start and
+    # at the end (with a flagged answer) for "many"; something is due in both.
+    seed_instruments(Instrument, InstrumentItem)
+    schedule_default(enrollment.programme)
+    instruments = {i.key: i for i in Instrument.objects.all()}
+
+    def respond(key: str, occasion: str, value: int) -> None:
+        items = list(instruments[key].items.order_by("order"))
+        MeasureResponse.objects.create(
+            enrollment=enrollment,
+            instrument=instruments[key],
+            occasion=occasion,
+            answers={item.key: value for item in items},
+            score=value * len(items),
+        )
+
     add(1, modules=slice(0, 1))
+    respond("gad-7", Occasion.INTAKE, 1)
     few = measure()
     ModuleProgress.objects.filter(enrollment=enrollment).update(state=ModuleState.UNLOCKED)
     add(40, modules=slice(1, 3))
+    for key in ("phq-9", "audit", "violence-checklist"):
+        respond(key, Occasion.INTAKE, 2)
+    for key in ("phq-9", "gad-7", "violence-checklist"):
+        respond(key, Occasion.COMPLETION, 1)
     assert RiskSignal.objects.filter(enrollment=enrollment).count() > 20
     assert Message.objects.filter(thread=thread).count() > OVERVIEW_MESSAGES
     many = measure()
     assert many == few
+    page = client.get(url).content.decode()
+    assert page[page.index('<section id="measures"') :].count('class="chart-point"') == 7
