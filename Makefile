@@ -24,6 +24,7 @@ run: export DEBUG ?= 1
 run: $(STAMP)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_programme
+	$(MANAGE) seed_measure_schedule
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_treatment
 	$(MANAGE) seed_demo_messages
