@@ -25,33 +25,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import http.client
 import json
 import math
 import os
 import random
 import secrets
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-REPO = Path(__file__).resolve().parent.parent
-PLATFORM = REPO / "platform"
-BENCH = REPO / "bench"
-HOST = "127.0.0.1"
+import harness
+from harness import BENCH, HOST, PLATFORM
 
 SIZES = (10, 50, 200)  # participant-therapist pairs
 MESSAGES = 4  # M: messages each person sends per run
@@ -70,42 +63,23 @@ PROFILE_REPEATS = 50
 PASSWORD = "bench-password-not-secret-0123"
 BODY = "Bench message {k} from the {role} of pair {pair}: " + "how the week went, " * 4
 
-STARTED = time.monotonic()
-
-
-def remaining() -> float:
-    left = TIME_LIMIT - (time.monotonic() - STARTED)
-    if left <= 0:
-        raise TimeoutError(f"the benchmark ran past its {TIME_LIMIT:.0f} s limit")
-    return left
+DEADLINE = harness.Deadline(TIME_LIMIT)
+remaining = DEADLINE.remaining
 
 
 # --- Environment: a throw-away database, a private channel prefix ------------------------------
 
 
 def child_env(var_dir: Path, database_url: str | None, conn_max_age: int | None) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DATABASE_URL", "EMAIL_URL", "TASKS_BACKEND"):
-        env.pop(name, None)
     prefix = f"omtag-bench-{secrets.token_hex(6)}"
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "OMTAG_VAR_DIR": str(var_dir),
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_COOKIES": "0",
-            "STATIC_MANIFEST": "0",
-            "TEST_FAST_PASSWORD_HASHER": "1",
-            "LOG_LEVEL": "WARNING",
-            # Each person sends far more than the 30 a minute the platform allows one user.
-            "MESSAGE_RATE_LIMIT_PER_MINUTE": "1000000",
-            # Only used with REDIS_URL: this run's keys and groups, apart from anyone else's.
-            "CHANNEL_PREFIX": prefix,
-            "CACHE_KEY_PREFIX": prefix,
-        }
+    env = harness.child_env(
+        var_dir,
+        keep=("REDIS_URL",),
+        # Each person sends far more than the 30 a minute the platform allows one user.
+        MESSAGE_RATE_LIMIT_PER_MINUTE="1000000",
+        # Only used with REDIS_URL: this run's keys and groups, apart from anyone else's.
+        CHANNEL_PREFIX=prefix,
+        CACHE_KEY_PREFIX=prefix,
     )
     if database_url is None and conn_max_age is not None:
         # The default SQLite file, spelled out so that the connection age can be set.
@@ -119,185 +93,28 @@ def child_env(var_dir: Path, database_url: str | None, conn_max_age: int | None)
     return env
 
 
-@contextlib.contextmanager
-def throwaway_database(source_url: str | None) -> Iterator[str | None]:
-    """None for the default SQLite file; with DATABASE_URL (PostgreSQL) a new, empty database
-    on the same server, dropped afterwards."""
-    if not source_url:
-        yield None
-        return
-    import environ
-    import psycopg
-
-    config = environ.Env.db_url_config(source_url)
-    if config["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("DATABASE_URL: this benchmark knows SQLite (unset) and PostgreSQL only")
-    name = f"{config['NAME']}_bench_{secrets.token_hex(4)}"
-    admin = {
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "dbname": "postgres",
-        "autocommit": True,
-        "connect_timeout": 10,
-    }
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    user = quote(str(config.get("USER") or ""), safe="")
-    password = f":{quote(str(config['PASSWORD']), safe='')}" if config.get("PASSWORD") else ""
-    port = f":{config['PORT']}" if config.get("PORT") else ""
-    try:
-        yield f"postgres://{user}{password}@{config.get('HOST') or 'localhost'}{port}/{name}"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(**admin) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def forget_redis_keys(prefix: str) -> None:
-    """This run's channel-layer and cache keys (they would expire by themselves, in a day)."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        return
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=10)
-    try:
-        for key in client.scan_iter(match=f"{prefix}*", count=500):
-            client.delete(key)
-    finally:
-        client.close()
-
-
 def manage(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=min(COMMAND_TIMEOUT, remaining()),
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode})")
+    harness.manage(env, *args, timeout=min(COMMAND_TIMEOUT, remaining()))
 
 
 # --- The server --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def daphne_bin() -> str:
-    candidate = Path(sys.executable).with_name("daphne")
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("daphne")
-    if found is None:
-        raise RuntimeError("daphne is not installed next to this Python; run `make install`")
-    return found
-
-
-class Server:
+def bench_server(env: dict[str, str], log_path: Path) -> harness.Server:
     """daphne serving bench/relay_asgi.py (our app plus the bare relay) on 127.0.0.1; a context
     manager that always stops it."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        self.env = {**env, "PYTHONPATH": os.pathsep.join([str(PLATFORM), str(BENCH)])}
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Server:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [daphne_bin(), "-b", HOST, "-p", str(self.port), "relay_asgi:application"],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_healthy()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + min(STARTUP_TIMEOUT, remaining())
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"daphne exited ({self.proc.returncode}):\n{self.log_tail()}")
-            conn = http.client.HTTPConnection(HOST, self.port, timeout=1.0)
-            try:
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            time.sleep(0.2)
-        raise TimeoutError(f"daphne did not answer /healthz in time:\n{self.log_tail()}")
-
-    def cpu_seconds(self) -> float:
-        assert self.proc is not None
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return math.nan
-        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT)
-
-    def log_errors(self, lines: int = 60) -> str:
-        """The log from its first traceback on (the access log lines left out)."""
-        try:
-            text = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        text = [line for line in text if '"WS' not in line]
-        first = next((i for i, line in enumerate(text) if "Traceback" in line), None)
-        return "\n".join(text[first : first + lines]) if first is not None else ""
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+    return harness.Server(
+        env,
+        log_path,
+        application="relay_asgi:application",
+        paths=(PLATFORM, BENCH),
+        startup_timeout=STARTUP_TIMEOUT,
+        stop_timeout=STOP_TIMEOUT,
+        deadline=DEADLINE,
+    )
 
 
 # --- Data, through Django in this process -----------------------------------------------------
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    if "DATABASE_URL" not in env:
-        os.environ.pop("DATABASE_URL", None)
-    sys.path.insert(0, str(PLATFORM))
-    import django
-
-    django.setup()
 
 
 @dataclass(frozen=True)
@@ -356,44 +173,11 @@ def make_pairs(count: int, tag: str) -> list[Pair]:
             "enrollment__participant_id", "public_id"
         )
     )
-    sessions = sessions_for([u.pk for u in therapists + participants])
+    sessions = harness.sessions_for([u.pk for u in therapists + participants])
     return [
         Pair(i, str(threads[p.pk]), sessions[p.pk], sessions[t.pk], p.pk, t.pk)
         for i, (t, p) in enumerate(zip(therapists, participants, strict=True))
     ]
-
-
-def sessions_for(user_ids: list[int]) -> dict[int, str]:
-    """A logged-in, second-factor-verified session for each user, written straight into the
-    session store (what login plus the second-factor step would leave)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.middleware import LOGIN_AT, SEEN_AT
-    from accounts.models import User
-
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    devices = {
-        d.user_id: d.persistent_id
-        for d in TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True)
-    }
-    keys = {}
-    for user in User.objects.filter(pk__in=user_ids):
-        now = timezone.now().isoformat()
-        session = store()
-        session["_auth_user_id"] = str(user.pk)
-        session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
-        session["_auth_user_hash"] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = devices[user.pk]
-        session[LOGIN_AT] = now
-        session[SEEN_AT] = now
-        session.create()
-        keys[user.pk] = session.session_key
-    return keys
 
 
 # --- Measuring over sockets ---------------------------------------------------------------------
@@ -504,7 +288,12 @@ async def drain(tally: Tally, timeout: float, server_cpu: Callable[[], float]) -
 
 
 async def measure(
-    server: Server, pairs: list[Pair], relay: bool, messages: int, interval: float, seed: int
+    server: harness.Server,
+    pairs: list[Pair],
+    relay: bool,
+    messages: int,
+    interval: float,
+    seed: int,
 ) -> tuple[Tally, float]:
     """Open a socket per person, warm up on one pair, then the timed run. Returns the tally
     and the run's duration from the first send to the last arrival."""
@@ -629,28 +418,39 @@ class Step:
 
 def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
     """The consumer's database work for one message, step by step, as the consumer does it
-    (messaging/consumers.py): the re-check of the frame that brings the send, the store, and
-    the re-check of each socket the message is pushed to (the sender's own socket and the
-    other side's). Each step runs in its own database_sync_to_async call in daphne; with
-    CONN_MAX_AGE=0, each such call opens a new database connection."""
+    (messaging/consumers.py): the frame that brings the send (re-check of session and access,
+    then the store, in one database call), and the re-check of each socket the message is
+    pushed to (the sender's own socket and the other side's, one call each). With
+    SOCKET_CONN_MAX_AGE=0, each such call opens a new database connection."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from accounts.realtime import session_still_valid
+    from accounts.realtime import SessionCheck
     from messaging import selectors, services
+    from messaging.consumers import PreparedExists
     from messaging.models import Thread
     from messaging.rendering import render_text
     from messaging.tasks import notify_new_message
 
     thread = Thread.objects.get(public_id=pair.thread)
     uid = pair.participant_id
-    fresh: list[User] = []  # the sender as the consumer has it: loaded anew, roles not cached
+    checked: list[User] = []  # the sender as the frame's re-check fetched it
+
+    # Compiled once per socket, at connect, as the consumer does.
+    session_check = SessionCheck(
+        uid, pair.participant, annotate={"may_see_thread": selectors.may_see_expression(thread.pk)}
+    )
+    may_see = PreparedExists(selectors.may_see_query(uid, thread.pk))
+
+    def recheck() -> User:
+        user = session_check(touch=True)
+        assert user is not None and user.may_see_thread  # type: ignore[attr-defined]
+        return user
 
     def store() -> None:
-        user = User.objects.get(pk=uid)
         message, _ = services.message_send(
-            sender=user,
+            sender=checked[-1],
             thread=thread,
             body=BODY.format(k=0, role="x", pair=0),
             client_id=uuid.uuid4(),
@@ -658,9 +458,9 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
         services.message_payload(message)
 
     def reconnect() -> None:
-        # What close_old_connections does around every database_sync_to_async call when
-        # CONN_MAX_AGE is 0: close (SQLite: the last connection to close checkpoints the WAL)
-        # and open (SQLite: the WAL pragmas; PostgreSQL: a new backend process).
+        # What close_old_connections does around every database call of the socket when
+        # SOCKET_CONN_MAX_AGE is 0: close (SQLite: the last connection to close checkpoints
+        # the WAL) and open (SQLite: the WAL pragmas; PostgreSQL: a new backend process).
         connection.close()
         connection.ensure_connection()
 
@@ -680,22 +480,20 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
             queries = len(captured.captured_queries)
         return Step(name, per_message, queries, statistics.median(times))
 
+    checked.append(recheck())
     store()  # warm
     return [
+        measure_step("frame re-check: session and access (SessionCheck)", 1, recheck),
         measure_step(
-            "frame re-check: session_still_valid + may_see",
+            "store: message_send + message_payload",
             1,
-            lambda: (
-                session_still_valid(uid, pair.participant, touch=True),
-                selectors.may_see(uid, thread.pk),
-            ),
+            store,
+            before=lambda: checked.append(recheck()),
         ),
-        measure_step("store: User.get + message_send + message_payload", 1, store),
         measure_step(
-            "  within it: thread_for_user",
+            "  within it: thread_for_send",
             1,
-            lambda: selectors.thread_for_user(fresh[-1], thread.public_id),
-            before=lambda: fresh.append(User.objects.get(pk=uid)),
+            lambda: selectors.thread_for_send(checked[-1], thread.public_id, uuid.uuid4()),
         ),
         measure_step(
             "  within it: enqueue the email task (after commit)",
@@ -707,20 +505,18 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
             1,
             lambda: render_text(BODY.format(k=0, role="x", pair=0) + " https://example.org"),
         ),
+        measure_step("push re-check: may_see (per socket, PreparedExists)", 2, may_see),
         measure_step(
-            "push re-check: may_see (per socket)", 2, lambda: selectors.may_see(uid, thread.pk)
-        ),
-        measure_step(
-            "close + open the connection after the store's write",
+            "close + open the connection after the send's write",
             1 if reconnects else 0,
             reconnect,
             before=lambda: services.presence_seen(user_id=uid),
         ),
         measure_step(
             "close + open the connection after a read",
-            4 if reconnects else 0,
+            2 if reconnects else 0,
             reconnect,
-            before=lambda: selectors.may_see(uid, thread.pk),
+            before=may_see,
         ),
     ]
 
@@ -790,6 +586,13 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="an experiment: serve with this CONN_MAX_AGE (the platform's default is 0)",
     )
+    parser.add_argument(
+        "--socket-conn-max-age",
+        type=int,
+        default=None,
+        help="an experiment: serve with this SOCKET_CONN_MAX_AGE (the platform's default is 60;"
+        " 0 opens a connection for every database call of a socket)",
+    )
     parser.add_argument("--no-profile", action="store_true", help="skip the per-step profile")
     return parser.parse_args()
 
@@ -799,7 +602,7 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_programme")
     print(f"migrate + seed_programme: {time.monotonic() - t0:.1f} s", flush=True)
-    django_setup(env)
+    harness.django_setup(env)
     from django.db import connections
 
     rows: list[Row] = []
@@ -812,7 +615,7 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
             f" {2 * size / args.interval:.1f} messages/s",
             flush=True,
         )
-        with Server(env, var_dir / "daphne.log") as server:
+        with bench_server(env, var_dir / "daphne.log") as server:
             # The bare relay first: whatever backlog ours leaves dies with the server.
             for relay, name in ((True, "bare relay"), (False, "omtag")):
                 cpu_before = server.cpu_seconds()
@@ -840,7 +643,9 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
                 )
     steps: list[Step] = []
     if not args.no_profile:
-        steps = profile_steps(make_pairs(1, "profile")[0], not args.conn_max_age)
+        from django.conf import settings
+
+        steps = profile_steps(make_pairs(1, "profile")[0], not settings.SOCKET_CONN_MAX_AGE)
     connections.close_all()
     print()
     print_table(rows)
@@ -851,7 +656,7 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
         f"\nM={args.messages}; stored = of those sent, how many the database held at the end;"
         f" lost = never arrived (the server went idle without delivering it);"
         f" cpu s = daphne's CPU seconds in the run; load = 1-minute load average after it."
-        f"\ntotal {time.monotonic() - STARTED:.1f} s"
+        f"\ntotal {DEADLINE.elapsed():.1f} s"
     )
 
 
@@ -865,19 +670,23 @@ def main() -> int:
         f"M={args.messages} messages per person, one every {args.interval:g} s (open loop);"
         f" pairs {', '.join(map(str, args.sizes))}; {database}, {layer} channel layer;"
         f" {os.cpu_count()} cores; CONN_MAX_AGE="
-        f"{args.conn_max_age if args.conn_max_age is not None else '0 (default)'}",
+        f"{args.conn_max_age if args.conn_max_age is not None else '0 (default)'};"
+        " SOCKET_CONN_MAX_AGE="
+        f"{args.socket_conn_max_age if args.socket_conn_max_age is not None else '60 (default)'}",
         flush=True,
     )
     with (
         tempfile.TemporaryDirectory(prefix="omtag-bench-") as tmp,
-        throwaway_database(os.environ.get("DATABASE_URL")) as database_url,
+        harness.throwaway_database(os.environ.get("DATABASE_URL")) as database_url,
     ):
         var_dir = Path(tmp)
         env = child_env(var_dir, database_url, args.conn_max_age)
+        if args.socket_conn_max_age is not None:
+            env["SOCKET_CONN_MAX_AGE"] = str(args.socket_conn_max_age)
         try:
             run(args, env, var_dir, seed)
         finally:
-            forget_redis_keys(env["CHANNEL_PREFIX"])
+            harness.forget_redis_keys(os.environ.get("REDIS_URL"), env["CHANNEL_PREFIX"])
     return 0
 
 

@@ -3,6 +3,7 @@ session, and force-disconnect."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from importlib import import_module
 from typing import Any
 
@@ -11,6 +12,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -39,30 +41,80 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
         )
 
 
+def session_user(
+    user_id: int,
+    session_key: str | None,
+    *,
+    touch: bool = False,
+    annotate: Mapping[str, Any] | None = None,
+) -> User | None:
+    """The user, fetched fresh, while the socket's session is still the live,
+    two-factor-verified login of an active user: not logged out, not idle or too old, not ended
+    everywhere, not locked; None otherwise. Two queries (the session, the user); `annotate`
+    adds expressions evaluated on the user's row in the same query (the thread socket asks
+    whether the user may still see its thread). With `touch`, socket activity counts as
+    activity for the idle limit."""
+    return _checked_session_user(
+        user_id, session_key, touch, lambda: _live_user(user_id, annotate).first()
+    )
+
+
 def session_still_valid(user_id: int, session_key: str | None, *, touch: bool = False) -> bool:
-    """True while the socket's session is still the live, two-factor-verified login of an
-    active user: not logged out, not idle or too old, not ended everywhere, not locked.
-    With `touch`, socket activity counts as activity for the idle limit."""
+    """True while the socket's session is still valid (see session_user)."""
+    return session_user(user_id, session_key, touch=touch) is not None
+
+
+class SessionCheck:
+    """session_user for one socket, asked again and again: the same question with the same
+    values, so the user's query is compiled once (building and compiling it costs many times
+    what the database takes to answer it) and run anew, against the database, every time."""
+
+    def __init__(
+        self, user_id: int, session_key: str | None, *, annotate: Mapping[str, Any] | None = None
+    ) -> None:
+        self.user_id = user_id
+        self.session_key = session_key
+        self._sql, self._params = _live_user(user_id, annotate).query.sql_with_params()
+
+    def __call__(self, *, touch: bool = False) -> User | None:
+        return _checked_session_user(
+            self.user_id,
+            self.session_key,
+            touch,
+            lambda: next(iter(User.objects.raw(self._sql, self._params)), None),
+        )
+
+
+def _live_user(user_id: int, annotate: Mapping[str, Any] | None) -> QuerySet[User]:
+    users = User.objects.filter(pk=user_id, is_active=True, locked_at__isnull=True)
+    return users.annotate(**annotate) if annotate else users
+
+
+def _checked_session_user(
+    user_id: int, session_key: str | None, touch: bool, fetch_user: Callable[[], User | None]
+) -> User | None:
     if not session_key:
-        return False
+        return None
     engine = import_module(settings.SESSION_ENGINE)
     store = engine.SessionStore(session_key)
     data = store.load()
     if str(data.get(SESSION_KEY)) != str(user_id) or not data.get(DEVICE_ID_SESSION_KEY):
-        return False
-    user = User.objects.filter(pk=user_id, is_active=True, locked_at__isnull=True).first()
-    if user is None or data.get(BACKEND_SESSION_KEY) is None:
-        return False
+        return None
+    if data.get(BACKEND_SESSION_KEY) is None:
+        return None
+    user = fetch_user()
+    if user is None or user.pk != user_id:
+        return None
     if not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()):
-        return False
+        return None
     now = timezone.now()
     ended, stale = session_clock(data, now)
     if ended:
-        return False
+        return None
     if touch and stale:
         store[SEEN_AT] = now.isoformat()
         store.save()
-    return True
+    return user
 
 
 @database_sync_to_async

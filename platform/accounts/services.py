@@ -189,6 +189,12 @@ def user_set_roles(
             request=request,
             detail=f"{before} -> {','.join(sorted(roles))}",
         )
+        if set(before.split(",")) - roles - {""}:
+            # A removed role may take away threads the user's open sockets still show: make
+            # each socket re-check now instead of at its next frame or push.
+            from .realtime import disconnect_user
+
+            transaction.on_commit(lambda: disconnect_user(user.pk))
 
 
 def _end_sessions(user: User) -> None:

@@ -2,19 +2,28 @@
 
 It never writes to the database itself: sends, read markers and presence go through the
 services, which broadcast after commit. The channel layer only wakes sockets up; what they
-forward comes from a committed row, re-checked against the recipient's access."""
+forward comes from a committed row, re-checked against the recipient's access.
+
+Every frame from the client is re-checked (session and access, two queries) in the same
+database call that then does the frame's work; every pushed message re-checks access (one
+query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too."""
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
+from django.db.models import QuerySet
 
-from accounts.realtime import session_still_valid, user_group
+from accounts.models import User
+from accounts.realtime import SessionCheck, user_group
 
 from . import selectors, services
 from .models import Thread
@@ -27,6 +36,66 @@ PUSH_SESSION_RECHECK_SECONDS = 10
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NO_ACCESS = 4403
 CLOSE_TOO_BIG = 1009
+
+T = TypeVar("T")
+
+
+def _close_old_socket_connections() -> None:
+    """close_old_connections for the socket's database calls, which keep their connection for
+    SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
+
+    Every socket's database call runs on one thread per process (asgiref's thread-sensitive
+    executor: daphne runs consumers outside any request context), so this keeps one connection
+    per daphne process, instead of opening and closing one for each call (with SQLite, closing
+    the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
+    Django advises under ASGI, where each request has a thread of its own). Django's own rules
+    still close a connection that is broken, left in a transaction, or past its age; the
+    health check runs before each call, so a server restart costs a reconnect, not a frame."""
+    max_age = settings.SOCKET_CONN_MAX_AGE
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is not None and max_age > 0 and getattr(conn, "_socket_kept", None) is not raw:
+            # First seen open (just after the call that opened it): its age counts from now.
+            conn.close_at = time.monotonic() + max_age
+            conn.health_check_enabled = True  # type: ignore[attr-defined]
+            conn._socket_kept = raw  # type: ignore[attr-defined]
+        conn.close_if_unusable_or_obsolete()
+
+
+class SocketDatabaseSyncToAsync(SyncToAsync):
+    """channels' database_sync_to_async, with _close_old_socket_connections."""
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        _close_old_socket_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            _close_old_socket_connections()
+
+
+socket_db = SocketDatabaseSyncToAsync
+
+
+class PreparedExists:
+    """A yes-or-no query a socket asks over and over with the same values, compiled once and
+    run anew, against the database, every time: building and compiling it through the ORM
+    costs many times what the database takes to answer it."""
+
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
+        self.using = queryset.db
+        self.sql, self.params = queryset.query.sql_with_params()
+
+    def __call__(self) -> bool:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return cursor.fetchone() is not None
+
+
+class _Closed(Exception):
+    """The re-check failed: close the socket with `code`."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
 
 
 class ThreadConsumer(AsyncWebsocketConsumer):
@@ -41,26 +110,22 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         # Refusals accept first, then close with our code: a refused handshake reaches the
         # browser only as a generic failure, and the page must know not to retry. A socket
         # that may stay joins its groups before the accept, so no event is missed after it.
-        if not await self._session_ok(touch=False):
-            await self.accept()
-            await self.close(code=CLOSE_NOT_LOGGED_IN)
-            return
-        thread = await self._load_thread(user, self.scope["url_route"]["kwargs"]["thread"])
+        code, thread = await socket_db(self._open)(self.scope["url_route"]["kwargs"]["thread"])
         if thread is None:
             await self.accept()
-            await self.close(code=CLOSE_NO_ACCESS)
+            await self.close(code=code)
             return
         self.thread = thread
         await self.channel_layer.group_add(thread.group_name, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
-        await database_sync_to_async(services.presence_seen)(user_id=self.user_id)
+        await socket_db(services.presence_seen)(user_id=self.user_id)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         if self.thread is not None:
             await self.channel_layer.group_discard(self.thread.group_name, self.channel_name)
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
-            await database_sync_to_async(services.presence_gone)(user_id=self.user_id)
+            await socket_db(services.presence_gone)(user_id=self.user_id)
             self.thread = None
 
     # --- frames from the client -------------------------------------------------------------
@@ -94,14 +159,18 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         if handler is None:
             await self._error("unknown_type", f"Unknown frame type: {kind[:40]}")
             return
-        if not await self._still_allowed(touch=kind in ("send", "read")):
-            return
-        await handler(content)
+        try:
+            await handler(content)
+        except _Closed as closed:
+            await self._close(closed.code)
 
     async def _on_send(self, content: dict[str, Any]) -> None:
         client_id = content.get("client_id")
+        body = content.get("body")
         try:
-            message, _created = await self._store_message(client_id, content.get("body"))
+            message = await self._checked(
+                lambda user: self._store_message(user, client_id, body), touch=True
+            )
         except services.RateLimited:
             await self._error(
                 "rate_limited", "Too many messages in a minute. Wait a moment.", client_id
@@ -111,8 +180,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             await self._error(error.code or "invalid", " ".join(error.messages), client_id)
             return
         except PermissionDenied:
-            await self.close(code=CLOSE_NO_ACCESS)
-            return
+            raise _Closed(CLOSE_NO_ACCESS) from None
         await self._send_json(
             {
                 "type": "ack",
@@ -125,35 +193,49 @@ class ThreadConsumer(AsyncWebsocketConsumer):
     async def _on_sync(self, content: dict[str, Any]) -> None:
         after = content.get("after", 0)
         if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            await self._checked(lambda user: None, touch=False)
             await self._error("bad_frame", "sync needs after: the last id you have (0 for none).")
             return
-        rows, more, markers = await self._fetch_after(after)
-        await self._send_json({"type": "sync", "messages": rows, "more": more, "read": markers})
+        rows, more, markers = await self._checked(
+            lambda user: self._fetch_after(after), touch=False
+        )
+        # With these, the page has every message up to here (see PROTOCOL.md: complete_to).
+        complete_to = rows[-1]["id"] if rows else after
+        await self._send_json(
+            {
+                "type": "sync",
+                "messages": rows,
+                "complete_to": complete_to,
+                "more": more,
+                "read": markers,
+            }
+        )
 
     async def _on_read(self, content: dict[str, Any]) -> None:
         up_to = content.get("up_to")
         if not isinstance(up_to, int) or isinstance(up_to, bool) or up_to < 0:
+            await self._checked(lambda user: None, touch=True)
             await self._error("bad_frame", "read needs up_to: the last id you have read.")
             return
         try:
-            await self._mark_read(up_to)
+            await self._checked(lambda user: self._mark_read(user, up_to), touch=True)
         except PermissionDenied:
-            await self.close(code=CLOSE_NO_ACCESS)
+            raise _Closed(CLOSE_NO_ACCESS) from None
 
     async def _on_ping(self, content: dict[str, Any]) -> None:
-        await database_sync_to_async(services.presence_seen)(user_id=self.user_id)
+        await self._checked(lambda user: services.presence_seen(user_id=self.user_id), touch=False)
         await self._send_json({"type": "pong"})
 
     # --- events from the channel layer ------------------------------------------------------
 
     async def message_new(self, event: dict[str, Any]) -> None:
-        if self.thread is None or not await self._still_allowed(touch=False, push=True):
+        if self.thread is None or not await self._still_allowed(push=True):
             return
         message = dict(event["message"], mine=event["sender_pk"] == self.user_id)
         await self._send_json({"type": "message", "message": message})
 
     async def read_moved(self, event: dict[str, Any]) -> None:
-        if self.thread is None or not await self._still_allowed(touch=False, push=True):
+        if self.thread is None or not await self._still_allowed(push=True):
             return
         await self._send_json({"type": "read", "side": event["side"], "up_to": event["seq"]})
 
@@ -163,33 +245,52 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             if ended == self.session_key:
                 await self._close(CLOSE_NOT_LOGGED_IN)
             return  # another of the user's sessions logged out; this one stays
-        self.session_checked_at = 0.0
-        await self._still_allowed(touch=False)
+        if self.thread is not None:
+            await self._still_allowed(push=False)
 
     # --- helpers ----------------------------------------------------------------------------
 
-    async def _still_allowed(self, *, touch: bool, push: bool = False) -> bool:
-        """Re-check the session and the access to the thread; close if either is gone."""
-        now = time.monotonic()
-        if not push or now - self.session_checked_at > PUSH_SESSION_RECHECK_SECONDS:
-            if not await self._session_ok(touch=touch):
-                await self._close(CLOSE_NOT_LOGGED_IN)
-                return False
-            self.session_checked_at = now
+    async def _checked(self, work: Callable[[User], T], *, touch: bool) -> T:
+        """Re-check the session and the access to the thread, then do `work` with the user
+        just fetched, in one database call. Raises _Closed if the socket may not stay."""
+        return await socket_db(self._check_then)(work, touch)
+
+    def _check_then(self, work: Callable[[User], T], touch: bool) -> T:
+        user = self._recheck_session(touch=touch)
+        return work(user)
+
+    def _recheck_session(self, *, touch: bool) -> User:
+        """The session and the access, in two queries; raises _Closed."""
+        user = self._session_check(touch=touch)
+        if user is None:
+            raise _Closed(CLOSE_NOT_LOGGED_IN)
+        self.session_checked_at = time.monotonic()
+        if not user.may_see_thread:  # type: ignore[attr-defined]
+            raise _Closed(CLOSE_NO_ACCESS)
+        return user
+
+    def _recheck_push(self, push: bool) -> None:
+        """Before forwarding a pushed event: the access (one query), and the session too when
+        its last check is PUSH_SESSION_RECHECK_SECONDS old (or on a force.disconnect)."""
         assert self.thread is not None
-        if not await database_sync_to_async(selectors.may_see)(self.user_id, self.thread.pk):
-            await self._close(CLOSE_NO_ACCESS)
+        if not push or time.monotonic() - self.session_checked_at > PUSH_SESSION_RECHECK_SECONDS:
+            self._recheck_session(touch=False)
+        elif not self._may_see():
+            raise _Closed(CLOSE_NO_ACCESS)
+
+    async def _still_allowed(self, *, push: bool) -> bool:
+        """Re-check before forwarding an event; close and return False if the socket may not
+        stay."""
+        try:
+            await socket_db(self._recheck_push)(push)
+        except _Closed as closed:
+            await self._close(closed.code)
             return False
         return True
 
     async def _close(self, code: int) -> None:
         await self.disconnect(code)
         await self.close(code=code)
-
-    async def _session_ok(self, *, touch: bool) -> bool:
-        return await database_sync_to_async(session_still_valid)(
-            self.user_id, self.session_key, touch=touch
-        )
 
     async def _send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content))
@@ -200,24 +301,33 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             frame["client_id"] = client_id[:64]
         await self._send_json(frame)
 
-    @database_sync_to_async
-    def _load_thread(self, user: Any, public_id: str) -> Thread | None:
-        return selectors.thread_for_user(user, public_id)
+    def _open(self, public_id: str) -> tuple[int, Thread | None]:
+        """At connect: (close code, None) for a refusal, else (0, the thread), with the
+        socket's re-checks compiled for this user and thread."""
+        user = SessionCheck(self.user_id, self.session_key)()
+        if user is None:
+            return CLOSE_NOT_LOGGED_IN, None
+        self.session_checked_at = time.monotonic()
+        thread = selectors.thread_for_user(user, public_id)
+        if thread is None:
+            return CLOSE_NO_ACCESS, None
+        self._session_check = SessionCheck(
+            self.user_id,
+            self.session_key,
+            annotate={"may_see_thread": selectors.may_see_expression(thread.pk)},
+        )
+        self._may_see = PreparedExists(selectors.may_see_query(self.user_id, thread.pk))
+        return 0, thread
 
-    @database_sync_to_async
-    def _store_message(self, client_id: Any, body: Any) -> tuple[dict[str, Any], bool]:
-        from accounts.models import User
-
+    def _store_message(self, user: User, client_id: Any, body: Any) -> dict[str, Any]:
         assert self.thread is not None
-        sender = User.objects.get(pk=self.user_id)
         if not isinstance(client_id, str):
             raise ValidationError("The message had no valid id.", code="bad_client_id")
-        message, created = services.message_send(
-            sender=sender, thread=self.thread, body=body, client_id=client_id
+        message, _created = services.message_send(
+            sender=user, thread=self.thread, body=body, client_id=client_id
         )
-        return dict(services.message_payload(message), mine=True), created
+        return dict(services.message_payload(message), mine=True)
 
-    @database_sync_to_async
     def _fetch_after(self, after: int) -> tuple[list[dict[str, Any]], bool, dict[str, int]]:
         assert self.thread is not None
         rows, more = selectors.messages_after(self.thread.pk, after)
@@ -228,11 +338,6 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         markers = {"participant": thread.participant_read_seq, "team": thread.team_read_seq}
         return payloads, more, markers
 
-    @database_sync_to_async
-    def _mark_read(self, up_to: int) -> int:
-        from accounts.models import User
-
+    def _mark_read(self, user: User, up_to: int) -> int:
         assert self.thread is not None
-        return services.thread_mark_read(
-            user=User.objects.get(pk=self.user_id), thread=self.thread, up_to=up_to
-        )
+        return services.thread_mark_read(user=user, thread=self.thread, up_to=up_to)

@@ -27,6 +27,7 @@ from .rendering import render_text
 
 BODY_MAX = 5_000
 ONLINE_WITHIN = timedelta(seconds=75)
+ACTIVITY_PRECISION = timedelta(minutes=1)
 # C0 and C1 control characters, DEL, and the invisible direction overrides that can make
 # a text read differently from what it says; newlines and tabs stay.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -92,12 +93,16 @@ def message_send(
         client_uuid = UUID(str(client_id))
     except ValueError:
         raise ValidationError(_("The message had no valid id."), code="bad_client_id") from None
-    visible = selectors.thread_for_user(sender, thread.public_id)
+    # The permission check asks the database (not the sender object, which a socket may have
+    # held for hours) whether the sender is active and holds the role; the thread as it is now
+    # and the retry lookup come in the same query as the access.
+    visible = selectors.thread_for_send(sender, thread.public_id, client_uuid)
     if visible is None:
         raise PermissionDenied
     thread = visible
-    existing = thread.messages.select_related("sender").filter(client_id=client_uuid).first()
-    if existing is not None:
+    retry_of: int | None = visible.retry_of  # type: ignore[attr-defined]  # an annotation
+    if retry_of is not None:
+        existing = Message.objects.select_related("sender").get(pk=retry_of)
         if existing.sender_id != sender.pk:
             raise ValidationError(_("The message had no valid id."), code="bad_client_id")
         return existing, False
@@ -129,11 +134,27 @@ def message_send(
             )
             if side == Side.PARTICIPANT:
                 _participant_wrote(thread, message)
-            transaction.on_commit(lambda: _after_send(message))
+            notify = _worth_notifying(locked, side, now)
+            transaction.on_commit(lambda: _after_send(message, notify=notify))
     except IntegrityError:
         # The same client_id committed by a concurrent request: that one is the message.
         return thread.messages.select_related("sender").get(client_id=client_uuid), False
     return message, True
+
+
+def _worth_notifying(thread: Thread, sender_side: str, now: Any) -> bool:
+    """False when the email task could only find that the other side was emailed about this
+    thread within the last NOTIFY_EVERY (it sends at most one per side per thread in that
+    time), so that a conversation does not queue a task per message. `thread` is the row
+    locked for this send, so its notified_at is current."""
+    from .tasks import NOTIFY_EVERY
+
+    notified_at = (
+        thread.team_notified_at
+        if sender_side == Side.PARTICIPANT
+        else thread.participant_notified_at
+    )
+    return notified_at is None or now - notified_at >= NOTIFY_EVERY
 
 
 def _participant_wrote(thread: Thread, message: Message) -> None:
@@ -142,7 +163,11 @@ def _participant_wrote(thread: Thread, message: Message) -> None:
     from modules.models import Enrollment, RiskSignal
     from modules.risk import scan
 
-    Enrollment.objects.filter(pk=thread.enrollment_id).update(last_active_at=message.created_at)
+    # Activity is kept to the minute (as the session clock is): a conversation does not
+    # write the enrollment row for every message.
+    seen = thread.enrollment.last_active_at
+    if seen is None or message.created_at - seen >= ACTIVITY_PRECISION:
+        Enrollment.objects.filter(pk=thread.enrollment_id).update(last_active_at=message.created_at)
     match = scan(message.body)
     if match is not None:
         RiskSignal.objects.create(
@@ -153,7 +178,7 @@ def _participant_wrote(thread: Thread, message: Message) -> None:
         )
 
 
-def _after_send(message: Message) -> None:
+def _after_send(message: Message, *, notify: bool = True) -> None:
     from .tasks import notify_new_message
 
     _group_send(
@@ -164,8 +189,9 @@ def _after_send(message: Message) -> None:
             "sender_pk": message.sender_id,
         },
     )
-    recipient_side = Side.TEAM if message.side == Side.PARTICIPANT else Side.PARTICIPANT
-    notify_new_message.enqueue(thread_id=message.thread_id, side=recipient_side)
+    if notify:
+        recipient_side = Side.TEAM if message.side == Side.PARTICIPANT else Side.PARTICIPANT
+        notify_new_message.enqueue(thread_id=message.thread_id, side=recipient_side)
 
 
 def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:

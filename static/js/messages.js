@@ -13,7 +13,13 @@
   var statusLine = document.getElementById("connection-status");
   var strings = JSON.parse(document.getElementById("message-strings").textContent);
   var mySide = root.dataset.side;
-  var lastId = parseInt(root.dataset.lastId, 10) || 0;
+  var lastId = parseInt(root.dataset.lastId, 10) || 0; // the highest id shown (for "read")
+  // The highest id up to which the page has every message (the page was rendered complete up
+  // to lastId). A sync asks for what comes after it, never after the highest id seen: a push
+  // of a newer message can arrive before a paged sync has finished, or two pushes out of
+  // order, and syncing after the highest would skip what lies in between.
+  var completeTo = lastId;
+  var aboveComplete = {}; // ids the page has above completeTo, waiting for the gap below
   var otherRead = parseInt(root.dataset.otherRead, 10) || 0;
   var pending = []; // {client_id, body, node}, in the order written
   var socket = null;
@@ -80,7 +86,14 @@
     if (note) note.remove();
   }
 
+  function advanceComplete(upTo) {
+    if (upTo > completeTo) completeTo = upTo;
+    while (aboveComplete[completeTo + 1]) completeTo += 1;
+    for (var id in aboveComplete) { if (+id <= completeTo) delete aboveComplete[id]; }
+  }
+
   function placeMessage(msg) {
+    if (msg.id > completeTo) { aboveComplete[msg.id] = true; advanceComplete(completeTo); }
     if (document.getElementById("m-" + msg.id)) return false;
     var waiting = null;
     for (var i = 0; i < pending.length; i++) {
@@ -135,8 +148,10 @@
     if (frame.type === "sync") {
       var gotOthers = false;
       frame.messages.forEach(function (m) { if (placeMessage(m) && !m.mine) gotOthers = true; });
+      // The server's answer holds every message after our `after` up to complete_to.
+      if (typeof frame.complete_to === "number") advanceComplete(frame.complete_to);
       if (frame.read) { otherRead = Math.max(otherRead, mySide === "participant" ? frame.read.team : frame.read.participant); updateReadStates(); }
-      if (frame.more) { send({ type: "sync", after: lastId }); return; }
+      if (frame.more) { send({ type: "sync", after: completeTo }); return; }
       pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
       if (gotOthers) markRead();
     } else if (frame.type === "ack") {
@@ -202,7 +217,7 @@
     socket.onopen = function () {
       retries = 0;
       say(strings.online);
-      send({ type: "sync", after: lastId });
+      send({ type: "sync", after: completeTo });
       clearInterval(pingTimer);
       pingTimer = setInterval(ping, 30000);
     };

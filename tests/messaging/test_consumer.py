@@ -240,3 +240,65 @@ async def test_a_socket_whose_access_went_away_forwards_nothing(
     )
     await sync_to_async(send)(participant, thread, "Private")
     assert await _closed_with(old_socket) == 4403
+
+
+async def test_sync_pages_say_how_far_the_page_is_complete(
+    thread, participant, therapist, monkeypatch
+):
+    """A paged sync answers complete_to, and the next page starts after it, whatever newer
+    message a push may already have shown (syncing after that one would skip the rest)."""
+    from messaging import selectors
+
+    monkeypatch.setattr(selectors, "SYNC_LIMIT", 2)
+    for i in range(1, 6):
+        await sync_to_async(send)(therapist, thread, f"t{i}")
+    socket, ok, _ = await _open(participant, thread)
+    await socket.send_json_to({"type": "sync", "after": 0})
+    first = await _frame(socket, "sync")
+    assert [m["id"] for m in first["messages"]] == [1, 2]
+    assert first["complete_to"] == 2 and first["more"] is True
+    # Message 6 arrives by push before the page has asked for the rest.
+    await sync_to_async(send)(therapist, thread, "t6")
+    assert (await _frame(socket, "message"))["message"]["id"] == 6
+    await socket.send_json_to({"type": "sync", "after": first["complete_to"]})
+    second = await _frame(socket, "sync")
+    assert [m["id"] for m in second["messages"]] == [3, 4]
+    assert second["complete_to"] == 4 and second["more"] is True
+    await socket.send_json_to({"type": "sync", "after": second["complete_to"]})
+    third = await _frame(socket, "sync")
+    assert [m["id"] for m in third["messages"]] == [5, 6]
+    assert third["complete_to"] == 6 and third["more"] is False
+    await socket.send_json_to({"type": "sync", "after": 6})
+    last = await _frame(socket, "sync")
+    assert last["messages"] == [] and last["complete_to"] == 6 and last["more"] is False
+    await socket.disconnect()
+
+
+async def test_a_removed_role_closes_the_socket_on_its_next_frame_and_push(
+    thread, participant, therapist
+):
+    """Access is asked of the database on every frame and push, never of what the socket
+    remembers about its user: taking the therapist role away (no event is sent for it) is
+    enough to close both of the therapist's sockets."""
+    from accounts.models import Role, RoleGrant
+
+    frame_socket, ok1, _ = await _open(therapist, thread)
+    push_socket, ok2, _ = await _open(therapist, thread)
+    assert ok1 and ok2
+    await sync_to_async(RoleGrant.objects.filter(user=therapist, role=Role.THERAPIST).delete)()
+    await frame_socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})
+    assert await _closed_with(frame_socket) == 4403
+    await sync_to_async(send)(participant, thread, "Private")
+    assert await _closed_with(push_socket) == 4403
+    assert await sync_to_async(Message.objects.filter(side="team").count)() == 0
+
+
+async def test_an_admin_removing_the_role_closes_the_socket_at_once(thread, therapist, admin_user):
+    """Through the admin's service the change is also announced: the socket re-checks and
+    closes without waiting for a frame or a push."""
+    from accounts.services import user_set_roles
+
+    socket, ok, _ = await _open(therapist, thread)
+    assert ok
+    await sync_to_async(user_set_roles)(actor=admin_user, user=therapist, roles=["editor"])
+    assert await _closed_with(socket) == 4403

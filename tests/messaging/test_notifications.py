@@ -102,3 +102,25 @@ def test_the_substitute_is_emailed_too_and_a_former_therapist_is_not(
     assert sorted(m.to[0] for m in mail.outbox[1:]) == sorted(
         [therapist.email, other_therapist.email]
     )
+
+
+@pytest.mark.django_db(transaction=True)  # the task is queued after commit
+def test_no_task_is_queued_while_the_side_was_emailed_in_the_last_15_minutes(
+    thread, participant, therapist
+):
+    """The task could only find the 15-minute slot taken, so a conversation does not queue
+    one per message; once the slot is free again, the next message queues one."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(task_path__endswith=".notify_new_message")
+    Thread.objects.filter(pk=thread.pk).update(
+        team_notified_at=timezone.now() - timedelta(minutes=5)
+    )
+    send(participant, thread, "Hello")
+    send(therapist, thread, "Hello to you")  # the other side was never emailed: queued
+    assert [r.args_kwargs["kwargs"]["side"] for r in queued] == [Side.PARTICIPANT]
+    Thread.objects.filter(pk=thread.pk).update(
+        team_notified_at=timezone.now() - timedelta(minutes=16)
+    )
+    send(participant, thread, "Hello again")
+    assert queued.all().count() == 2

@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.client
 import json
 import os
 import random
-import shutil
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
+from bench import harness
+from bench.harness import HOST
 from django.conf import settings
 from django.db import connection
 from websockets.asyncio.client import connect
@@ -40,8 +36,6 @@ from accounts.models import User
 from messaging.models import Message, Side, Thread
 from tests.conftest import verified_client
 
-REPO = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
@@ -68,77 +62,12 @@ STOP_TIMEOUT = 10.0
 # --- Servers ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def _daphne() -> str:
-    candidate = Path(sys.executable).with_name("daphne")
-    found = str(candidate) if candidate.exists() else shutil.which("daphne")
-    if found is None:
-        pytest.fail("daphne is not installed next to this Python")
-    return found
-
-
-def _test_database_url() -> str:
-    """The database pytest-django made (test_<name>), as a DATABASE_URL for the servers."""
-    db = settings.DATABASES["default"]
-    password = f":{quote(str(db['PASSWORD']), safe='')}" if db.get("PASSWORD") else ""
-    user = quote(str(db.get("USER") or ""), safe="")
-    credentials = f"{user}{password}@" if user else ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{credentials}{db.get('HOST') or 'localhost'}{port}/{quote(db['NAME'])}"
-
-
-@dataclass
-class Server:
-    name: str
-    port: int
-    log_path: Path
-    proc: subprocess.Popen[bytes]
-
-    @property
-    def origin(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
+class Server(harness.Server):
     def ws_url(self, thread: Thread) -> str:
         return f"ws://{HOST}:{self.port}/ws/messages/{thread.public_id}/"
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return f"--- daphne {self.name} log ---\n" + "\n".join(text.splitlines()[-lines:])
-
-    def healthy(self) -> bool:
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            return conn.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            conn.close()
-
-    def cpu_seconds(self) -> float:
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=STOP_TIMEOUT)
+        return f"--- {self.name} log ---\n" + super().log_tail(lines)
 
 
 def _wait_until_no_other_connections(timeout: float = 10.0) -> None:
@@ -156,17 +85,6 @@ def _wait_until_no_other_connections(timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
-def _forget_redis_keys(prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_timeout=10)
-    try:
-        for key in client.scan_iter(match=f"{prefix}*", count=500):
-            client.delete(key)
-    finally:
-        client.close()
-
-
 @pytest.fixture
 def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Servers A and B: the same database (the test database), the same Redis, a channel
@@ -174,9 +92,9 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     prefix = f"omtag-two-servers-{uuid.uuid4().hex[:12]}"
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "platform"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": _test_database_url(),
+        # The database pytest-django made (test_<name>).
+        "DATABASE_URL": harness.postgres_url(settings.DATABASES["default"]),
         "REDIS_URL": REDIS_URL,
         "CHANNEL_PREFIX": prefix,
         "CACHE_KEY_PREFIX": prefix,
@@ -192,41 +110,32 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         # 200 messages in a few seconds is far over the 30 a minute a person may send.
         "MESSAGE_RATE_LIMIT_PER_MINUTE": "100000",
     }
-    started: list[Server] = []
+    started = [
+        Server(
+            env,
+            tmp_path / f"daphne-{name}.log",
+            name=f"daphne {name}",
+            startup_timeout=STARTUP_TIMEOUT,
+            stop_timeout=STOP_TIMEOUT,
+        )
+        for name in ("A", "B")
+    ]
     try:
-        for name in ("A", "B"):
-            port = _free_port()
-            log_path = tmp_path / f"daphne-{name}.log"
-            with log_path.open("wb") as log:
-                proc = subprocess.Popen(
-                    [_daphne(), "-b", HOST, "-p", str(port), "config.asgi:application"],
-                    cwd=REPO,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            started.append(Server(name, port, log_path, proc))
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        waiting = list(started)
-        while waiting:
-            for server in list(waiting):
-                if server.proc.poll() is not None:
-                    pytest.fail(f"daphne {server.name} exited early\n{server.log_tail()}")
-                if server.healthy():
-                    waiting.remove(server)
-            if waiting and time.monotonic() > deadline:
-                pytest.fail(
-                    "daphne did not answer /healthz in time\n"
-                    + "\n".join(s.log_tail() for s in waiting)
-                )
-            if waiting:
-                time.sleep(0.2)
+        for server in started:  # both start at once; then each gets the rest of the time
+            server.start()
+        deadline = harness.Deadline(STARTUP_TIMEOUT)
+        for server in started:
+            try:
+                server.startup_timeout = deadline.remaining()
+                server.wait_healthy()
+            except (RuntimeError, TimeoutError) as problem:
+                pytest.fail(str(problem))
         yield started[0], started[1]
     finally:
         for server in started:
             server.stop()
         _wait_until_no_other_connections()
-        _forget_redis_keys(prefix)
+        harness.forget_redis_keys(REDIS_URL, prefix)
 
 
 # --- A client that follows PROTOCOL.md ------------------------------------------------------

@@ -1,0 +1,138 @@
+"""How many queries one message costs on the socket path: the frame that brings a `send`
+(session and access re-check, the store, the ack) and each pushed copy (the re-check of the
+socket it is forwarded to). The consumer's database work runs in worker threads, so the
+queries are counted at the cursor, for every connection, and labelled with the step that ran
+them (a context variable, which asgiref carries into those threads).
+
+The budgets are upper bounds; a change that makes a step cost more should say why here."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db.backends.utils import CursorWrapper
+
+from config.asgi import application
+from messaging.consumers import ThreadConsumer
+from tests.conftest import verified_client
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The frame: its re-check (the session; the user with the access to the thread: 2), then the
+# store (the sender's roles, as the database has them; the thread with the access and the retry
+# lookup; the thread's row locked; the message; the thread's counters; the risk words: 6;
+# savepoints not counted), and the email task's row (1). The participant's activity is written
+# at most once a minute (1 more then).
+SEND_BUDGET = 10
+PUSH_BUDGET = 1  # the access re-check of the receiving socket (the session every 10 s)
+
+_step: contextvars.ContextVar[str] = contextvars.ContextVar("step", default="other")
+
+
+@pytest.fixture(autouse=True)
+def _layer(in_memory_channel_layer):
+    """See tests/conftest.py: these consumers run on the in-memory layer."""
+
+
+@pytest.fixture(autouse=True)
+async def _close_worker_thread_connections():
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
+@pytest.fixture
+def queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+    """Every query any thread runs, as (step, sql), while the test runs."""
+    seen: list[tuple[str, str]] = []
+    execute, executemany = CursorWrapper.execute, CursorWrapper.executemany
+
+    def counted_execute(self: CursorWrapper, sql: str, params: Any = None) -> Any:
+        seen.append((_step.get(), sql))
+        return execute(self, sql, params)
+
+    def counted_executemany(self: CursorWrapper, sql: str, param_list: Any) -> Any:
+        seen.append((_step.get(), sql))
+        return executemany(self, sql, param_list)
+
+    monkeypatch.setattr(CursorWrapper, "execute", counted_execute)
+    monkeypatch.setattr(CursorWrapper, "executemany", counted_executemany)
+
+    def labelled(name: str, method: Any) -> Any:
+        async def wrapper(self: ThreadConsumer, *args: Any, **kwargs: Any) -> Any:
+            token = _step.set(name)
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                _step.reset(token)
+
+        return wrapper
+
+    monkeypatch.setattr(ThreadConsumer, "receive", labelled("frame", ThreadConsumer.receive))
+    monkeypatch.setattr(ThreadConsumer, "message_new", labelled("push", ThreadConsumer.message_new))
+    yield seen
+
+
+def _is_counted(sql: str) -> bool:
+    # Savepoints and transaction bookkeeping are not round trips worth budgeting.
+    return not sql.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "BEGIN"))
+
+
+async def _open(user: Any, thread: Any) -> WebsocketCommunicator:
+    client = await sync_to_async(verified_client)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/messages/{thread.public_id}/",
+        headers=[(b"cookie", cookie.encode()), (b"origin", b"http://testserver")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _until(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
+    while True:
+        frame = await communicator.receive_json_from(timeout=3)
+        if frame["type"] == kind:
+            return frame
+
+
+def breakdown(seen: list[tuple[str, str]]) -> str:
+    lines = Counter(f"{step:<6} {sql[:110]}" for step, sql in seen if _is_counted(sql))
+    return "\n".join(f"{n:>3} × {line}" for line, n in lines.most_common())
+
+
+async def test_one_message_costs_a_bounded_number_of_queries(
+    thread, participant, therapist, queries, capsys
+):
+    p_socket = await _open(participant, thread)
+    t_socket = await _open(therapist, thread)
+    # A first message warms what is cached per process (content types, the risk words).
+    for _ in range(2):
+        queries.clear()
+        await p_socket.send_json_to(
+            {"type": "send", "client_id": str(uuid.uuid4()), "body": "Hej, en kväll till"}
+        )
+        await _until(p_socket, "ack")
+        await _until(t_socket, "message")
+        await _until(p_socket, "message")  # the sender's own socket hears it too
+    counted = [(step, sql) for step, sql in queries if _is_counted(sql)]
+    per_step = Counter(step for step, _sql in counted)
+    with capsys.disabled():
+        print(f"\nqueries for one participant message: {dict(per_step)}\n{breakdown(queries)}")
+    assert per_step["frame"] <= SEND_BUDGET, breakdown(queries)
+    # Two sockets hear the message: the therapist's and the sender's own.
+    assert per_step["push"] <= 2 * PUSH_BUDGET, breakdown(queries)
+    assert per_step["other"] == 0, breakdown(queries)
+    await p_socket.disconnect()
+    await t_socket.disconnect()
