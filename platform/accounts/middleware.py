@@ -41,6 +41,9 @@ UNVERIFIED_ALLOWED = frozenset(
         "accounts:invitation_accept",
         "set_language",
         "healthz",
+        # The public "ask for help" form and its receipt.
+        "intake:ask",
+        "intake:ask_sent",
     }
 )
 

@@ -104,3 +104,34 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"Screening {self.referral_id}"
+
+
+class ReferralEventKind(models.TextChoices):
+    RECEIVED = "received", _("Asked for help through the form")
+    ENTERED = "entered", _("Referral entered")
+    CONTACTED = "contacted", _("First contact")
+    SCREENED = "screened", _("Screening saved")
+    ENROLLED = "enrolled", _("Enrolled")
+    REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+
+
+class ReferralEvent(models.Model):
+    """What happened to a referral, in order, with the reason written at the time. The
+    referral itself holds only its current decision; a closed referral that is reopened
+    keeps its earlier close reason here. Rows are only ever added."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=ReferralEventKind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.referral_id}"

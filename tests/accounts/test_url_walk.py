@@ -27,6 +27,8 @@ PUBLIC = {
     "accounts:invitation_accept",
     "set_language",
     "healthz",
+    "intake:ask",
+    "intake:ask_sent",
 }
 
 

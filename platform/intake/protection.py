@@ -1,0 +1,72 @@
+"""Keeping the public form usable for people and costly for bots, without any outside
+service: a signed timestamp (a form sent sooner than a person could fill it in is refused),
+a honeypot field a person never sees, and a per-address limit in the cache.
+
+The limits are settings read with defaults, so an installation may tune them:
+INTAKE_MIN_FILL_SECONDS, INTAKE_FORM_MAX_AGE_HOURS, INTAKE_RATE_LIMIT_PER_HOUR."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+_SALT = "intake.ask.issued"
+RATE_WINDOW_SECONDS = 60 * 60
+
+
+def min_fill_seconds() -> float:
+    return float(getattr(settings, "INTAKE_MIN_FILL_SECONDS", 4))
+
+
+def max_age_seconds() -> int:
+    return int(float(getattr(settings, "INTAKE_FORM_MAX_AGE_HOURS", 24)) * 60 * 60)
+
+
+def rate_limit_per_hour() -> int:
+    return int(getattr(settings, "INTAKE_RATE_LIMIT_PER_HOUR", 10))
+
+
+def issue_token(issued_at: float | None = None) -> str:
+    """The hidden field's value: when the form was handed out, signed."""
+    return signing.dumps(issued_at if issued_at is not None else time.time(), salt=_SALT)
+
+
+def token_time(token: str) -> float | None:
+    """When a token was issued, or None when it is forged, garbled or too old."""
+    try:
+        issued = signing.loads(token, salt=_SALT, max_age=max_age_seconds())
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    return float(issued) if isinstance(issued, (int, float)) else None
+
+
+def token_is_human(token: str, now: float | None = None) -> bool:
+    issued = token_time(token)
+    if issued is None:
+        return False
+    elapsed = (now if now is not None else time.time()) - issued
+    return min_fill_seconds() <= elapsed
+
+
+def _rate_key(request: HttpRequest) -> str:
+    # The address is kept only as a keyed hash, and only for the hour the limit lasts.
+    address = request.META.get("REMOTE_ADDR") or "unknown"
+    return "intake:ask:" + salted_hmac(_SALT, address).hexdigest()[:32]
+
+
+def rate_limited(request: HttpRequest) -> bool:
+    """Counts this attempt; True when it is over the hour's limit for its address. The hour
+    starts at the address's first attempt."""
+    key = _rate_key(request)
+    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
+        count = 1
+    return count > rate_limit_per_hour()

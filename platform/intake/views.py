@@ -1,0 +1,362 @@
+"""The public "ask for help" page, and the therapists' referral pages. Every staff read of a
+referral is written to the access log against the referral (the person has no account yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.middleware import is_second_factor_verified
+from accounts.models import Role
+from accounts.views import request_user, role_required
+from audit.models import AuditEvent
+from audit.services import audit_log
+
+from . import protection, selectors, services
+from .forms import (
+    PERSON_FIELDS,
+    CloseForm,
+    EnrolForm,
+    HelpRequestForm,
+    ReferElsewhereForm,
+    ReopenForm,
+    StaffReferralForm,
+)
+from .models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatus, Screening
+from .screening import ScreeningForm, concerns, summary
+
+
+def callback_days() -> int:
+    return int(getattr(settings, "INTAKE_CALLBACK_DAYS", 3))
+
+
+# --- The public page -------------------------------------------------------------------------
+
+
+def _ask_page(
+    request: HttpRequest, form: HelpRequestForm, *, refusal: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "intake/ask.html",
+        {"form": form, "refusal": refusal, "callback_days": callback_days()},
+        status=status,
+    )
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """A session past both factors is a person: the fill-time check is for anonymous
+    senders (and leaving the timestamp out keeps a signed-in person's page the same on every
+    render, which the partner wall's before/after comparison relies on)."""
+    return is_second_factor_verified(request.user)
+
+
+def _fresh_token(request: HttpRequest) -> str:
+    return "" if _signed_in(request) else protection.issue_token()
+
+
+def _kept(request: HttpRequest) -> HelpRequestForm:
+    """The form again, unbound, with what the person typed, the honeypot emptied, and the
+    original timestamp kept if it is genuine (so a person who was "too fast" is not made to
+    wait again)."""
+    token = request.POST.get("started", "")
+    if protection.token_time(token) is None:
+        token = _fresh_token(request)
+    typed = {key: request.POST.get(key, "") for key in PERSON_FIELDS}
+    return HelpRequestForm(initial={**typed, "started": token, "website": ""})
+
+
+@login_not_required
+def ask(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _ask_page(request, HelpRequestForm(initial={"started": _fresh_token(request)}))
+    if protection.rate_limited(request):
+        refusal = _(
+            "Many requests have been sent from this connection in the last hour, so this one "
+            "was not sent. Please try again in an hour. If you need to talk to someone now, "
+            "call one of the numbers below."
+        )
+        return _ask_page(request, _kept(request), refusal=refusal, status=429)
+    form = HelpRequestForm(request.POST)
+    if form.looks_automated(timed=not _signed_in(request)):
+        refusal = _("Your request could not be sent. Please check the form and send it again.")
+        return _ask_page(request, _kept(request), refusal=refusal, status=400)
+    if form.is_valid():
+        try:
+            services.referral_submit(person=form.person_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("intake:ask_sent")
+    return _ask_page(request, form, status=400)
+
+
+@login_not_required
+def ask_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/ask_sent.html", {"callback_days": callback_days()})
+
+
+# --- Staff: the queue ------------------------------------------------------------------------
+
+
+def _read(request: HttpRequest, target_type: str, target_id: object, what: str) -> None:
+    audit_log(
+        action=AuditEvent.Action.RECORD_VIEWED,
+        actor=request_user(request),
+        request=request,
+        target_type=target_type,
+        target_id=target_id,
+        detail=what,
+    )
+
+
+@role_required(Role.THERAPIST, Role.ADMIN)
+def referrals(request: HttpRequest) -> HttpResponse:
+    user = request_user(request)
+    rows = selectors.open_queue(user)
+    _read(request, "referral_queue", "", "open referrals")
+    return render(
+        request,
+        "intake/referrals.html",
+        {
+            "rows": rows,
+            "decided": list(selectors.recently_decided(user)),
+            "may_open": services.is_therapist(user),
+        },
+    )
+
+
+@role_required(Role.THERAPIST, Role.ADMIN)
+def referral_new(request: HttpRequest) -> HttpResponse:
+    form = StaffReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_enter(
+                actor=request_user(request),
+                source=data["source"],
+                received_on=data["received_on"],
+                agency=data["agency"],
+                agency_contact=data["agency_contact"],
+                consent_to_contact=data["consent_to_contact"],
+                person={key: data[key] for key in PERSON_FIELDS},
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The referral is entered."))
+            if services.is_therapist(request_user(request)):
+                return redirect("intake:referral", referral.public_id)
+            return redirect("intake:referrals")
+    return render(
+        request,
+        "intake/referral_new.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Staff: one referral ---------------------------------------------------------------------
+
+
+def _referral(request: HttpRequest, public_id: UUID, what: str) -> Referral:
+    referral = selectors.referral_or_404(request_user(request), public_id)
+    _read(request, "referral", referral.public_id, what)
+    return referral
+
+
+def _referral_page(
+    request: HttpRequest, referral: Referral, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    _read(request, "referral", referral.public_id, "contact details")
+    screening = Screening.objects.filter(referral=referral).select_related("screened_by").first()
+    answers = screening.answers if screening else {}
+    is_open = referral.status in OPEN_REFERRAL_STATUSES
+    return render(
+        request,
+        "intake/referral.html",
+        {
+            "referral": referral,
+            "days": selectors.days_waited(referral),
+            "is_open": is_open,
+            "screening": screening,
+            "screening_rows": summary(answers) if screening else [],
+            "concerns": concerns(answers) if screening else [],
+            "events": list(referral.events.select_related("by")),
+            "enrol_form": forms.get("enrol_form") or EnrolForm(),
+            "elsewhere_form": forms.get("elsewhere_form") or ReferElsewhereForm(),
+            "close_form": forms.get("close_form") or CloseForm(),
+            "reopen_form": forms.get("reopen_form") or ReopenForm(),
+            "workbench": referral.enrollment
+            if referral.enrollment
+            and referral.enrollment.participant_id
+            and referral.enrollment.therapist_id == request_user(request).pk
+            else None,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.THERAPIST)
+def referral(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    return _referral_page(request, selectors.referral_or_404(request_user(request), public_id))
+
+
+def _act(
+    request: HttpRequest, referral: Referral, action: Any, done: str, **kwargs: Any
+) -> str | None:
+    """Run a service; a message and None when it worked, the refusal's text when not."""
+    try:
+        action(actor=request_user(request), referral=referral, request=request, **kwargs)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    messages.success(request, done)
+    return None
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def referral_contact(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    problem = _act(
+        request,
+        the_referral,
+        services.referral_record_contact,
+        _("The first contact is recorded."),
+    )
+    if problem:
+        messages.error(request, problem)
+    return redirect("intake:referral", the_referral.public_id)
+
+
+@role_required(Role.THERAPIST)
+def referral_screening(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = _referral(request, public_id, "screening")
+    if the_referral.status not in OPEN_REFERRAL_STATUSES:
+        messages.info(request, _("This referral is already decided; its screening is final."))
+        return redirect("intake:referral", the_referral.public_id)
+    screening = Screening.objects.filter(referral=the_referral).first()
+    initial = {**screening.answers, "notes": screening.notes} if screening else {}
+    if isinstance(initial.get("motivation"), int):
+        initial["motivation"] = str(initial["motivation"])
+    form = ScreeningForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.screening_save(
+                actor=request_user(request),
+                referral=the_referral,
+                answers=form.answers(),
+                notes=form.cleaned_data["notes"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The screening is saved."))
+            return redirect("intake:referral", the_referral.public_id)
+    return render(
+        request,
+        "intake/screening.html",
+        {"referral": the_referral, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _already_decided(request: HttpRequest, referral: Referral) -> HttpResponse:
+    messages.error(request, _("This referral is already decided."))
+    return redirect("intake:referral", referral.public_id)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def referral_enrol(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    if the_referral.status not in OPEN_REFERRAL_STATUSES:
+        return _already_decided(request, the_referral)
+    form = EnrolForm(request.POST)
+    if form.is_valid():
+        problem = _act(
+            request,
+            the_referral,
+            services.referral_enrol,
+            _("The person is enrolled and their invitation is sent."),
+            **form.cleaned_data,
+        )
+        if problem is None:
+            return redirect("intake:referral", the_referral.public_id)
+        form.add_error(None, problem)
+    return _referral_page(request, the_referral, enrol_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def referral_elsewhere(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    if the_referral.status not in OPEN_REFERRAL_STATUSES:
+        return _already_decided(request, the_referral)
+    form = ReferElsewhereForm(request.POST)
+    if form.is_valid():
+        problem = _act(
+            request,
+            the_referral,
+            services.referral_refer_elsewhere,
+            _("The referral elsewhere is recorded."),
+            **form.cleaned_data,
+        )
+        if problem is None:
+            return redirect("intake:referral", the_referral.public_id)
+        form.add_error(None, problem)
+    return _referral_page(request, the_referral, elsewhere_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def referral_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    if the_referral.status not in OPEN_REFERRAL_STATUSES:
+        return _already_decided(request, the_referral)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        problem = _act(
+            request,
+            the_referral,
+            services.referral_close,
+            _("The referral is closed."),
+            **form.cleaned_data,
+        )
+        if problem is None:
+            return redirect("intake:referral", the_referral.public_id)
+        form.add_error(None, problem)
+    return _referral_page(request, the_referral, close_form=form, status=400)
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def referral_reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    if the_referral.status != ReferralStatus.CLOSED:
+        messages.error(request, _("Only a closed referral can be reopened."))
+        return redirect("intake:referral", the_referral.public_id)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        problem = _act(
+            request,
+            the_referral,
+            services.referral_reopen,
+            _("The referral is open again."),
+            **form.cleaned_data,
+        )
+        if problem is None:
+            return redirect("intake:referral", the_referral.public_id)
+        form.add_error(None, problem)
+    return _referral_page(request, the_referral, reopen_form=form, status=400)
