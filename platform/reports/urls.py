@@ -1,5 +1,11 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from . import views
 
 app_name = "reports"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", views.report, name="report"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("export.xlsx", views.export_xlsx, name="export_xlsx"),
+]

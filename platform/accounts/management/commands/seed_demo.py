@@ -30,6 +30,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, list[str]]] = [
     ("partner-worker@demo.omtag.se", "Partnerkontakt Pia", [Role.PARTNER_WORKER]),
     ("editor@demo.omtag.se", "Redaktör Erik", [Role.EDITOR]),
     ("clinical-lead@demo.omtag.se", "Klinisk ledare Karin", [Role.CLINICAL_LEAD, Role.THERAPIST]),
+    ("org-lead@demo.omtag.se", "Verksamhetschef Vera", [Role.ORG_LEAD]),
     ("admin@demo.omtag.se", "Admin Ada", [Role.ADMIN]),
 ]
 

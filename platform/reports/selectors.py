@@ -1,0 +1,800 @@
+"""The organisation's report: the funnel from referral to completed treatment, the change in
+the standard measures, and service figures, for a chosen period. Pure reads; each figure is a
+few aggregate queries whose number does not grow with the data (rows do; at the size the
+benchmark uses, 5,000 enrollments, the largest scan is ~50,000 message rows).
+
+Definitions (the page states them too):
+
+- The funnel follows a cohort. A referral belongs to the period in which it was received;
+  an enrollment that came from a referral belongs to its referral's period, so the steps
+  after "enrolled" follow the same people the first steps counted. An enrollment without a
+  referral (a therapist invited the person directly) belongs to the period in which it was
+  created and is counted from "enrolled" on.
+- "Reached module N" counts enrollments whose furthest module started or completed is module
+  N or later, so the steps never grow (a module a therapist opened out of order counts as
+  reaching it). "Started module 1" is the first of these steps.
+- Outcomes pair a person's intake score with their score at the end, or at follow-up 3 or
+  12 months after it, on the same instrument. A pair belongs to the period in which the later
+  response was submitted. Groups under REPORT_MIN_GROUP (default 5) people show nothing.
+- Durations: the median (the middle value; the mean of the two middle values for an even
+  count) and the 90th percentile by the nearest-rank method (the smallest value with at
+  least 90 % of the values at or below it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import math
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, FloatField, Func, Max, Q
+from django.db.models.sql.compiler import SQLCompiler
+
+if TYPE_CHECKING:
+    from django.db.models.sql.compiler import _AsSqlType
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from content.models import ModulePage
+from intake.models import Referral
+from measures.models import Instrument, MeasureResponse, Occasion
+from messaging.models import Message, Side
+from modules.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, ModuleProgress, ModuleState
+
+# A module counts as opened on time when it was open at most this long after the participant
+# completed the module before it (IVIN's rhythm is one module a week).
+UNLOCK_ON_TIME = timedelta(days=7)
+
+LATER_OCCASIONS = (Occasion.COMPLETION, Occasion.FOLLOWUP_3, Occasion.FOLLOWUP_12)
+REACHED_STATES = (ModuleState.STARTED, ModuleState.COMPLETED)
+ENDED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.DISCONTINUED)
+# Wagtail's tree: a page's path is its parent's path plus this many characters.
+_STEPLEN = ModulePage.steplen
+
+
+def min_group() -> int:
+    """The smallest group whose figures the report shows."""
+    return int(getattr(settings, "REPORT_MIN_GROUP", 5))
+
+
+# --- The period --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        """The first moment after the period (exclusive bound)."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def contains(self, moment: datetime) -> bool:
+        return self.since <= moment < self.until
+
+    @property
+    def slug(self) -> str:
+        return f"{self.start:%Y%m%d}-{self.end:%Y%m%d}"
+
+
+def default_period(today: date | None = None) -> Period:
+    """The last 12 months, today included."""
+    today = today or timezone.localdate()
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    return Period(start=year_ago + timedelta(days=1), end=today)
+
+
+def _in(period: Period, field_name: str) -> Q:
+    return Q(**{f"{field_name}__gte": period.since, f"{field_name}__lt": period.until})
+
+
+def cohort_q(period: Period) -> Q:
+    """The enrollments the funnel follows for `period` (see the module's docstring)."""
+    return _in(period, "referral__received_at") | (
+        Q(referral__isnull=True) & _in(period, "created_at")
+    )
+
+
+# --- Modules: position in their programme ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModuleIndex:
+    position_by_path: dict[str, int]  # a module page's path → its number in its programme (1…)
+    place_by_id: dict[int, tuple[str, int]]  # a module page's id → (its programme's path, number)
+    titles: dict[int, str]  # number → title in the main programme
+
+    @property
+    def count(self) -> int:
+        return max([0, *self.titles, *self.position_by_path.values()])
+
+
+def module_index() -> ModuleIndex:
+    """Every module's number within its programme, in one query (tree paths sort in order)."""
+    rows = ModulePage.objects.order_by("path").values_list("pk", "path", "title")
+    position_by_path: dict[str, int] = {}
+    place_by_id: dict[int, tuple[str, int]] = {}
+    seen: Counter[str] = Counter()
+    titles_by_parent: dict[str, dict[int, str]] = defaultdict(dict)
+    for pk, path, title in rows:
+        parent = path[:-_STEPLEN]
+        seen[parent] += 1
+        position_by_path[path] = seen[parent]
+        place_by_id[pk] = (parent, seen[parent])
+        titles_by_parent[parent][seen[parent]] = title
+    # Titles from the first programme in the tree, which is the one new participants join
+    # (modules.services.default_programme: the first Swedish programme, created first).
+    titles = next(iter(titles_by_parent.values()), {})
+    return ModuleIndex(position_by_path=position_by_path, place_by_id=place_by_id, titles=titles)
+
+
+def furthest_modules(enrollments: Any, index: ModuleIndex) -> dict[int, int]:
+    """Enrollment id → the number of the furthest module started or completed (absent: none)."""
+    rows = (
+        ModuleProgress.objects.filter(enrollment__in=enrollments, state__in=REACHED_STATES)
+        .values("enrollment_id")
+        .annotate(top=Max("module__path"))
+        .values_list("enrollment_id", "top")
+    )
+    return {pk: index.position_by_path.get(top, 0) for pk, top in rows}
+
+
+# --- Funnel ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    label: str
+    count: int
+    # People lost since the previous step, and their share of it; None for the first step
+    # and where a step is not a subset of the one before (see `Funnel`).
+    lost: int | None = None
+    lost_share: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Funnel:
+    steps: list[FunnelStep]
+    direct: int  # enrollments without a referral, counted from "enrolled" on
+
+    @property
+    def top(self) -> int:
+        return max([0, *(s.count for s in self.steps)])
+
+
+def _loss(before: int, after: int) -> tuple[int | None, float | None]:
+    if before <= 0 or after > before:
+        return None, None
+    return before - after, (before - after) / before
+
+
+def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
+    index = index or module_index()
+    referrals = Referral.objects.filter(_in(period, "received_at")).aggregate(
+        referred=Count("pk"),
+        screened=Count("pk", filter=Q(screening__isnull=False)),
+        enrolled=Count("pk", filter=Q(enrollment__isnull=False)),
+    )
+    cohort = Enrollment.objects.filter(cohort_q(period))
+    enrolled = cohort.aggregate(
+        total=Count("pk"),
+        direct=Count("pk", filter=Q(referral__isnull=True)),
+        completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
+    )
+    furthest = Counter(furthest_modules(cohort.values("pk"), index).values())
+
+    steps = [
+        FunnelStep("referred", _("Referred"), referrals["referred"]),
+        FunnelStep(
+            "screened",
+            _("Screened"),
+            referrals["screened"],
+            *_loss(referrals["referred"], referrals["screened"]),
+        ),
+    ]
+    # Lost between screening and enrolment: among referrals only; direct invitations join here.
+    steps.append(
+        FunnelStep(
+            "enrolled",
+            _("Enrolled"),
+            enrolled["total"],
+            *_loss(referrals["screened"], referrals["enrolled"]),
+            note=_("of whom %(direct)s invited directly, without a referral")
+            % {"direct": enrolled["direct"]}
+            if enrolled["direct"]
+            else "",
+        )
+    )
+    previous = enrolled["total"]
+    for number in range(1, index.count + 1):
+        reached = sum(n for top, n in furthest.items() if top >= number)
+        title = index.titles.get(number, "")
+        label = (
+            _("Started module 1")
+            if number == 1
+            else _("Reached module %(number)s") % {"number": number}
+        )
+        steps.append(
+            FunnelStep(f"module_{number}", label, reached, *_loss(previous, reached), note=title)
+        )
+        previous = reached
+    steps.append(
+        FunnelStep(
+            "completed",
+            _("Completed"),
+            enrolled["completed"],
+            *_loss(previous, enrolled["completed"]),
+        )
+    )
+    return Funnel(steps=steps, direct=enrolled["direct"])
+
+
+# --- Outcomes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    instrument_key: str
+    instrument_name: str
+    occasion: str
+    occasion_label: str
+    higher_is_worse: bool
+    threshold: int
+    n: int
+    suppressed: bool
+    mean_intake: float | None = None
+    mean_later: float | None = None
+    mean_change: float | None = None  # later minus intake
+    improved: int | None = None
+    improved_share: float | None = None
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    rows: list[OutcomeRow]
+    min_group: int
+
+    @property
+    def shown(self) -> list[OutcomeRow]:
+        return [r for r in self.rows if not r.suppressed]
+
+
+def _improved(instrument: Instrument, intake: int, later: int) -> bool:
+    better = intake - later if instrument.higher_is_worse else later - intake
+    return better >= instrument.improvement_threshold
+
+
+def outcomes(period: Period) -> Outcomes:
+    """Intake → end / follow-up, per instrument, for pairs whose later response was submitted
+    in the period. Three queries."""
+    smallest = min_group()
+    later = MeasureResponse.objects.filter(
+        _in(period, "submitted_at"), occasion__in=LATER_OCCASIONS
+    )
+    later_rows = list(later.values_list("enrollment_id", "instrument_id", "occasion", "score"))
+    intake = {
+        (e, i): s
+        for e, i, s in MeasureResponse.objects.filter(
+            occasion=Occasion.INTAKE, enrollment_id__in=later.values("enrollment_id")
+        ).values_list("enrollment_id", "instrument_id", "score")
+    }
+    pairs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for enrollment_id, instrument_id, occasion, score in later_rows:
+        before = intake.get((enrollment_id, instrument_id))
+        if before is not None:
+            pairs[(instrument_id, occasion)].append((before, score))
+    used = {instrument_id for instrument_id, _occasion in pairs}
+    instruments = Instrument.objects.filter(Q(active=True) | Q(pk__in=used)).order_by("key")
+    labels = dict(Occasion.choices)
+    rows = []
+    for instrument in instruments:
+        for occasion in LATER_OCCASIONS:
+            found = pairs.get((instrument.pk, occasion), [])
+            n = len(found)
+            common: dict[str, Any] = {
+                "instrument_key": instrument.key,
+                "instrument_name": instrument.name,
+                "occasion": str(occasion),
+                "occasion_label": str(labels[occasion]),
+                "higher_is_worse": instrument.higher_is_worse,
+                "threshold": instrument.improvement_threshold,
+                "n": n,
+            }
+            if n < smallest:
+                rows.append(OutcomeRow(**common, suppressed=True))
+                continue
+            improved = sum(_improved(instrument, a, b) for a, b in found)
+            rows.append(
+                OutcomeRow(
+                    **common,
+                    suppressed=False,
+                    mean_intake=statistics.fmean(a for a, _b in found),
+                    mean_later=statistics.fmean(b for _a, b in found),
+                    mean_change=statistics.fmean(b - a for a, b in found),
+                    improved=improved,
+                    improved_share=improved / n,
+                )
+            )
+    return Outcomes(rows=rows, min_group=smallest)
+
+
+# --- Service figures -------------------------------------------------------------------------
+
+
+def median(values: Sequence[timedelta]) -> timedelta:
+    """The middle value; the mean of the two middle values for an even count."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values: Sequence[timedelta], share: float) -> timedelta:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Durations:
+    n: int
+    median: timedelta | None
+    p90: timedelta | None
+    waiting: int = 0  # cases with no end yet (no first contact, no answer)
+
+    @classmethod
+    def of(cls, values: list[timedelta], waiting: int = 0) -> Durations:
+        if not values:
+            return cls(0, None, None, waiting)
+        return cls(len(values), median(values), percentile(values, 0.9), waiting)
+
+    @property
+    def median_hours(self) -> float | None:
+        return self.median / timedelta(hours=1) if self.median is not None else None
+
+    @property
+    def p90_hours(self) -> float | None:
+        return self.p90 / timedelta(hours=1) if self.p90 is not None else None
+
+    @property
+    def median_days(self) -> float | None:
+        return self.median / timedelta(days=1) if self.median is not None else None
+
+    @property
+    def p90_days(self) -> float | None:
+        return self.p90 / timedelta(days=1) if self.p90 is not None else None
+
+
+class Epoch(Func):
+    """A moment as seconds since 1970 (a float), computed by the database: the service
+    figures scan tens of thousands of moments, and parsing each into a datetime in Python
+    is what would take the time. SQLite stores UTC text that julianday() reads; PostgreSQL
+    has EXTRACT(EPOCH ...)."""
+
+    output_field = FloatField()
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS DOUBLE PRECISION)"
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> _AsSqlType:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+            **extra_context,
+        )
+
+
+def _seconds(value: float) -> timedelta:
+    # To the millisecond: julianday's floating point is exact to well under that.
+    return timedelta(milliseconds=round(value * 1000))
+
+
+def first_contact_times(period: Period) -> Durations:
+    """Referral received (in the period) → the first contact with the person."""
+    rows = (
+        Referral.objects.filter(_in(period, "received_at"))
+        .annotate(wait=Epoch("first_contact_at") - Epoch("received_at"))
+        .values_list("wait", flat=True)
+    )
+    values, waiting = [], 0
+    for wait in rows:
+        if wait is None:
+            waiting += 1
+        else:
+            values.append(_seconds(max(wait, 0.0)))
+    return Durations.of(values, waiting)
+
+
+def answer_times(period: Period) -> Durations:
+    """For each participant message sent in the period: the time until the next message
+    from the care team in the same thread (which may come after the period). One ordered
+    scan, newest first within each thread, so each message meets its answer before itself."""
+    rows = (
+        Message.objects.filter(created_at__gte=period.since)
+        .order_by("thread_id", "-seq")
+        .values_list("thread_id", "side", Epoch("created_at"))
+    )
+    until = period.until.timestamp()
+    team = str(Side.TEAM)
+    values, waiting = [], 0
+    thread, answer_at = None, None
+    for thread_id, side, created_at in rows.iterator(chunk_size=10_000):
+        if thread_id != thread:
+            thread, answer_at = thread_id, None
+        if side == team:
+            answer_at = created_at
+        elif created_at < until:
+            if answer_at is None:
+                waiting += 1
+            else:
+                values.append(_seconds(answer_at - created_at))
+    return Durations.of(values, waiting)
+
+
+@dataclass(frozen=True)
+class UnlockFigures:
+    counted: int  # modules completed in the period that have a next module to open
+    on_time: int
+    late: int
+    pending: int  # not open yet, but still within the 7 days (or the treatment ended first)
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.counted if self.counted else None
+
+
+def unlocks_on_time(
+    period: Period, now: datetime | None = None, index: ModuleIndex | None = None
+) -> UnlockFigures:
+    """For each module completed in the period that has a next module: was the next one open
+    no later than UNLOCK_ON_TIME after the completion? A module that opens by itself on
+    completion is on time. Not open yet: late once the 7 days have passed while the treatment
+    was still going on; otherwise left out (pending). One scan of the progress rows of the
+    enrollments that completed a module in the period."""
+    index = index or module_index()
+    now_at = (now or timezone.now()).timestamp()
+    since, until = period.since.timestamp(), period.until.timestamp()
+    allowed = UNLOCK_ON_TIME.total_seconds()
+    open_statuses = {str(s) for s in OPEN_STATUSES}
+    completing = ModuleProgress.objects.filter(_in(period, "completed_at")).values("enrollment_id")
+    rows = (
+        ModuleProgress.objects.filter(enrollment_id__in=completing)
+        .order_by("enrollment_id")
+        .values_list(
+            "enrollment_id",
+            "module_id",
+            Epoch("unlocked_at"),
+            Epoch("completed_at"),
+            "enrollment__status",
+            Epoch("enrollment__status_changed_at"),
+        )
+    )
+
+    def place(module_id: int) -> tuple[str, int]:
+        return index.place_by_id.get(module_id, ("", 0))
+
+    def verdict(deadline: float, following: tuple[Any, ...]) -> str:
+        unlocked_at, status, status_changed = following[2], following[4], following[5]
+        if unlocked_at is not None:
+            return "on_time" if unlocked_at <= deadline else "late"
+        # Still closed: late once the deadline passed with the treatment going on.
+        ended_at = status_changed if status not in open_statuses else None
+        return "late" if (ended_at if ended_at is not None else now_at) > deadline else "pending"
+
+    verdicts: Counter[str] = Counter()
+    for _enrollment, group in itertools.groupby(rows.iterator(chunk_size=10_000), lambda r: r[0]):
+        modules = sorted(group, key=lambda r: place(r[1]))
+        for before, after in itertools.pairwise(modules):
+            done = before[3]
+            same_programme = place(before[1])[0] == place(after[1])[0]
+            if same_programme and done is not None and since <= done < until:
+                verdicts[verdict(done + allowed, after)] += 1
+    on_time, late, pending = verdicts["on_time"], verdicts["late"], verdicts["pending"]
+    return UnlockFigures(on_time + late, on_time, late, pending)
+
+
+@dataclass(frozen=True)
+class Service:
+    first_contact: Durations
+    answer: Durations
+    unlocks: UnlockFigures
+
+
+def service(period: Period, index: ModuleIndex | None = None) -> Service:
+    return Service(
+        first_contact=first_contact_times(period),
+        answer=answer_times(period),
+        unlocks=unlocks_on_time(period, index=index),
+    )
+
+
+# --- The whole report --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Report:
+    period: Period
+    funnel: Funnel
+    outcomes: Outcomes
+    service: Service
+    index: ModuleIndex = field(repr=False)
+
+
+def report(period: Period) -> Report:
+    index = module_index()
+    return Report(
+        period=period,
+        funnel=funnel(period, index),
+        outcomes=outcomes(period),
+        service=service(period, index),
+        index=index,
+    )
+
+
+# --- Charts (server-rendered SVG, drawn by the template) -------------------------------------
+
+
+def funnel_chart(data: Funnel, *, width: int = 640, bar: int = 22, gap: int = 8) -> Any:
+    """Horizontal bars, one per step, in proportion to the largest step."""
+    if data.top == 0:
+        return None
+    label_width, right_pad = 190, 60
+    span = width - label_width - right_pad
+    bars = []
+    for i, step in enumerate(data.steps):
+        y = gap + i * (bar + gap)
+        length = round(span * step.count / data.top, 1)
+        bars.append(
+            {
+                "label": step.label,
+                "count": step.count,
+                "y": y,
+                "text_y": y + bar / 2,
+                "width": length,
+                "end": round(label_width + length + 6, 1),
+            }
+        )
+    return {
+        "width": width,
+        "height": gap + len(bars) * (bar + gap),
+        "left": label_width,
+        "bar": bar,
+        "bars": bars,
+    }
+
+
+def improved_chart(data: Outcomes, *, width: int = 640, bar: int = 16, gap: int = 10) -> Any:
+    """The share improved, 0–100 %, for each instrument and occasion with enough people: a
+    label line above each bar, so long instrument names are never cut."""
+    shown = [r for r in data.shown if r.improved_share is not None]
+    if not shown:
+        return None
+    left, right_pad, label = 10, 50, 14
+    span = width - left - right_pad
+    row_height = label + bar + gap
+    bars = []
+    for i, row in enumerate(shown):
+        y = gap + i * row_height
+        share = row.improved_share or 0.0
+        bars.append(
+            {
+                "label": f"{row.instrument_name} · {row.occasion_label}",
+                "label_y": y + label - 3,
+                "percent": round(share * 100),
+                "y": y + label,
+                "text_y": y + label + bar / 2,
+                "width": round(span * share, 1),
+                "end": round(left + span * share + 6, 1),
+            }
+        )
+    height = gap + len(bars) * row_height
+    return {
+        "width": width,
+        "height": height + 16,
+        "left": left,
+        "right": left + span,
+        "axis_y": height + 12,
+        "grid": [{"x": round(left + span * p / 100, 1), "label": f"{p} %"} for p in (0, 50, 100)],
+        "bar": bar,
+        "bars": bars,
+    }
+
+
+# --- Per enrollment, for the exports -------------------------------------------------------------
+
+
+def pseudonym(enrollment_id: int) -> str:
+    """A stable pseudonym for an enrollment: a keyed hash of its internal id, so the same
+    person has the same code in every export, and the code says nothing by itself."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(),
+        f"omtag.reports.pseudonym:{enrollment_id}".encode(),
+        hashlib.sha256,
+    ).hexdigest()
+    return f"P-{digest[:10]}"
+
+
+def _month(seconds: float | None, zone: tzinfo) -> str:
+    """A moment (seconds since 1970) as its month in local time: "2026-03"."""
+    if seconds is None:
+        return ""
+    return datetime.fromtimestamp(seconds, tz=zone).strftime("%Y-%m")
+
+
+SOURCE_DIRECT = "direct"
+OCCASION_ORDER = [Occasion.INTAKE, *LATER_OCCASIONS]
+
+
+@dataclass(frozen=True)
+class EnrollmentTable:
+    header: list[str]
+    rows: list[list[Any]]
+
+
+def enrollment_table(period: Period, index: ModuleIndex | None = None) -> EnrollmentTable:
+    """One row per enrollment in the funnel's cohort: a pseudonym, the referral source, months
+    (never days), the furthest module, the status and each instrument's score per occasion.
+    No names, email addresses, ids or free text. Four queries."""
+    index = index or module_index()
+    cohort = Enrollment.objects.filter(cohort_q(period))
+    enrollments = list(
+        cohort.order_by("pk").values_list(
+            "pk",
+            "status",
+            Epoch("created_at"),
+            Epoch("started_at"),
+            Epoch("status_changed_at"),
+            "referral__source",
+            Epoch("referral__received_at"),
+        )
+    )
+    furthest = furthest_modules(cohort.values("pk"), index)
+    scores: dict[int, dict[str, int]] = defaultdict(dict)
+    keys: set[str] = set()
+    for enrollment_id, key, occasion, score in MeasureResponse.objects.filter(
+        enrollment__in=cohort.values("pk")
+    ).values_list("enrollment_id", "instrument__key", "occasion", "score"):
+        scores[enrollment_id][f"{key} {occasion}"] = score
+        keys.add(key)
+    columns = [f"{key} {occasion}" for key in sorted(keys) for occasion in OCCASION_ORDER]
+    header = [
+        "pseudonym",
+        "referral_source",
+        "referral_month",
+        "enrolled_month",
+        "started_month",
+        "status",
+        "ended_month",
+        "furthest_module",
+        *columns,
+    ]
+    rows = []
+    zone = timezone.get_current_timezone()
+    for pk, status, created, started, changed, source, received in enrollments:
+        person = scores.get(pk, {})
+        rows.append(
+            [
+                pseudonym(pk),
+                source or SOURCE_DIRECT,
+                _month(received, zone),
+                _month(created, zone),
+                _month(started, zone),
+                status,
+                _month(changed, zone) if status in ENDED_STATUSES else "",
+                furthest.get(pk, 0),
+                *(person.get(c, "") for c in columns),
+            ]
+        )
+    return EnrollmentTable(header=header, rows=rows)
+
+
+def figures_table(data: Report) -> list[tuple[str, list[list[Any]]]]:
+    """The aggregate figures as (section, rows) with a header row first, for the exports.
+    Suppressed outcome figures read "fewer than N"."""
+    fewer = _("fewer than %(n)s") % {"n": data.outcomes.min_group}
+
+    def hours(value: float | None) -> Any:
+        return round(value, 2) if value is not None else ""
+
+    funnel_rows: list[list[Any]] = [["step", "label", "count", "lost", "lost_share", "note"]]
+    for s in data.funnel.steps:
+        funnel_rows.append(
+            [
+                s.key,
+                s.label,
+                s.count,
+                "" if s.lost is None else s.lost,
+                "" if s.lost_share is None else round(s.lost_share, 4),
+                s.note,
+            ]
+        )
+    outcome_rows: list[list[Any]] = [
+        [
+            "instrument",
+            "occasion",
+            "people",
+            "mean_intake",
+            "mean_later",
+            "mean_change",
+            "improved",
+            "improved_share",
+            "threshold",
+            "higher_is_worse",
+        ]
+    ]
+    for r in data.outcomes.rows:
+        if r.suppressed:
+            figures: list[Any] = [fewer if r.n else 0, *[fewer if r.n else ""] * 5]
+        else:
+            figures = [
+                r.n,
+                round(r.mean_intake or 0, 2),
+                round(r.mean_later or 0, 2),
+                round(r.mean_change or 0, 2),
+                r.improved,
+                round(r.improved_share or 0, 4),
+            ]
+        outcome_rows.append(
+            [r.instrument_key, r.occasion, *figures, r.threshold, r.higher_is_worse]
+        )
+    sv = data.service
+    service_rows: list[list[Any]] = [
+        ["figure", "people_or_cases", "median_hours", "p90_hours", "without_end_yet"],
+        [
+            "referral_to_first_contact",
+            sv.first_contact.n,
+            hours(sv.first_contact.median_hours),
+            hours(sv.first_contact.p90_hours),
+            sv.first_contact.waiting,
+        ],
+        [
+            "message_to_answer",
+            sv.answer.n,
+            hours(sv.answer.median_hours),
+            hours(sv.answer.p90_hours),
+            sv.answer.waiting,
+        ],
+    ]
+    unlock_rows: list[list[Any]] = [
+        ["figure", "counted", "on_time", "late", "pending", "on_time_share"],
+        [
+            "modules_unlocked_on_time",
+            sv.unlocks.counted,
+            sv.unlocks.on_time,
+            sv.unlocks.late,
+            sv.unlocks.pending,
+            "" if sv.unlocks.on_time_share is None else round(sv.unlocks.on_time_share, 4),
+        ],
+    ]
+    period_rows: list[list[Any]] = [
+        ["from", "to", "min_group"],
+        [data.period.start.isoformat(), data.period.end.isoformat(), data.outcomes.min_group],
+    ]
+    return [
+        ("period", period_rows),
+        ("funnel", funnel_rows),
+        ("outcomes", outcome_rows),
+        ("service", service_rows),
+        ("unlocks", unlock_rows),
+    ]
