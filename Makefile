@@ -27,6 +27,7 @@ run: $(STAMP)
 	$(MANAGE) seed_measure_schedule
 	$(MANAGE) seed_demo
 	$(MANAGE) seed_demo_treatment
+	$(MANAGE) seed_demo_referrals
 	$(MANAGE) seed_demo_messages
 	$(MANAGE) seed_demo_partner
 	@# The task worker (the "new message" emails, printed to this console) runs beside the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -118,6 +118,23 @@ def unverified_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def in_english(client: Client) -> Client:
+    """The interface is Swedish by default; tests that read its words ask for English."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages built outside a request (services, selectors) in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

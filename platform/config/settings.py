@@ -157,6 +157,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# How long the thread socket's database connection is kept (seconds; 0: a new one for every
+# call). Every socket's database call runs on one thread per daphne process, so this is one
+# connection per process (messaging/consumers.py). Pages keep CONN_MAX_AGE (from
+# DATABASE_URL, default 0): under ASGI each request has a thread of its own, and Django advises
+# against persistent connections there.
+SOCKET_CONN_MAX_AGE = env.int("SOCKET_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -245,6 +251,22 @@ REAUTH_WINDOW = timedelta(minutes=5)
 OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
 # Messages one user may send per minute (the load test and the two-server test raise it).
 MESSAGE_RATE_LIMIT_PER_MINUTE = env.int("MESSAGE_RATE_LIMIT_PER_MINUTE", default=30)
+
+# Intake: the public "ask for help" form. The receipt promises a call within this many
+# working days; submissions per address per hour; the honest minimum and maximum age of a
+# filled form (a faster or older one is refused as likely spam).
+INTAKE_CALLBACK_DAYS = env.int("INTAKE_CALLBACK_DAYS", default=3)
+INTAKE_RATE_LIMIT_PER_HOUR = env.int("INTAKE_RATE_LIMIT_PER_HOUR", default=10)
+INTAKE_MIN_FILL_SECONDS = env.int("INTAKE_MIN_FILL_SECONDS", default=4)
+INTAKE_FORM_MAX_AGE_HOURS = env.int("INTAKE_FORM_MAX_AGE_HOURS", default=24)
+# The organisation's report shows no figure behind fewer people than this.
+REPORT_MIN_GROUP = env.int("REPORT_MIN_GROUP", default=5)
+# Retention (records/retention.py explains the law): ended treatments are anonymised after
+# this many years (at least 10), referrals that never led to treatment lose their contact
+# details after this many; the access log is kept at least this long.
+RETENTION_CLOSED_YEARS = env.int("RETENTION_CLOSED_YEARS", default=10)
+RETENTION_REFERRAL_UNENROLLED_YEARS = env.int("RETENTION_REFERRAL_UNENROLLED_YEARS", default=2)
+RETENTION_ACCESS_LOG_YEARS = env.int("RETENTION_ACCESS_LOG_YEARS", default=10)
 
 # Sessions: a new key at login (Django's default), an idle and an absolute timeout.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))

@@ -29,7 +29,7 @@ MODULE_TEMPLATE = "content/module_page.html"
 
 
 class ProgramPage(Page):
-    intro = RichTextField(features=RICH_TEXT_FEATURES, blank=True)
+    intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
 
@@ -94,16 +94,16 @@ class BodyItem:
 
 class ModulePage(Page):
     theme: models.CharField = models.CharField(
-        max_length=32, choices=Theme.choices, default=Theme.OTHER
+        _("theme"), max_length=32, choices=Theme.choices, default=Theme.OTHER
     )
-    summary: models.CharField = models.CharField(max_length=400, blank=True)
+    summary: models.CharField = models.CharField(_("summary"), max_length=400, blank=True)
     estimated_minutes: models.PositiveSmallIntegerField = models.PositiveSmallIntegerField(
-        default=30
+        _("estimated minutes"), default=30
     )
     unlock_rule: models.CharField = models.CharField(
-        max_length=32, choices=UnlockRule.choices, default=UnlockRule.THERAPIST
+        _("unlock rule"), max_length=32, choices=UnlockRule.choices, default=UnlockRule.THERAPIST
     )
-    body = StreamField(ModuleBodyBlock(), blank=True)
+    body = StreamField(ModuleBodyBlock(), blank=True, verbose_name=_("content"))
 
     content_panels = [
         *Page.content_panels,

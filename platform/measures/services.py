@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from content.models import ProgramPage
-from modules.models import Enrollment
+from modules.models import Enrollment, RiskLevel, RiskSignal
+from modules.services import risk_signal_raise
 
 from . import selectors
 from .models import Instrument, InstrumentItem, MeasureResponse, Occasion, ScheduleRule
@@ -74,6 +75,21 @@ def measure_response_submit(
                 submitted_at=now,
             )
             Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=now)
+            flagged = [
+                item
+                for item in items
+                if item.flag_from is not None
+                and isinstance(value := stored[item.key], int)
+                and value >= item.flag_from
+            ]
+            if flagged:
+                # Thoughts of self-harm must reach the therapist at once, like the check-in's.
+                risk_signal_raise(
+                    enrollment=enrollment,
+                    source=RiskSignal.Source.MEASURE,
+                    level=RiskLevel.HIGH,
+                    reasons=["measure_item_flagged"],
+                )
     except IntegrityError:
         raise AlreadyAnswered(
             _("You have already filled in this questionnaire. Thank you, your answers are kept.")

@@ -135,6 +135,8 @@ RISK_REASONS: dict[str, Any] = {
     "children_affected": _("Children present or affected"),
     "harm_thoughts": _("Thoughts of harming themselves or someone else"),
     "escalation": _("Closeness to violence up by 3 or more since the last check-in"),
+    # Raised by a questionnaire item marked to flag (PHQ-9's item on self-harm).
+    "measure_item_flagged": _("A questionnaire answer about harming themselves"),
 }
 
 

@@ -177,6 +177,7 @@ class RiskSignal(models.Model):
         CHECKIN = "checkin", _("Weekly check-in")
         MESSAGE = "message", _("Message")
         PARTNER_CONTACT = "partner_contact", _("Partner contact")
+        MEASURE = "measure", _("Questionnaire")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     enrollment = models.ForeignKey(

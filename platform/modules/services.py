@@ -474,9 +474,14 @@ def checkin_submit(
 # --- Risk signals from outside the participant's own path ---------------------------------
 
 
-def risk_signal_raise(*, enrollment: Enrollment, source: str, level: str) -> RiskSignal:
-    """A signal for the care team that carries a level and a date and nothing else (partner
-    contact shares no text). Never shown to the participant."""
+def risk_signal_raise(
+    *, enrollment: Enrollment, source: str, level: str, reasons: list[str] | None = None
+) -> RiskSignal:
+    """A signal for the care team from outside the check-in and messages: partner contact
+    (a level and a date, never any text) or a questionnaire (reason keys of
+    checkin.RISK_REASONS). Never shown to the participant."""
     if source not in RiskSignal.Source.values or level not in RiskLevel.values:
         raise ValidationError(_("Unknown risk level."))
-    return RiskSignal.objects.create(enrollment=enrollment, source=source, level=level, reasons=[])
+    return RiskSignal.objects.create(
+        enrollment=enrollment, source=source, level=level, reasons=list(reasons or [])
+    )

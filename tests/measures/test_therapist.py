@@ -60,6 +60,24 @@ def test_the_thoughts_of_self_harm_question_is_pointed_out(enrollment, therapist
     assert "question 9" in phq and "More than half the days" in phq
 
 
+def test_a_self_harm_answer_raises_a_risk_signal_at_once(enrollment, therapist, instruments):
+    from modules.models import RiskSignal
+
+    answer(enrollment, instruments["gad-7"], Occasion.INTAKE, [3] * 7)
+    assert not RiskSignal.objects.exists(), "a high score alone is not a risk signal"
+    answer(enrollment, instruments["phq-9"], Occasion.INTAKE, [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    signal = RiskSignal.objects.get()
+    assert (signal.source, signal.level) == ("measure", "high")
+    client = verified_client(therapist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("therapist:participant", args=[enrollment.public_id]))
+    risk = page.content.decode().split('id="risk"', 1)[1].split("</section>", 1)[0]
+    assert "A questionnaire answer about harming themselves" in risk
+    # Never shown to the participant.
+    home = verified_client(enrollment.participant).get(reverse("modules:home")).content.decode()
+    assert "harming themselves" not in home and "signal" not in home.lower()
+
+
 def test_no_measures_yet(enrollment, therapist):
     section = _overview(verified_client(therapist), enrollment)
     assert "No measures answered yet." in section and "<svg" not in section

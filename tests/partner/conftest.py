@@ -15,6 +15,11 @@ from tests.modules.conftest import enroll, make_programme
 
 
 @pytest.fixture(autouse=True)
+def _english(english: None) -> None:
+    """The services' messages are matched in English here."""
+
+
+@pytest.fixture(autouse=True)
 def _risk_items(db: None) -> None:
     """The instrument comes from a data migration; a transactional test elsewhere in the
     suite flushes the database and takes it away, so put it back."""
