@@ -230,6 +230,7 @@ MIGRATION_ROWS = [
     ("content.migrations.0004_page_permissions", "grant"),
     ("content.migrations.0005_translation_permission", "grant"),
     ("partner.migrations.0002_risk_items", "add_items"),
+    ("measures.migrations.0003_seed_instruments", "seed"),
 ]
 
 
@@ -237,9 +238,10 @@ MIGRATION_ROWS = [
 def _migration_rows(request: pytest.FixtureRequest) -> None:
     """The live server's transactional database is flushed after each test, which removes
     the rows our migrations made (Wagtail's root page, the editor groups and their page
-    permissions, the partner risk instrument). Put them back before each browser test.
-    (Serialized rollback would be the stock answer, but it collides with the content types
-    and permissions that the flush's post_migrate signal recreates.)"""
+    permissions, the partner risk instrument, the seeded measure instruments). Put them back
+    before each browser test. (Serialized rollback would be the stock answer, but it
+    collides with the content types and permissions that the flush's post_migrate signal
+    recreates.)"""
     if "live_server" not in request.fixturenames:
         return
     import importlib

@@ -30,6 +30,19 @@ def _article(section: str, key: str) -> str:
     return section[start : section.index("</article>", start)]
 
 
+def test_the_measures_chart_has_decimal_points_in_swedish(enrollment, therapist, instruments):
+    from tests.test_charts import svg_problems
+
+    answer(enrollment, instruments["phq-9"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0, 2, 0])
+    answer(enrollment, instruments["gad-7"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0])
+    page = verified_client(therapist).get(
+        reverse("therapist:participant", args=[enrollment.public_id])
+    )
+    html = page.content.decode()
+    assert 'lang="sv"' in html and "<svg" in html
+    assert svg_problems(html) == []
+
+
 def test_the_chart_and_table_show_scores_and_cutoffs(enrollment, therapist, instruments):
     answer(enrollment, instruments["phq-9"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0, 2, 0])
     complete(enrollment)

@@ -187,6 +187,9 @@ def test_the_chart_and_table_show_the_checkins(enrollment, participant, therapis
     assert "<svg" in page and 'role="img"' in page
     assert RiskSignal.objects.filter(enrollment=enrollment).exists()
     assert "Kvittera" in page
+    from tests.test_charts import svg_problems
+
+    assert svg_problems(page) == []  # drawn in Swedish, with decimal points
 
 
 def test_the_therapist_sets_how_often_the_checkin_is_due(enrollment, therapist, other_therapist):
