@@ -27,7 +27,7 @@ EXTRA_ITEMS: list[tuple[str, str, Any]] = []
 
 # A count shown beside a navigation item (open risk signals beside the caseload), with the
 # text that says what it counts; one query per page for the people who see it.
-BADGES: dict[str, tuple[Callable[[Any], int], Any]] = {}
+BADGES: dict[str, tuple[Callable[[Any], int], Any, str]] = {}
 
 
 def register_nav_item(role: str, url_name: str, label: Any) -> None:
@@ -35,8 +35,11 @@ def register_nav_item(role: str, url_name: str, label: Any) -> None:
         EXTRA_ITEMS.append((role, url_name, label))
 
 
-def register_nav_badge(url_name: str, count: Callable[[Any], int], meaning: Any) -> None:
-    BADGES[url_name] = (count, meaning)
+def register_nav_badge(
+    url_name: str, count: Callable[[Any], int], meaning: Any, *, kind: str = "risk"
+) -> None:
+    """`kind` is the badge's look: "risk" (red, something to act on at once) or "info"."""
+    BADGES[url_name] = (count, meaning, kind)
 
 
 def role_homes(user: Any) -> list[dict[str, Any]]:
@@ -47,8 +50,9 @@ def role_homes(user: Any) -> list[dict[str, Any]]:
             seen.add(url_name)
             item = {"url": reverse(url_name), "label": label, "url_name": url_name}
             if url_name in BADGES:
-                count, meaning = BADGES[url_name]
+                count, meaning, kind = BADGES[url_name]
                 item["badge"] = count(user)
                 item["badge_meaning"] = meaning
+                item["badge_kind"] = kind
             homes.append(item)
     return homes

@@ -15,4 +15,4 @@ class IntakeConfig(AppConfig):
 
         register_nav_item(Role.THERAPIST, "intake:referrals", _("Referrals"))
         register_nav_item(Role.ADMIN, "intake:referrals", _("Referrals"))
-        register_nav_badge("intake:referrals", waiting_count, _("referrals waiting"))
+        register_nav_badge("intake:referrals", waiting_count, _("referrals waiting"), kind="info")

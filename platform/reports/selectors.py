@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from django.db.models.sql.compiler import _AsSqlType
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from content.models import ModulePage
 from intake.models import Referral
@@ -203,10 +204,10 @@ def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
     furthest = Counter(furthest_modules(cohort.values("pk"), index).values())
 
     steps = [
-        FunnelStep("referred", _("Referred"), referrals["referred"]),
+        FunnelStep("referred", pgettext("funnel", "Referred"), referrals["referred"]),
         FunnelStep(
             "screened",
-            _("Screened"),
+            pgettext("funnel", "Screened"),
             referrals["screened"],
             *_loss(referrals["referred"], referrals["screened"]),
         ),
@@ -215,7 +216,7 @@ def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
     steps.append(
         FunnelStep(
             "enrolled",
-            _("Enrolled"),
+            pgettext("funnel", "Enrolled"),
             enrolled["total"],
             *_loss(referrals["screened"], referrals["enrolled"]),
             note=_("of whom %(direct)s invited directly, without a referral")
@@ -229,9 +230,9 @@ def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
         reached = sum(n for top, n in furthest.items() if top >= number)
         title = index.titles.get(number, "")
         label = (
-            _("Started module 1")
+            pgettext("funnel", "Started module 1")
             if number == 1
-            else _("Reached module %(number)s") % {"number": number}
+            else pgettext("funnel", "Reached module %(number)s") % {"number": number}
         )
         steps.append(
             FunnelStep(f"module_{number}", label, reached, *_loss(previous, reached), note=title)
@@ -240,7 +241,7 @@ def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
     steps.append(
         FunnelStep(
             "completed",
-            _("Completed"),
+            pgettext("funnel", "Completed"),
             enrolled["completed"],
             *_loss(previous, enrolled["completed"]),
         )

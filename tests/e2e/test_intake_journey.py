@@ -270,11 +270,11 @@ def test_request_for_help_to_the_report(page: Page, base_url: str, settings: Set
     _expect_funnel(
         page,
         {
-            "Förfrågningar": 1,
+            "Inkomna förfrågningar": 1,
             "Bedömda": 1,
-            "Inskriven": 1,
-            "Påbörjat modul 1": 0,
-            "Genomförd": 0,
+            "Inskrivna": 1,
+            "Påbörjade modul 1": 0,
+            "Genomförde behandlingen": 0,
         },
     )
     # Intake answers alone make no comparison: every outcome row counts 0 people.
@@ -305,7 +305,7 @@ def test_request_for_help_to_the_report(page: Page, base_url: str, settings: Set
             answers={item.key: 1 for item in items_of(phq9)},
         )
     page.reload()
-    _expect_funnel(page, {"Förfrågningar": 1, "Inskriven": 1, "Genomförd": 1})
+    _expect_funnel(page, {"Inkomna förfrågningar": 1, "Inskrivna": 1, "Genomförde behandlingen": 1})
     # One person's change on PHQ-9 at the end: fewer than 5 people, so nothing but that.
     phq9_end = _outcome_rows(page, "Vid avslut").filter(has_text="PHQ-9")
     expect(phq9_end).to_have_count(1)

@@ -125,7 +125,7 @@ def test_the_navigation_badge_counts_referrals_waiting(therapist, admin_user, pa
         page = english(verified_client(user)).get(reverse("intake:referrals")).content.decode()
         assert 'href="/help/referrals/"' in page
         assert (
-            '<span class="badge badge-risk">2<span class="visually-hidden"> referrals waiting'
+            '<span class="badge badge-info">2<span class="visually-hidden"> referrals waiting'
             in (page)
         )
     page = verified_client(participant).get("/participant/").content.decode()
