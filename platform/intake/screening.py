@@ -7,23 +7,14 @@ therapist's decision; it never decides by itself."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from modules.checkin import Question  # the same shape as the check-in's questions
+
 NOTES_MAX = 5000
-
-
-@dataclass(frozen=True)
-class Question:
-    key: str
-    kind: str  # yes_no | choices | scale
-    label: Any
-    help_text: Any = ""
-    options: list[tuple[str, Any]] = field(default_factory=list)
-    required: bool = True
 
 
 VIOLENCE_KINDS = [
