@@ -39,11 +39,18 @@ def _last_checkin_date(enrollment: Enrollment) -> Any:
     return timezone.localdate(first) if first else None
 
 
-def _checkin_due(enrollment: Enrollment) -> bool:
+def _checkin_state(enrollment: Enrollment) -> dict[str, Any]:
+    """Whether the check-in is due, when the next one is, and whether there was one before
+    (a new participant has not "done this week's" check-in; their first is simply not due)."""
     from django.utils import timezone
 
-    due = enrollment.checkin_due_on(_last_checkin_date(enrollment))
-    return enrollment.is_active and due is not None and due <= timezone.localdate()
+    last = _last_checkin_date(enrollment)
+    due = enrollment.checkin_due_on(last)
+    return {
+        "checkin_due": enrollment.is_active and due is not None and due <= timezone.localdate(),
+        "checkin_next_on": due,
+        "checked_in_before": last is not None,
+    }
 
 
 @role_required(Role.PARTICIPANT)
@@ -61,8 +68,8 @@ def home(request: HttpRequest) -> HttpResponse:
             percent=round(100 * done / len(rows)) if rows else 0,
             current=current,
             following=following,
-            checkin_due=_checkin_due(enrollment),
             panels=home_panels(request, enrollment),
+            **_checkin_state(enrollment),
         )
     return render(request, "modules/home.html", context)
 

@@ -26,6 +26,36 @@ def test_home_shows_where_the_participant_is(enrollment, programme, participant)
 
 
 @pytest.mark.django_db
+def test_home_says_when_the_first_checkin_is_due_not_that_it_is_done(enrollment, participant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.conftest import in_english
+
+    client = in_english(verified_client(participant))
+    page = client.get("/participant/").content.decode()
+    due = timezone.localdate() + timedelta(days=enrollment.checkin_interval_days)
+    assert f"Your first check-in is due on {due.day} {due:%B}" in page
+    assert "done for this week" not in page
+    services.checkin_submit(
+        participant=participant,
+        enrollment=enrollment,
+        answers={
+            "violence": "no",
+            "violence_kinds": [],
+            "closeness": 2,
+            "children": "no",
+            "home": "calm",
+            "harm_thoughts": "no",
+            "free_text": "",
+        },
+    )
+    page = client.get("/participant/").content.decode()
+    assert "Your check-in is done for this week. The next one is due on" in page
+
+
+@pytest.mark.django_db
 def test_locked_module_answers_403_with_a_friendly_page_and_no_content(
     enrollment, programme, participant
 ):
