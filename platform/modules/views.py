@@ -112,6 +112,21 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
+def _items_to_show(page: Any, original: Any, answers: dict[str, Any]) -> list[Any]:
+    """The page's blocks in the reader's language. An exercise the translation lacks (an
+    editor added it to the original only) is shown at the end in the original's words
+    rather than hidden: answers belong to the original's blocks, so it can be answered."""
+    items = page.body_items(answers)
+    if page.pk == original.pk:
+        return items
+    shown = {item.id for item in items}
+    return items + [
+        item
+        for item in original.body_items(answers)
+        if item.answer_shape is not None and item.id not in shown
+    ]
+
+
 @role_required(Role.PARTICIPANT)
 def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
     participant = _participant(request)
@@ -180,7 +195,7 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
             "has_conflict": item.id in conflicts,
             "conflict_text": answer_text(conflicts.get(item.id)),
         }
-        for item in row.page.body_items(answers)
+        for item in _items_to_show(row.page, original, answers)
     ]
     # The same template as the editor's preview (content knows nothing of participants, so
     # the participant's state arrives as plain values).

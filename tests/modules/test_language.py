@@ -91,3 +91,36 @@ def test_a_question_only_in_the_translation_is_not_reported_saved(participant, t
     assert "This question is not part of the module (any more)." in page
     assert Answer.objects.get(enrollment=enrollment, block_id=shared_id).value == "Shared answer"
     assert not Answer.objects.filter(block_id=extra_id).exists()
+
+
+def test_a_question_only_in_the_original_is_shown_to_the_english_reader(participant, therapist):
+    """The Swedish module gained an exercise after it was translated: the English reader
+    sees it in the original's words (it is not hidden) and their answer is saved."""
+    from wagtail.models import Locale
+
+    from modules.models import Answer
+    from tests.modules.conftest import make_programme, modules_of
+
+    programme = make_programme(modules=1)
+    [module] = modules_of(programme)
+    english = Locale.objects.get_or_create(language_code="en")[0]
+    programme.copy_for_translation(english).save_revision().publish()
+    module.copy_for_translation(english).save_revision().publish()
+    added_id = "88888888-8888-4888-8888-888888888888"
+    module.body = [
+        *module.body.raw_data,
+        {"type": "reflection", "value": {"question": "Bara på svenska?"}, "id": added_id},
+    ]
+    module.save_revision().publish()
+    enrollment = enrollment_create(
+        actor=therapist, participant=participant, programme=programme, therapist=therapist
+    )
+    enrollment_start(enrollment=enrollment)
+
+    client = verified_client(participant)
+    client.cookies["omtag_language"] = "en"
+    url = reverse("modules:module", args=[module.translation_key])
+    assert "Bara på svenska?" in client.get(url).content.decode()
+    response = client.post(url, {f"answer-{added_id}": "My answer"})
+    assert response.status_code == 302
+    assert Answer.objects.get(enrollment=enrollment, block_id=added_id).value == "My answer"
