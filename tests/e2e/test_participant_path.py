@@ -44,6 +44,9 @@ def test_participant_works_through_a_module_and_checks_in(page: Page, base_url: 
     # The current module, from the home page's button.
     page.locator("main a.button", has_text="Module 1").click()
     expect(page.locator("h1")).to_have_text("Module 1")
+    # The heading shows before the deferred autosave script has run; typing earlier than
+    # that would go unheard (a person cannot type that fast, the test can).
+    page.wait_for_load_state("load")
     reflection = page.locator(f"textarea[name='answer-{first.body[1].id}']")
     reflection.fill("Jag märkte att jag blev arg när...")
     status = page.locator(f"[data-block-id='{first.body[1].id}'] .save-status")
