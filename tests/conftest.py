@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -118,6 +120,35 @@ def unverified_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+# What a role × page matrix expects besides a status code: anonymous visitors are sent to
+# log in, visitors who have only given their password are sent to the second factor.
+LOGIN = "login"
+SECOND_FACTOR = "2fa"
+
+
+def client_as(who: str, people: Mapping[str, User], *, unverified_as: str) -> Client:
+    """A client for one row of a role × page matrix: "anonymous" is logged out,
+    "unverified" is `people[unverified_as]` with the password only, anyone else is
+    `people[who]` past both factors."""
+    if who == "anonymous":
+        return Client()
+    if who == "unverified":
+        return unverified_client(people[unverified_as])
+    return verified_client(people[who])
+
+
+def outcome_of(response: Any) -> int | str:
+    """LOGIN for a redirect to the login page that brings the visitor back (`?next=`),
+    SECOND_FACTOR for a redirect to the second-factor page, else the status code."""
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(f"{reverse('account_login')}?next="):
+            return LOGIN
+        if location.startswith(reverse("accounts:second_factor")):
+            return SECOND_FACTOR
+    return int(response.status_code)
 
 
 def in_english(client: Client) -> Client:

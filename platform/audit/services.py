@@ -1,9 +1,10 @@
 """Writing the access log. Every staff read of a participant's or partner's record calls
-`record_access`; account events call `audit_log`."""
+`record_access` (or `record_read` when no account's record is read); account events call
+`audit_log`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.http import HttpRequest
 
@@ -62,6 +63,22 @@ def record_access(
         action=AuditEvent.Action.RECORD_VIEWED,
         actor=actor,
         subject=subject,
+        request=request,
+        target_type=target_type,
+        target_id=target_id,
+        detail=what,
+    )
+
+
+def record_read(
+    request: HttpRequest, *, target_type: str, target_id: object, what: str
+) -> AuditEvent:
+    """Write one staff read that has no subject account: a referral (the person has no account
+    yet), a partner case (never logged against the participant), figures about everyone. The
+    reader is the request's user."""
+    return audit_log(
+        action=AuditEvent.Action.RECORD_VIEWED,
+        actor=cast("User", request.user),
         request=request,
         target_type=target_type,
         target_id=target_id,

@@ -3,6 +3,7 @@ referral is written to the access log against the referral (the person has no ac
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.middleware import is_second_factor_verified
 from accounts.models import Role
 from accounts.views import request_user, role_required
-from audit.models import AuditEvent
-from audit.services import audit_log
+from audit.services import record_read
 
 from . import protection, selectors, services
 from .forms import (
@@ -108,22 +109,11 @@ def ask_sent(request: HttpRequest) -> HttpResponse:
 # --- Staff: the queue ------------------------------------------------------------------------
 
 
-def _read(request: HttpRequest, target_type: str, target_id: object, what: str) -> None:
-    audit_log(
-        action=AuditEvent.Action.RECORD_VIEWED,
-        actor=request_user(request),
-        request=request,
-        target_type=target_type,
-        target_id=target_id,
-        detail=what,
-    )
-
-
 @role_required(Role.THERAPIST, Role.ADMIN)
 def referrals(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     rows = selectors.open_queue(user)
-    _read(request, "referral_queue", "", "open referrals")
+    record_read(request, target_type="referral_queue", target_id="", what="open referrals")
     return render(
         request,
         "intake/referrals.html",
@@ -171,14 +161,16 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 def _referral(request: HttpRequest, public_id: UUID, what: str) -> Referral:
     referral = selectors.referral_or_404(request_user(request), public_id)
-    _read(request, "referral", referral.public_id, what)
+    record_read(request, target_type="referral", target_id=referral.public_id, what=what)
     return referral
 
 
 def _referral_page(
     request: HttpRequest, referral: Referral, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    _read(request, "referral", referral.public_id, "contact details")
+    record_read(
+        request, target_type="referral", target_id=referral.public_id, what="contact details"
+    )
     screening = Screening.objects.filter(referral=referral).select_related("screened_by").first()
     answers = screening.answers if screening else {}
     is_open = referral.status in OPEN_REFERRAL_STATUSES
@@ -272,91 +264,82 @@ def referral_screening(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
-def _already_decided(request: HttpRequest, referral: Referral) -> HttpResponse:
-    messages.error(request, _("This referral is already decided."))
-    return redirect("intake:referral", referral.public_id)
+def _decide(
+    request: HttpRequest,
+    public_id: UUID,
+    *,
+    form_class: type[Form],
+    form_name: str,
+    action: Any,
+    done: str,
+    allowed: Collection[str] = OPEN_REFERRAL_STATUSES,
+    refusal: str = "",
+) -> HttpResponse:
+    """One of the decisions on a referral's page: refused with `refusal` (by default "already
+    decided") unless the referral's status is in `allowed`; otherwise the service runs with
+    the form's data, or the page comes back with the form's errors."""
+    the_referral = selectors.referral_or_404(request_user(request), public_id)
+    if the_referral.status not in allowed:
+        messages.error(request, refusal or _("This referral is already decided."))
+        return redirect("intake:referral", the_referral.public_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        problem = _act(request, the_referral, action, done, **form.cleaned_data)
+        if problem is None:
+            return redirect("intake:referral", the_referral.public_id)
+        form.add_error(None, problem)
+    return _referral_page(request, the_referral, status=400, **{form_name: form})
 
 
 @require_POST
 @role_required(Role.THERAPIST)
 def referral_enrol(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_referral = selectors.referral_or_404(request_user(request), public_id)
-    if the_referral.status not in OPEN_REFERRAL_STATUSES:
-        return _already_decided(request, the_referral)
-    form = EnrolForm(request.POST)
-    if form.is_valid():
-        problem = _act(
-            request,
-            the_referral,
-            services.referral_enrol,
-            _("The person is enrolled and their invitation is sent."),
-            **form.cleaned_data,
-        )
-        if problem is None:
-            return redirect("intake:referral", the_referral.public_id)
-        form.add_error(None, problem)
-    return _referral_page(request, the_referral, enrol_form=form, status=400)
+    return _decide(
+        request,
+        public_id,
+        form_class=EnrolForm,
+        form_name="enrol_form",
+        action=services.referral_enrol,
+        done=_("The person is enrolled and their invitation is sent."),
+    )
 
 
 @require_POST
 @role_required(Role.THERAPIST)
 def referral_elsewhere(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_referral = selectors.referral_or_404(request_user(request), public_id)
-    if the_referral.status not in OPEN_REFERRAL_STATUSES:
-        return _already_decided(request, the_referral)
-    form = ReferElsewhereForm(request.POST)
-    if form.is_valid():
-        problem = _act(
-            request,
-            the_referral,
-            services.referral_refer_elsewhere,
-            _("The referral elsewhere is recorded."),
-            **form.cleaned_data,
-        )
-        if problem is None:
-            return redirect("intake:referral", the_referral.public_id)
-        form.add_error(None, problem)
-    return _referral_page(request, the_referral, elsewhere_form=form, status=400)
+    return _decide(
+        request,
+        public_id,
+        form_class=ReferElsewhereForm,
+        form_name="elsewhere_form",
+        action=services.referral_refer_elsewhere,
+        done=_("The referral elsewhere is recorded."),
+    )
 
 
 @require_POST
 @role_required(Role.THERAPIST)
 def referral_close(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_referral = selectors.referral_or_404(request_user(request), public_id)
-    if the_referral.status not in OPEN_REFERRAL_STATUSES:
-        return _already_decided(request, the_referral)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        problem = _act(
-            request,
-            the_referral,
-            services.referral_close,
-            _("The referral is closed."),
-            **form.cleaned_data,
-        )
-        if problem is None:
-            return redirect("intake:referral", the_referral.public_id)
-        form.add_error(None, problem)
-    return _referral_page(request, the_referral, close_form=form, status=400)
+    return _decide(
+        request,
+        public_id,
+        form_class=CloseForm,
+        form_name="close_form",
+        action=services.referral_close,
+        done=_("The referral is closed."),
+    )
 
 
 @require_POST
 @role_required(Role.THERAPIST)
 def referral_reopen(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_referral = selectors.referral_or_404(request_user(request), public_id)
-    if the_referral.status != ReferralStatus.CLOSED:
-        messages.error(request, _("Only a closed referral can be reopened."))
-        return redirect("intake:referral", the_referral.public_id)
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        problem = _act(
-            request,
-            the_referral,
-            services.referral_reopen,
-            _("The referral is open again."),
-            **form.cleaned_data,
-        )
-        if problem is None:
-            return redirect("intake:referral", the_referral.public_id)
-        form.add_error(None, problem)
-    return _referral_page(request, the_referral, reopen_form=form, status=400)
+    return _decide(
+        request,
+        public_id,
+        form_class=ReopenForm,
+        form_name="reopen_form",
+        action=services.referral_reopen,
+        done=_("The referral is open again."),
+        allowed=[ReferralStatus.CLOSED],
+        refusal=_("Only a closed referral can be reopened."),
+    )

@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, RoleGrant, User
+from accounts.models import Role
+from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
-from audit.models import AuditEvent
-from audit.services import audit_log
+from audit.services import record_read
 from modules.models import Enrollment
 
 from . import selectors, services
@@ -34,20 +34,9 @@ from .forms import (
 from .models import AssessedLevel, PartnerCase, PartnerConsent, SafetyPlan
 
 
-def _read(request: HttpRequest, target_type: str, target_id: object, what: str) -> None:
-    audit_log(
-        action=AuditEvent.Action.RECORD_VIEWED,
-        actor=request_user(request),
-        request=request,
-        target_type=target_type,
-        target_id=target_id,
-        detail=what,
-    )
-
-
 def _case(request: HttpRequest, public_id: UUID, what: str) -> PartnerCase:
     case = selectors.case_or_404(request_user(request), public_id)
-    _read(request, "partner_case", case.public_id, what)
+    record_read(request, target_type="partner_case", target_id=case.public_id, what=what)
     return case
 
 
@@ -56,7 +45,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     cases = list(selectors.case_list(user))
     enrollments = list(selectors.open_enrollments(user))
-    _read(request, "partner_overview", "", "cases and open treatments")
+    record_read(
+        request, target_type="partner_overview", target_id="", what="cases and open treatments"
+    )
     return render(
         request,
         "partner/home.html",
@@ -82,7 +73,12 @@ def _enrollment_page(
     consents = selectors.consent_states(enrollment)
     missing = [c.kind for c in consents if c.standing is None]
     cases = list(PartnerCase.objects.filter(enrollment=enrollment).select_related("worker"))
-    _read(request, "enrollment", enrollment.public_id, "partner contact: consents and cases")
+    record_read(
+        request,
+        target_type="enrollment",
+        target_id=enrollment.public_id,
+        what="partner contact: consents and cases",
+    )
     return render(
         request,
         "partner/enrollment.html",
@@ -382,17 +378,16 @@ def safety_plan_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # --- Administration: who handles which case, never what is in it ------------------------------
 
 
-def _workers() -> list[User]:
-    ids = RoleGrant.objects.filter(role=Role.PARTNER_WORKER).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email"))
-
-
 @role_required(Role.ADMIN)
 def admin_cases(request: HttpRequest) -> HttpResponse:
     cases = PartnerCase.objects.select_related("worker").only(
         "public_id", "status", "status_changed_at", "created_at", "worker"
     )
-    return render(request, "partner/admin_cases.html", {"cases": cases, "workers": _workers()})
+    return render(
+        request,
+        "partner/admin_cases.html",
+        {"cases": cases, "workers": list(users_with_role(Role.PARTNER_WORKER))},
+    )
 
 
 @require_POST
@@ -406,7 +401,9 @@ def admin_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         key = UUID(request.POST.get("worker", ""))
     except ValueError:
         key = None
-    worker = next((w for w in _workers() if w.public_id == key), None)
+    worker = (
+        None if key is None else users_with_role(Role.PARTNER_WORKER).filter(public_id=key).first()
+    )
     try:
         if worker is None:
             raise ValidationError(_("Choose a partner-contact worker from the list."))

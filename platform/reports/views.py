@@ -10,9 +10,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.views import request_user, role_required
-from audit.models import AuditEvent
-from audit.services import audit_log
+from accounts.views import role_required
+from audit.services import record_read
 
 from . import selectors
 from .exports import csv_response, xlsx_response
@@ -33,13 +32,11 @@ def _form(query: QueryDict) -> PeriodForm:
 
 def _log(request: HttpRequest, period: Period, what: str) -> None:
     # A read of figures about everyone, not of one person's record: no subject.
-    audit_log(
-        action=AuditEvent.Action.RECORD_VIEWED,
-        actor=request_user(request),
-        request=request,
+    record_read(
+        request,
         target_type="report",
         target_id=f"{period.start.isoformat()}..{period.end.isoformat()}",
-        detail=what,
+        what=what,
     )
 
 

@@ -26,15 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleGrant, User
+from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
 from audit.models import AuditEvent
 from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
-
-
-def _therapists() -> QuerySet[User]:
-    ids = RoleGrant.objects.filter(role=Role.THERAPIST).values("user_id")
-    return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email")
 
 
 def _enrollment_or_404(public_id: UUID) -> Enrollment:
@@ -63,7 +59,7 @@ def participants(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "therapist/admin_participants.html",
-        {"rows": rows, "therapists": list(_therapists())},
+        {"rows": rows, "therapists": list(users_with_role(Role.THERAPIST))},
     )
 
 
@@ -74,7 +70,7 @@ def _therapist_from(value: str) -> User | None:
         key = UUID(value)
     except ValueError:
         raise ValidationError(_("Choose a therapist from the list.")) from None
-    person = _therapists().filter(public_id=key).first()
+    person = users_with_role(Role.THERAPIST).filter(public_id=key).first()
     if person is None:
         raise ValidationError(_("Choose a therapist from the list."))
     return person

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from tests.conftest import unverified_client, verified_client
+from tests.conftest import LOGIN, SECOND_FACTOR, client_as, outcome_of, verified_client
 from tests.modules.conftest import enroll, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +24,6 @@ WHO = (
     "anonymous",
     "unverified",
 )
-LOGIN = "login"
-SECOND_FACTOR = "2fa"
 
 # name: (method, POST data, who gets what; every other verified member of the cast: 404)
 MATRIX: dict[str, tuple[str, dict[str, str], dict[str, int]]] = {
@@ -57,24 +54,6 @@ def test_every_url_has_a_row() -> None:
     assert sorted(_patterns()) == sorted(MATRIX)
 
 
-def _client(who: str, cast: dict[str, User]) -> Client:
-    if who == "anonymous":
-        return Client()
-    if who == "unverified":
-        return unverified_client(cast["participant"])
-    return verified_client(cast[who])
-
-
-def _outcome(response: Any) -> int | str:
-    if response.status_code == 302:
-        location = response["Location"]
-        if location.startswith(reverse("account_login")):
-            return LOGIN
-        if location.startswith(reverse("accounts:second_factor")):
-            return SECOND_FACTOR
-    return int(response.status_code)
-
-
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_role_page_matrix(name: str, cast: dict[str, User]) -> None:
     enroll(cast["participant"], cast["therapist"], make_programme(modules=1, answers_per_module=1))
@@ -83,9 +62,9 @@ def test_role_page_matrix(name: str, cast: dict[str, User]) -> None:
     url = reverse(name, kwargs={p: cast["participant"].public_id for p in params})
     got = {}
     for who in WHO:
-        client = _client(who, cast)
+        client = client_as(who, cast, unverified_as="participant")
         send = client.post if method == "post" else client.get
-        got[who] = _outcome(send(url, data))
+        got[who] = outcome_of(send(url, data))
     expected = {
         who: LOGIN
         if who == "anonymous"

@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role, User
 from modules.models import Enrollment, RiskSignal
 from modules.services import enrollment_assign
-from tests.conftest import make_user, unverified_client, verified_client
+from tests.conftest import (
+    LOGIN,
+    SECOND_FACTOR,
+    client_as,
+    make_user,
+    outcome_of,
+    verified_client,
+)
 from tests.modules.conftest import enroll, modules_of
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +43,6 @@ WHO = (
     "anonymous",
     "unverified",
 )
-LOGIN = "login"  # a redirect to the login page
-SECOND_FACTOR = "2fa"  # a redirect to the second-factor page
 CARE_TEAM = ("therapist", "substitute")
 
 
@@ -155,24 +159,6 @@ def _url(name: str, pattern: URLPattern, values: dict[str, Any]) -> str:
     return reverse(name, kwargs={p: values[p] for p in params})
 
 
-def _client(who: str, people: dict[str, User]) -> Client:
-    if who == "anonymous":
-        return Client()
-    if who == "unverified":
-        return unverified_client(people["therapist"])
-    return verified_client(people[who])
-
-
-def _outcome(response: Any) -> int | str:
-    if response.status_code == 302:
-        location = response["Location"]
-        if location.startswith(reverse("account_login")):
-            return LOGIN
-        if location.startswith(reverse("accounts:second_factor")):
-            return SECOND_FACTOR
-    return int(response.status_code)
-
-
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_role_page_matrix(name: str, world: dict[str, Any]) -> None:
     pattern = _discovered()[name]
@@ -181,9 +167,9 @@ def test_role_page_matrix(name: str, world: dict[str, Any]) -> None:
     send: Callable[..., Any]
     got: dict[str, int | str] = {}
     for who in WHO:
-        client = _client(who, world["people"])
+        client = client_as(who, world["people"], unverified_as="therapist")
         send = client.post if row.method == "post" else client.get
-        got[who] = _outcome(send(url, row.data))
+        got[who] = outcome_of(send(url, row.data))
     assert got == {who: row.expected(who) for who in WHO}
     if row.method == "post":
         # A POST-only view refuses a GET even from the people it serves.
