@@ -1,7 +1,8 @@
 """Messaging latency and loss: N participant-therapist pairs (10, 50, 200) writing to each other
 over real sockets with logged-in, second-factor-verified sessions, against one daphne on
-127.0.0.1; and the same load through a bare Channels relay (bench/relay_asgi.py: no database,
-no re-checks) served by the same daphne and channel layer.
+127.0.0.1; and the same load through two bench-only sockets served by the same daphne and
+channel layer (bench/relay_asgi.py): a bare Channels relay (no database, no re-checks), and
+the persist-first floor (the same relay, storing each message before relaying it).
 
 Each person sends MESSAGES messages, one every INTERVAL seconds from a random start (an open
 loop: nobody waits for the server, as nobody does on the page). Latency is from the send on one
@@ -9,9 +10,9 @@ side to the 'message' frame arriving on the other. After the last send the run w
 every message has arrived or the server has gone idle (no CPU used for IDLE_SECONDS) with some
 still missing: those count as lost, since nothing is left that could deliver them. A run that
 reaches DRAIN_TIMEOUT instead says so. For each N and server it prints p50/p95/p99 latency,
-throughput (messages delivered per second), lost and duplicated; then the p95 ratio ours/bare,
-and where one message's time goes in our path (queries and milliseconds per step, measured in
-this process against the same database).
+throughput (messages delivered per second), lost and duplicated; then the p95 ratios ours/bare,
+persist-first floor/bare and ours/floor, and where one message's time goes in our path (queries
+and milliseconds per step, measured in this process against the same database).
 
 Database: a throw-away SQLite file in a temporary directory (migrated and seeded); with
 DATABASE_URL set (PostgreSQL), a throw-away database beside the one it names, dropped at the
@@ -60,6 +61,9 @@ IDLE_SECONDS = 3.0  # the server this long without using CPU: nothing more is co
 STOP_TIMEOUT = 10.0  # daphne exiting after SIGTERM
 PROFILE_REPEATS = 50
 
+# What is measured, in this order, each under its socket path (/ws/<route>/<thread>/).
+SERVERS = {"bare relay": "bench-relay", "floor": "bench-persist", "omtag": "messages"}
+
 PASSWORD = "bench-password-not-secret-0123"
 BODY = "Bench message {k} from the {role} of pair {pair}: " + "how the week went, " * 4
 
@@ -101,7 +105,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def bench_server(env: dict[str, str], log_path: Path) -> harness.Server:
-    """daphne serving bench/relay_asgi.py (our app plus the bare relay) on 127.0.0.1; a context
+    """daphne serving bench/relay_asgi.py (our app plus the bench sockets) on 127.0.0.1; a context
     manager that always stops it."""
     return harness.Server(
         env,
@@ -237,7 +241,7 @@ async def read_frames(person: Person, current: Callable[[], Tally]) -> None:
         tally = current()
         if kind == "message":  # ours: {"type": "message", "message": {...}}
             client_id = frame["message"]["client_id"]
-        elif kind == "send":  # the bare relay hands on the sender's own frame
+        elif kind == "send":  # the bench relays hand on the sender's own frame
             client_id = frame["client_id"]
         elif kind == "error":
             tally.errors[str(frame.get("code"))] += 1
@@ -290,7 +294,7 @@ async def drain(tally: Tally, timeout: float, server_cpu: Callable[[], float]) -
 async def measure(
     server: harness.Server,
     pairs: list[Pair],
-    relay: bool,
+    route: str,
     messages: int,
     interval: float,
     seed: int,
@@ -301,7 +305,6 @@ async def measure(
 
     rng = random.Random(seed)
     port = server.port
-    route = "bench-relay" if relay else "messages"
     people = [
         Person(pair, role, f"ws://{HOST}:{port}/ws/{route}/{pair.thread}/", f"omtag_session={key}")
         for pair in pairs
@@ -541,15 +544,19 @@ def print_table(rows: list[Row]) -> None:
 
 
 def print_ratios(rows: list[Row]) -> None:
-    by = {(r.size, r.server): r for r in rows}
-    print("\np95 ours / bare relay:")
+    by = {(r.size, r.server): r.p95_ms for r in rows}
+    print(
+        "\np95 ratios (floor: the bare relay storing each message first, nothing checked;"
+        " see bench/relay_asgi.py):"
+    )
+    print(f"  {'N':<6} {'ours/bare':>10} {'floor/bare':>11} {'ours/floor':>11}")
     for size in sorted({r.size for r in rows}):
-        ours, bare = by.get((size, "omtag")), by.get((size, "bare relay"))
-        if ours is None or bare is None:
-            continue
-        ratio = ours.p95_ms / bare.p95_ms if bare.p95_ms else math.nan
-        target = "  (target: at most 1.5)" if size == 50 else ""
-        print(f"  N={size:<4} {ratio:8.1f}×{target}")
+        bare, floor, ours = (by.get((size, name), math.nan) for name in SERVERS)
+        target = "  (issue 5's target: ours/bare at most 1.5)" if size == 50 else ""
+        print(
+            f"  {size:<6} {ours / bare:>9.1f}× {floor / bare:>10.1f}× {ours / floor:>10.1f}×"
+            f"{target}"
+        )
 
 
 def print_steps(steps: list[Step]) -> None:
@@ -616,12 +623,12 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
             flush=True,
         )
         with bench_server(env, var_dir / "daphne.log") as server:
-            # The bare relay first: whatever backlog ours leaves dies with the server.
-            for relay, name in ((True, "bare relay"), (False, "omtag")):
+            # The bench sockets first: whatever backlog ours leaves dies with the server.
+            for name, route in SERVERS.items():
                 cpu_before = server.cpu_seconds()
                 try:
                     tally, duration = asyncio.run(
-                        measure(server, pairs, relay, args.messages, args.interval, seed)
+                        measure(server, pairs, route, args.messages, args.interval, seed)
                     )
                 except BaseException:
                     sys.stderr.write(
@@ -630,7 +637,7 @@ def run(args: argparse.Namespace, env: dict[str, str], var_dir: Path, seed: int)
                     )
                     raise
                 cpu = server.cpu_seconds() - cpu_before
-                stored = None if relay else stored_count(tally)
+                stored = None if route == "bench-relay" else stored_count(tally)
                 connections.close_all()
                 row = summarise(size, name, tally, duration, cpu, stored)
                 rows.append(row)

@@ -1,14 +1,21 @@
 """The application bench/messaging.py serves: the real one (config.asgi, every socket behind
-the origin check, session auth and the second-factor gate) plus one bench-only socket,
-/ws/bench-relay/<room>/, a bare Channels relay that forwards each text frame it receives to
-everyone in the room, the sender included, through the same channel layer. No database, no
-re-checks: the floor our thread socket is compared with.
+the origin check, session auth and the second-factor gate) plus two bench-only sockets:
+
+- /ws/bench-relay/<room>/, a bare Channels relay that forwards each text frame it receives to
+  everyone in the room, the sender included, through the same channel layer. No database, no
+  re-checks: the floor the issue compares our thread socket with.
+- /ws/bench-persist/<thread uuid>/, the same relay, persist first: each frame is stored as a
+  message of the thread (the writes any persist-first send needs: the thread's sequence moved
+  on and the row inserted, in one transaction, on the socket database thread) and relayed
+  only after the commit. No checks of session, access, rate or content; no email, no risk
+  scan. The floor that DESIGN.md's "persist first, then notify" sets, whatever the checks.
 
 Served as `relay_asgi:application` with bench/ and platform/ on PYTHONPATH. Not a benchmark
 itself (`make bench` runs every bench/*.py, so run directly it only says so)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Any
@@ -27,11 +34,15 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.db.models import F  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from accounts.realtime import SecondFactorMiddleware  # noqa: E402
 from config.asgi import django_asgi_app  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from messaging.consumers import socket_db  # noqa: E402
+from messaging.models import Message, Side, Thread  # noqa: E402
 
 
 class RelayConsumer(AsyncWebsocketConsumer):
@@ -53,6 +64,40 @@ class RelayConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
 
 
+class PersistRelayConsumer(RelayConsumer):
+    async def connect(self) -> None:
+        public_id = self.scope["url_route"]["kwargs"]["thread"]
+        self.thread_id, self.participant_id = await socket_db(
+            lambda: Thread.objects.values_list("pk", "enrollment__participant_id").get(
+                public_id=public_id
+            )
+        )()
+        self.user_id = self.scope["user"].pk
+        self.room = f"bench-persist.{self.thread_id}"
+        await self.channel_layer.group_add(self.room, self.channel_name)
+        await self.accept()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is not None:
+            await socket_db(self._store)(json.loads(text_data))
+            await self.channel_layer.group_send(
+                self.room, {"type": "relay.frame", "text": text_data}
+            )
+
+    def _store(self, frame: dict[str, Any]) -> None:
+        with transaction.atomic():
+            Thread.objects.filter(pk=self.thread_id).update(last_seq=F("last_seq") + 1)
+            seq = Thread.objects.values_list("last_seq", flat=True).get(pk=self.thread_id)
+            Message.objects.create(
+                thread_id=self.thread_id,
+                seq=seq,
+                sender_id=self.user_id,
+                side=Side.PARTICIPANT if self.user_id == self.participant_id else Side.TEAM,
+                body=frame["body"],
+                client_id=frame["client_id"],
+            )
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -62,6 +107,7 @@ application = ProtocolTypeRouter(
                     URLRouter(
                         [
                             path("ws/bench-relay/<str:room>/", RelayConsumer.as_asgi()),
+                            path("ws/bench-persist/<str:thread>/", PersistRelayConsumer.as_asgi()),
                             *websocket_urlpatterns,
                         ]
                     )
