@@ -282,6 +282,8 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska"), ("en", "English")]
 LOCALE_PATHS = [PLATFORM_DIR / "locale"]
+# Our DATE_FORMAT etc. per language (config/formats/<lang>/formats.py); the rest is Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Stockholm")
 USE_I18N = True
 USE_TZ = True
