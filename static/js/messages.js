@@ -44,9 +44,16 @@
 
   function say(text) { statusLine.textContent = text || ""; }
 
+  // The shape the server renders (DATETIME_FORMAT: "23 nov 2026, 14:05" in Swedish,
+  // "23 Nov 2026, 14:05" in English), in the site's time zone, so that a message looks the
+  // same before and after a reload.
   function formatTime(iso) {
     try {
-      return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+      var options = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      if (root.dataset.timeZone) options.timeZone = root.dataset.timeZone;
+      var parts = {};
+      new Intl.DateTimeFormat(lang, options).formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.day + " " + parts.month.replace(/\.$/, "") + " " + parts.year + ", " + parts.hour + ":" + parts.minute;
     } catch (e) { return iso; }
   }
 

@@ -414,6 +414,14 @@ def test_messages_arrive_live_and_survive_a_network_drop(
         stored = list(thread.messages.order_by("seq").values_list("seq", "body"))
     assert stored == list(enumerate(expected, start=1))
 
+    # A message's time reads the same whether the script put it there or the server did
+    # ("23 nov 2026, 14:05" in Swedish, the site's time zone).
+    times = "#message-list li.msg time"
+    shown_live = tove.locator(times).all_inner_texts()
+    assert all(re.fullmatch(r"\d{1,2} [a-zåäö]{3} \d{4}, \d\d:\d\d", t) for t in shown_live)
+    tove.reload()
+    expect(tove.locator(times)).to_have_text(shown_live)
+
     # Phone-sized screenshots of both sides.
     for page, name in ((me, "participant"), (tove, "therapist")):
         page.set_viewport_size({"width": 390, "height": 844})
