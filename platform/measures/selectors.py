@@ -145,6 +145,37 @@ def scheduled_instrument(
     return rule.instrument if rule is not None else None
 
 
+@dataclass(frozen=True)
+class OccasionProgress:
+    """Where one questionnaire stands among those the occasion asks for: `number` of
+    `total`."""
+
+    number: int
+    total: int
+
+
+def occasion_progress(
+    enrollment: Enrollment, occasion: str, instrument: Instrument
+) -> OccasionProgress | None:
+    """The place of `instrument` among the questionnaires the programme asks for at
+    `occasion`, counting those the enrollment has already answered there (an occasion happens
+    once per enrollment); None when the occasion asks for only one. Two queries."""
+    scheduled = set(
+        ScheduleRule.objects.filter(
+            programme_id=enrollment.programme_id, occasion=occasion, instrument__active=True
+        ).values_list("instrument_id", flat=True)
+    )
+    if len(scheduled) < 2 or instrument.pk not in scheduled:
+        return None
+    answered = set(
+        MeasureResponse.objects.filter(
+            enrollment=enrollment, occasion=occasion, instrument_id__in=scheduled
+        ).values_list("instrument_id", flat=True)
+    )
+    answered.discard(instrument.pk)
+    return OccasionProgress(number=len(answered) + 1, total=len(scheduled))
+
+
 def items_of(instrument: Instrument) -> list[InstrumentItem]:
     return list(InstrumentItem.objects.filter(instrument=instrument).order_by("order", "pk"))
 

@@ -63,6 +63,8 @@ def fill(request: HttpRequest, occasion: str, key: str) -> HttpResponse:
             "form": form,
             "instrument": instrument,
             "occasion_label": Occasion(occasion).label,
+            "progress": selectors.occasion_progress(enrollment, occasion, instrument),
+            "unanswered": [field for field in form if field.errors],
         },
         status=400 if form.errors else 200,
     )
