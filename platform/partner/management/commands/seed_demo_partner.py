@@ -48,8 +48,8 @@ class Command(BaseCommand):
             contact={
                 "name": "Sam (alias)",
                 "phone": "070-000 00 00",
-                "contact_channel": "Mobile; never the home landline",
-                "safe_times": "Weekdays 10-12, when Alex is at work",
+                "contact_channel": "Mobilen, aldrig den fasta telefonen hemma",
+                "safe_times": "Vardagar 10–12, när Alex är på jobbet",
                 "may_leave_message": "no",
                 "code_word": "Blåbär",
             },
@@ -62,8 +62,8 @@ class Command(BaseCommand):
             form="phone",
             minutes=35,
             notes=(
-                "First call. Told Sam about the treatment, realistically: it can help, and "
-                "it promises nothing. Sam wants a second call next week."
+                "Första samtalet. Berättade för Sam om behandlingen, realistiskt: den kan "
+                "hjälpa, men lovar ingenting. Sam vill ha ett nytt samtal nästa vecka."
             ),
         )
         services.assessment_record(
@@ -71,7 +71,7 @@ class Command(BaseCommand):
             case=case,
             assessed_on=earlier + timedelta(days=1),
             answers={"s_afraid": "yes", "d_psychological": "weekly", "x_jealousy": "yes"},
-            description="Mostly psychological violence and control over the last year.",
+            description="Mest psykiskt våld och kontroll det senaste året.",
             level="medium",
         )
         self.stdout.write("A demo partner case is open for partner-worker@demo.omtag.se.")

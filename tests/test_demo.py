@@ -1,0 +1,118 @@
+"""What `make run` seeds: the commands in the Makefile's order, twice (a second `make run`
+keeps the data and doubles nothing), and the demo README promises: every account it lists
+logs in with the published password and the demo authenticator, and each role finds its demo
+work waiting."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Model
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role, User
+from intake.models import Referral
+from messaging.models import Message
+from modules.models import Enrollment, EnrollmentStatus
+from partner.models import Conversation, PartnerCase, RiskAssessment
+
+pytestmark = pytest.mark.django_db
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _seed_commands() -> list[str]:
+    """The manage.py commands `make run` runs before it serves, in its order."""
+    makefile = (REPO / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 2)[2].split("\n\n", 1)[0]
+    return re.findall(r"^\t\$\(MANAGE\) (seed_\w+)$", recipe, re.MULTILINE)
+
+
+def _counts() -> dict[str, int]:
+    kinds: list[type[Model]] = [
+        User,
+        TOTPDevice,
+        Enrollment,
+        Message,
+        Referral,
+        PartnerCase,
+        Conversation,
+        RiskAssessment,
+    ]
+    return {kind.__name__: kind.objects.count() for kind in kinds}
+
+
+def _readme_accounts() -> dict[str, str]:
+    """The demo accounts the README's table lists: email to role."""
+    accounts = {}
+    for role, cell in re.findall(
+        r"^\| ([^|]+?) \| ([^|]+@demo\.omtag\.se[^|]*) \|$",
+        (REPO / "README.md").read_text(),
+        re.MULTILINE,
+    ):
+        for email in re.findall(r"[\w.+-]+@demo\.omtag\.se", cell):
+            accounts[email] = role
+    return accounts
+
+
+def test_make_run_seeds_everything_once_and_a_second_run_doubles_nothing(settings):
+    settings.DEBUG = True  # as `make run` has it; the demo commands refuse without
+    commands = _seed_commands()
+    assert commands[:2] == ["seed_programme", "seed_measure_schedule"]
+    assert "seed_demo_partner" in commands and len(commands) >= 7
+    for name in commands:
+        call_command(name)
+    first = _counts()
+    for name in commands:
+        call_command(name)
+    assert _counts() == first
+    assert first["Message"] >= 4 and first["Referral"] == 3
+    assert first["PartnerCase"] == 1 and first["RiskAssessment"] == 1
+
+
+def test_every_account_in_the_readme_logs_in_with_the_published_factors(settings, client):
+    settings.DEBUG = True
+    for name in _seed_commands():
+        call_command(name)
+    readme = (REPO / "README.md").read_text()
+    password = re.search(r"share the password `([^`]+)`", readme)
+    assert password is not None
+    accounts = _readme_accounts()
+    assert len(accounts) == 9
+    for email in accounts:
+        user = User.objects.get(email=email)
+        assert user.is_active and user.check_password(password.group(1)), email
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        # The code `make code EMAIL=…` prints is the one the second-factor step takes.
+        client.post("/account/login/", {"login": email, "password": password.group(1)})
+        # Logged in with the password only: every page asks for the second factor first.
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"].startswith("/account/2fa/")
+        code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+        response = client.post(response["Location"], {"code": code})
+        assert response.status_code == 302, email
+        assert not response["Location"].startswith("/account/"), (email, response["Location"])
+        client.logout()
+
+
+def test_each_role_finds_its_demo_work(settings):
+    settings.DEBUG = True
+    for name in _seed_commands():
+        call_command(name)
+    alex = User.objects.get(email="participant@demo.omtag.se")
+    enrollment = Enrollment.objects.get(participant=alex)
+    assert enrollment.status == EnrollmentStatus.ACTIVE
+    assert enrollment.therapist is not None
+    assert enrollment.therapist.email == "therapist@demo.omtag.se"
+    assert Message.objects.filter(thread__enrollment=enrollment).exists()
+    case = PartnerCase.objects.get()
+    assert case.enrollment == enrollment
+    worker = User.objects.get(email="partner-worker@demo.omtag.se")
+    assert worker.has_role(Role.PARTNER_WORKER)
+    # The demo reads as the interface does: in Swedish.
+    note = Conversation.objects.get(case=case).notes
+    assert "samtal" in note.lower() and "call" not in note.lower()
