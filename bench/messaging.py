@@ -423,7 +423,7 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
     """The consumer's database work for one message, step by step, as the consumer does it
     (messaging/consumers.py): the frame that brings the send (re-check of session and access,
     then the store, in one database call), and the re-check of each socket the message is
-    pushed to (the sender's own socket and the other side's, one call each). With
+    pushed to (here the other side's; the sending socket has it in the ack). With
     SOCKET_CONN_MAX_AGE=0, each such call opens a new database connection."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -508,7 +508,7 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
             1,
             lambda: render_text(BODY.format(k=0, role="x", pair=0) + " https://example.org"),
         ),
-        measure_step("push re-check: may_see (per socket, PreparedExists)", 2, may_see),
+        measure_step("push re-check: may_see (per socket, PreparedExists)", 1, may_see),
         measure_step(
             "close + open the connection after the send's write",
             1 if reconnects else 0,
@@ -517,7 +517,7 @@ def profile_steps(pair: Pair, reconnects: bool) -> list[Step]:
         ),
         measure_step(
             "close + open the connection after a read",
-            2 if reconnects else 0,
+            1 if reconnects else 0,
             reconnect,
             before=may_see,
         ),

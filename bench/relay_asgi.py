@@ -2,7 +2,8 @@
 the origin check, session auth and the second-factor gate) plus two bench-only sockets:
 
 - /ws/bench-relay/<room>/, a bare Channels relay that forwards each text frame it receives to
-  everyone in the room, the sender included, through the same channel layer. No database, no
+  every other socket in the room (as ours forwards a message to every socket but the one that
+  sent it), through the same channel layer. No database, no
   re-checks: the floor the issue compares our thread socket with.
 - /ws/bench-persist/<thread uuid>/, the same relay, persist first: each frame is stored as a
   message of the thread (the writes any persist-first send needs: the thread's sequence moved
@@ -57,11 +58,12 @@ class RelayConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is not None:
             await self.channel_layer.group_send(
-                self.room, {"type": "relay.frame", "text": text_data}
+                self.room, {"type": "relay.frame", "text": text_data, "origin": self.channel_name}
             )
 
     async def relay_frame(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+        if event["origin"] != self.channel_name:
+            await self.send(text_data=event["text"])
 
 
 class PersistRelayConsumer(RelayConsumer):
@@ -81,7 +83,7 @@ class PersistRelayConsumer(RelayConsumer):
         if text_data is not None:
             await socket_db(self._store)(json.loads(text_data))
             await self.channel_layer.group_send(
-                self.room, {"type": "relay.frame", "text": text_data}
+                self.room, {"type": "relay.frame", "text": text_data, "origin": self.channel_name}
             )
 
     def _store(self, frame: dict[str, Any]) -> None:

@@ -229,6 +229,8 @@ class ThreadConsumer(AsyncWebsocketConsumer):
     # --- events from the channel layer ------------------------------------------------------
 
     async def message_new(self, event: dict[str, Any]) -> None:
+        if event.get("origin") == self.channel_name:
+            return  # this socket sent it and has it in the ack
         if self.thread is None or not await self._still_allowed(push=True):
             return
         message = dict(event["message"], mine=event["sender_pk"] == self.user_id)
@@ -324,7 +326,11 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         if not isinstance(client_id, str):
             raise ValidationError("The message had no valid id.", code="bad_client_id")
         message, _created = services.message_send(
-            sender=user, thread=self.thread, body=body, client_id=client_id
+            sender=user,
+            thread=self.thread,
+            body=body,
+            client_id=client_id,
+            origin=self.channel_name,
         )
         return dict(services.message_payload(message), mine=True)
 

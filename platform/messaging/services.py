@@ -85,10 +85,12 @@ def _check_rate(user: User) -> None:
 
 
 def message_send(
-    *, sender: User, thread: Thread, body: Any, client_id: UUID | str
+    *, sender: User, thread: Thread, body: Any, client_id: UUID | str, origin: str | None = None
 ) -> tuple[Message, bool]:
     """Store one message and tell the thread after commit. Returns (message, created): a
-    retry with a client_id already stored returns the first message and stores nothing."""
+    retry with a client_id already stored returns the first message and stores nothing.
+    `origin` is the channel of the socket that sent it: that socket has the message in its
+    ack and is not sent it again (the sender's other sockets are)."""
     try:
         client_uuid = UUID(str(client_id))
     except ValueError:
@@ -135,7 +137,7 @@ def message_send(
             if side == Side.PARTICIPANT:
                 _participant_wrote(thread, message)
             notify = _worth_notifying(locked, side, now)
-            transaction.on_commit(lambda: _after_send(message, notify=notify))
+            transaction.on_commit(lambda: _after_send(message, notify=notify, origin=origin))
     except IntegrityError:
         # The same client_id committed by a concurrent request: that one is the message.
         return thread.messages.select_related("sender").get(client_id=client_uuid), False
@@ -178,7 +180,7 @@ def _participant_wrote(thread: Thread, message: Message) -> None:
         )
 
 
-def _after_send(message: Message, *, notify: bool = True) -> None:
+def _after_send(message: Message, *, notify: bool, origin: str | None) -> None:
     from .tasks import notify_new_message
 
     _group_send(
@@ -187,6 +189,7 @@ def _after_send(message: Message, *, notify: bool = True) -> None:
             "type": "message.new",
             "message": message_payload(message),
             "sender_pk": message.sender_id,
+            "origin": origin,
         },
     )
     if notify:

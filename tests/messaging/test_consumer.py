@@ -76,11 +76,29 @@ async def test_participant_sends_and_the_therapist_receives_it_live(thread, part
     pushed = await _frame(t_socket, "message")
     assert pushed["message"]["body"] == "I had a hard evening yesterday"
     assert pushed["message"]["mine"] is False and pushed["message"]["id"] == 1
-    # The sender's own socket hears its message too (another tab would), marked as its own.
-    echoed = await _frame(p_socket, "message")
-    assert echoed["message"]["mine"] is True
     await p_socket.disconnect()
     await t_socket.disconnect()
+
+
+async def test_the_senders_other_sockets_hear_the_message_and_the_sending_one_only_its_ack(
+    thread, participant, therapist
+):
+    sending, ok_1, _ = await _open(participant, thread)
+    other_tab, ok_2, _ = await _open(participant, thread)
+    t_socket, ok_t, _ = await _open(therapist, thread)
+    assert ok_1 and ok_2 and ok_t
+    await sending.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "Hej"})
+    ack = await _frame(sending, "ack")
+    assert ack["message"]["mine"] is True and ack["message"]["body"] == "Hej"
+    # Another tab of the sender's shows it as their own; the therapist's as the participant's.
+    assert (await _frame(other_tab, "message"))["message"]["mine"] is True
+    assert (await _frame(t_socket, "message"))["message"]["mine"] is False
+    # Once the therapist's answer has arrived on the sending socket, nothing else came first.
+    await t_socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "Svar"})
+    frame = await sending.receive_json_from(timeout=3)
+    assert frame["type"] == "message" and frame["message"]["body"] == "Svar"
+    for socket in (sending, other_tab, t_socket):
+        await socket.disconnect()
 
 
 async def test_a_resent_frame_is_acknowledged_with_the_same_message(thread, participant):
