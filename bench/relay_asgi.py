@@ -10,6 +10,9 @@ the origin check, session auth and the second-factor gate) plus two bench-only s
   on and the row inserted, in one transaction, on the socket database thread) and relayed
   only after the commit. No checks of session, access, rate or content; no email, no risk
   scan. The floor that DESIGN.md's "persist first, then notify" sets, whatever the checks.
+- /ws/bench-persist-sql/<thread uuid>/, the same with the two writes in hand-written SQL
+  instead of the ORM (an UPDATE … RETURNING and an INSERT): how much of that floor is the
+  ORM's building and compiling of queries rather than the database.
 
 Served as `relay_asgi:application` with bench/ and platform/ on PYTHONPATH. Not a benchmark
 itself (`make bench` runs every bench/*.py, so run directly it only says so)."""
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 from typing import Any
 
 if __name__ == "__main__":
@@ -35,9 +39,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from accounts.realtime import SecondFactorMiddleware  # noqa: E402
 from config.asgi import django_asgi_app  # noqa: E402
@@ -100,6 +105,35 @@ class PersistRelayConsumer(RelayConsumer):
             )
 
 
+class PersistSqlRelayConsumer(PersistRelayConsumer):
+    def _store(self, frame: dict[str, Any]) -> None:
+        def db(field: str, value: Any) -> Any:
+            return Message._meta.get_field(field).get_db_prep_value(value, connection)
+
+        side = Side.PARTICIPANT if self.user_id == self.participant_id else Side.TEAM
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE messaging_thread SET last_seq = last_seq + 1 WHERE id = %s"
+                " RETURNING last_seq",
+                [self.thread_id],
+            )
+            (seq,) = cursor.fetchone()
+            cursor.execute(
+                "INSERT INTO messaging_message"
+                " (thread_id, seq, sender_id, side, body, client_id, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    self.thread_id,
+                    seq,
+                    self.user_id,
+                    side,
+                    frame["body"],
+                    db("client_id", uuid.UUID(frame["client_id"])),
+                    db("created_at", timezone.now()),
+                ],
+            )
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
@@ -110,6 +144,10 @@ application = ProtocolTypeRouter(
                         [
                             path("ws/bench-relay/<str:room>/", RelayConsumer.as_asgi()),
                             path("ws/bench-persist/<str:thread>/", PersistRelayConsumer.as_asgi()),
+                            path(
+                                "ws/bench-persist-sql/<str:thread>/",
+                                PersistSqlRelayConsumer.as_asgi(),
+                            ),
                             *websocket_urlpatterns,
                         ]
                     )
