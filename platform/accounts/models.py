@@ -31,6 +31,13 @@ class Role(models.TextChoices):
 STAFF_ROLES = frozenset(r for r in Role.values if r != Role.PARTICIPANT)
 
 
+def role_labels(codes: str) -> str:
+    """Comma-separated role codes (as the access log keeps them) as the reader's language
+    names the roles."""
+    labels = dict(Role.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes.split(",") if code)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 

@@ -38,7 +38,7 @@ from .forms import (
     SetPasswordForm,
 )
 from .middleware import _parse, has_second_factor, is_second_factor_verified
-from .models import Role, User
+from .models import Role, User, role_labels
 from .navigation import role_homes
 
 REAUTH_AT = "omtag_reauth_at"
@@ -356,7 +356,6 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
     import csv
 
     user = request_user(request)
-    labels = dict(Role.choices)
     events = AuditEvent.objects.filter(
         subject=user, action=AuditEvent.Action.RECORD_VIEWED
     ).order_by("-created_at")
@@ -365,8 +364,9 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([_("Time"), _("Role"), _("What")])
     for event in events:
-        roles = [str(labels.get(r, r)) for r in event.actor_roles.split(",") if r]
-        writer.writerow([event.created_at.isoformat(), ", ".join(roles), event.detail])
+        writer.writerow(
+            [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
+        )
     return response
 
 

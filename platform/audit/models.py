@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -123,3 +124,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
+
+    @property
+    def detail_display(self) -> str:
+        """`detail` in the reader's language where the words are known (the callers mark theirs
+        with gettext_noop); the row itself keeps what was written, in English."""
+        return gettext(self.detail) if self.detail else ""

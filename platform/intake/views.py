@@ -15,6 +15,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.middleware import is_second_factor_verified
@@ -113,7 +114,9 @@ def ask_sent(request: HttpRequest) -> HttpResponse:
 def referrals(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     rows = selectors.open_queue(user)
-    record_read(request, target_type="referral_queue", target_id="", what="open referrals")
+    record_read(
+        request, target_type="referral_queue", target_id="", what=gettext_noop("open referrals")
+    )
     return render(
         request,
         "intake/referrals.html",
@@ -169,7 +172,10 @@ def _referral_page(
     request: HttpRequest, referral: Referral, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     record_read(
-        request, target_type="referral", target_id=referral.public_id, what="contact details"
+        request,
+        target_type="referral",
+        target_id=referral.public_id,
+        what=gettext_noop("contact details"),
     )
     screening = Screening.objects.filter(referral=referral).select_related("screened_by").first()
     answers = screening.answers if screening else {}
@@ -233,7 +239,7 @@ def referral_contact(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.THERAPIST)
 def referral_screening(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_referral = _referral(request, public_id, "screening")
+    the_referral = _referral(request, public_id, gettext_noop("screening"))
     if the_referral.status not in OPEN_REFERRAL_STATUSES:
         messages.info(request, _("This referral is already decided; its screening is final."))
         return redirect("intake:referral", the_referral.public_id)

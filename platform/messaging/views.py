@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User
 from accounts.views import role_required
@@ -81,7 +82,7 @@ def _render_thread(
         record_access(
             actor=user,
             subject=current.enrollment.participant,
-            what="messages",
+            what=gettext_noop("messages"),
             request=request,
             target_type="thread",
             target_id=current.public_id,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -46,7 +47,10 @@ def home(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.case_list(user))
     enrollments = list(selectors.open_enrollments(user))
     record_read(
-        request, target_type="partner_overview", target_id="", what="cases and open treatments"
+        request,
+        target_type="partner_overview",
+        target_id="",
+        what=gettext_noop("cases and open treatments"),
     )
     return render(
         request,
@@ -77,7 +81,7 @@ def _enrollment_page(
         request,
         target_type="enrollment",
         target_id=enrollment.public_id,
-        what="partner contact: consents and cases",
+        what=gettext_noop("partner contact: consents and cases"),
     )
     return render(
         request,
@@ -181,7 +185,7 @@ def case_open(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.PARTNER_WORKER)
 def case(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "case")
+    the_case = _case(request, public_id, gettext_noop("case"))
     assessments = list(the_case.assessments.select_related("assessed_by", "shared_by"))
     latest = assessments[0] if assessments else None
     plan = SafetyPlan.objects.filter(case=the_case).first()
@@ -221,7 +225,7 @@ def _answers(assessment: Any) -> list[dict[str, Any]]:
 
 @role_required(Role.PARTNER_WORKER)
 def case_contact(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "contact details")
+    the_case = _case(request, public_id, gettext_noop("contact details"))
     form = ContactForm(request.POST or None, instance=the_case)
     if request.method == "POST" and form.is_valid():
         try:
@@ -261,7 +265,7 @@ def case_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.PARTNER_WORKER)
 def conversation_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "log a conversation")
+    the_case = _case(request, public_id, gettext_noop("log a conversation"))
     form = ConversationLogForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,7 +287,7 @@ def conversation_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.PARTNER_WORKER)
 def assessment_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "new risk assessment")
+    the_case = _case(request, public_id, gettext_noop("new risk assessment"))
     form = AssessmentForm(request.POST or None, sections=selectors.instrument())
     if request.method == "POST" and form.is_valid():
         try:
@@ -310,7 +314,7 @@ def assessment_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.PARTNER_WORKER)
 def assessment(request: HttpRequest, public_id: UUID, assessment_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "risk assessment")
+    the_case = _case(request, public_id, gettext_noop("risk assessment"))
     the_assessment = selectors.assessment_or_404(the_case, assessment_id)
     return render(
         request,
@@ -341,7 +345,7 @@ def assessment_share(request: HttpRequest, public_id: UUID, assessment_id: UUID)
 
 @role_required(Role.PARTNER_WORKER)
 def safety_plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "safety plan")
+    the_case = _case(request, public_id, gettext_noop("safety plan"))
     plan = SafetyPlan.objects.filter(case=the_case).first()
     form = SafetyPlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
@@ -364,7 +368,7 @@ def safety_plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.PARTNER_WORKER)
 def safety_plan_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = _case(request, public_id, "safety plan, printed")
+    the_case = _case(request, public_id, gettext_noop("safety plan, printed"))
     plan = SafetyPlan.objects.filter(case=the_case).first()
     form = SafetyPlanForm(instance=plan)
     fields = [(form[name].label, getattr(plan, name, "")) for name in services.PLAN_FIELDS]

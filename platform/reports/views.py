@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Role
 from accounts.views import role_required
@@ -46,7 +47,7 @@ def report(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/report.html", {"form": form}, status=400)
     data = selectors.report(form.period)
-    _log(request, form.period, "report")
+    _log(request, form.period, gettext_noop("report"))
     return render(
         request,
         "reports/report.html",
@@ -82,9 +83,9 @@ def _export(
 
 @role_required(*READERS)
 def export_csv(request: HttpRequest) -> HttpResponse:
-    return _export(request, "report csv", csv_response)
+    return _export(request, gettext_noop("report csv"), csv_response)
 
 
 @role_required(*READERS)
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    return _export(request, "report xlsx", xlsx_response)
+    return _export(request, gettext_noop("report xlsx"), xlsx_response)

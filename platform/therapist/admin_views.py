@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role, RoleGrant, User
+from accounts.models import Role, RoleGrant, User, role_labels
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
 from audit.models import AuditEvent
@@ -179,6 +179,8 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
     staff_ids = RoleGrant.objects.exclude(role=Role.PARTICIPANT).values("user_id")
     participant_ids = RoleGrant.objects.filter(role=Role.PARTICIPANT).values("user_id")
     page = Paginator(events, 100).get_page(request.GET.get("page"))
+    # The roles as the reader's language names them; the CSV keeps the stored codes.
+    listed = [(e, role_labels(e.actor_roles)) for e in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -186,6 +188,7 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
         "therapist/admin_access_log.html",
         {
             "page": page,
+            "rows": listed,
             "chosen": chosen,
             "query": query.urlencode(),
             "staff": User.objects.filter(pk__in=staff_ids).order_by("email"),

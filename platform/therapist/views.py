@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.forms import ParticipantInvitationForm
@@ -100,14 +101,14 @@ def _tabs(enrollment: Enrollment, current: str) -> dict[str, Any]:
 
 @role_required(Role.THERAPIST)
 def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    enrollment = _enrollment(request, public_id, "overview")
+    enrollment = _enrollment(request, public_id, gettext_noop("overview"))
     conversation = selectors.recent_messages(request_user(request), enrollment)
     if conversation is not None and conversation.messages:
         assert enrollment.participant is not None
         record_access(
             actor=request_user(request),
             subject=enrollment.participant,
-            what="messages",
+            what=gettext_noop("messages"),
             request=request,
             target_type="thread",
             target_id=conversation.thread.public_id,
@@ -120,7 +121,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
         record_access(
             actor=request_user(request),
             subject=enrollment.participant,
-            what="measures",
+            what=gettext_noop("measures"),
             request=request,
             target_type="enrollment",
             target_id=enrollment.public_id,
@@ -146,7 +147,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.THERAPIST)
 def answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    enrollment = _enrollment(request, public_id, "answers")
+    enrollment = _enrollment(request, public_id, gettext_noop("answers"))
     return render(
         request,
         "therapist/answers.html",
@@ -172,7 +173,7 @@ def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, _("The note is saved."))
             return redirect("therapist:notes", enrollment.public_id)
-    _enrollment(request, public_id, "notes")
+    _enrollment(request, public_id, gettext_noop("notes"))
     entries = list(
         CaseNote.objects.filter(enrollment=enrollment).select_related("author", "corrects")
     )

@@ -87,6 +87,10 @@ def test_the_access_log_filters_and_exports(enrollment, admin_user, therapist, p
     client = verified_client(admin_user)
     page = client.get(reverse("administration:access_log"), {"staff": str(therapist.public_id)})
     assert len(page.context["page"]) == 2
+    # The page reads in the reader's language: what was read and the roles, by name.
+    shown = page.content.decode()
+    assert "<td>översikt</td>" in shown and "<td>anteckningar</td>" in shown
+    assert "(Terapeut)" in shown and "(therapist)" not in shown
     other = client.get(reverse("administration:access_log"), {"staff": str(admin_user.public_id)})
     assert len(other.context["page"]) == 0
     assert (
@@ -116,7 +120,7 @@ def test_the_participant_downloads_who_read_their_record_by_role_not_name(
     text = response.content.decode()
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Tid", "Roll", "Vad"]
-    assert len(rows) == 2 and rows[1][1] == "Terapeut"
+    assert len(rows) == 2 and rows[1][1] == "Terapeut" and rows[1][2] == "översikt"
     assert therapist.email not in text and "Tove" not in text
 
 
