@@ -23,6 +23,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from .blocks import RICH_TEXT_FEATURES, AnswerShape, ModuleBodyBlock, answer_shape
+from .panels import TranslationGapsPanel
 from .preview import participant_preview_context, render_in_language
 
 MODULE_TEMPLATE = "content/module_page.html"
@@ -107,6 +108,7 @@ class ModulePage(Page):
 
     content_panels = [
         *Page.content_panels,
+        TranslationGapsPanel(heading=_("Translation")),
         FieldPanel("theme"),
         FieldPanel("summary"),
         FieldPanel("estimated_minutes"),

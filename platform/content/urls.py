@@ -4,4 +4,11 @@ from . import views
 
 app_name = "content"
 
-urlpatterns = [path("", views.editor_home, name="editor_home")]
+urlpatterns = [
+    path("", views.editor_home, name="editor_home"),
+    path(
+        "translations/<int:page_id>/missing-exercises/",
+        views.translation_gaps,
+        name="translation_gaps",
+    ),
+]

@@ -5,13 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils._os import safe_join
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Role
-from accounts.views import role_required
+from accounts.views import request_user, role_required
+
+from .models import ModulePage
+from .services import translation_add_missing_exercises
+from .translation import exercise_label, missing_exercises, original_of
 
 # Image files (originals and renditions). Documents and videos go through Wagtail's own
 # serve view at /documents/, which applies its collection privacy too.
@@ -21,6 +28,43 @@ SERVED_MEDIA_DIRS = ("images/", "original_images/")
 @role_required(Role.EDITOR, Role.CLINICAL_LEAD)
 def editor_home(request: HttpRequest) -> HttpResponse:
     return render(request, "content/editor_home.html")
+
+
+@role_required(Role.EDITOR, Role.CLINICAL_LEAD)
+def translation_gaps(request: HttpRequest, page_id: int) -> HttpResponse:
+    """Copy the exercises a translated module lacks in from the original (asked first: the
+    editor's unsaved changes are not part of the copy)."""
+    page = get_object_or_404(ModulePage, pk=page_id)
+    user = request_user(request)
+    if not page.permissions_for_user(user).can_edit():
+        raise PermissionDenied
+    if request.method == "POST":
+        added = translation_add_missing_exercises(actor=user, page=page)
+        if added:
+            messages.success(
+                request,
+                ngettext(
+                    "One exercise is copied into a new draft, in the original's words. "
+                    "Translate it and submit the draft for review.",
+                    "%(n)d exercises are copied into a new draft, in the original's words. "
+                    "Translate them and submit the draft for review.",
+                    added,
+                )
+                % {"n": added},
+            )
+        else:
+            messages.info(request, _("Nothing to copy: the translation has every exercise."))
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    draft = page.get_latest_revision_as_object()
+    return render(
+        request,
+        "content/translation_gaps.html",
+        {
+            "page": draft,
+            "original": original_of(page),
+            "missing": [exercise_label(c) for c in missing_exercises(draft)],
+        },
+    )
 
 
 def media_file(request: HttpRequest, path: str) -> FileResponse:
