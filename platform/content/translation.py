@@ -29,11 +29,14 @@ def original_of(page: ModulePage) -> ModulePage | None:
     return original.specific if original is not None else None
 
 
-def missing_exercises(page: ModulePage) -> list[StreamValue.StreamChild]:
+def missing_exercises(
+    page: ModulePage, original: ModulePage | None = None
+) -> list[StreamValue.StreamChild]:
     """The original's exercises (blocks that collect an answer) that `page`, a translation as
-    the editor has it (its latest draft or the live page), lacks; in the original's order."""
-    original = original_of(page)
-    if original is None:
+    the editor or the reader has it, lacks; in the original's order. `original` when the
+    caller has it already, else looked up."""
+    original = original or original_of(page)
+    if original is None or original.pk == page.pk:
         return []
     present = {child.id for child in page.body}
     return [

@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from accounts.views import role_required
 from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
 from content.models import MODULE_TEMPLATE
+from content.translation import missing_exercises
 
 from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
@@ -117,14 +118,10 @@ def _items_to_show(page: Any, original: Any, answers: dict[str, Any]) -> list[An
     editor added it to the original only) is shown at the end in the original's words
     rather than hidden: answers belong to the original's blocks, so it can be answered."""
     items = page.body_items(answers)
-    if page.pk == original.pk:
+    missing = {child.id for child in missing_exercises(page, original)}
+    if not missing:
         return items
-    shown = {item.id for item in items}
-    return items + [
-        item
-        for item in original.body_items(answers)
-        if item.answer_shape is not None and item.id not in shown
-    ]
+    return items + [item for item in original.body_items(answers) if item.id in missing]
 
 
 @role_required(Role.PARTICIPANT)
