@@ -9,7 +9,8 @@ the origin check, session auth and the second-factor gate) plus two bench-only s
   message of the thread (the writes any persist-first send needs: the thread's sequence moved
   on and the row inserted, in one transaction, on the socket database thread) and relayed
   only after the commit. No checks of session, access, rate or content; no email, no risk
-  scan. The floor that DESIGN.md's "persist first, then notify" sets, whatever the checks.
+  scan. The floor that "persist first, then notify" (docs/architecture.md) sets, whatever
+  the checks.
 - /ws/bench-persist-sql/<thread uuid>/, the same with the two writes in hand-written SQL
   instead of the ORM (an UPDATE … RETURNING and an INSERT): how much of that floor is the
   ORM's building and compiling of queries rather than the database.

@@ -1,4 +1,4 @@
-"""The fixed cast of DESIGN.md, and clients logged in with or without a second factor."""
+"""The fixed cast of docs/architecture.md, and clients logged in with or without a second factor."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Every write of messaging: sending, read markers and presence. Each checks permission,
-writes in one transaction and broadcasts only after commit (DESIGN.md: persist first,
+writes in one transaction and broadcasts only after commit (docs/architecture.md: persist first,
 then notify)."""
 
 from __future__ import annotations

@@ -318,7 +318,8 @@ def test_query_count_does_not_grow_with_the_data(path, programme, therapist, org
 
 
 def test_nothing_from_partner_contact_is_imported():
-    """The report reads the treatment's own records only (DESIGN.md: nothing imports partner)."""
+    """The report reads the treatment's own records only (docs/architecture.md: nothing
+    imports partner)."""
     from pathlib import Path
 
     import reports
