@@ -47,6 +47,7 @@ worker: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/ruff check platform tests bench manage.py
 	$(BIN)/ruff format --check platform tests bench manage.py
+	PYTHONPATH=platform $(BIN)/lint-imports pyproject.toml
 	$(CHECK_ENV) $(BIN)/mypy platform
 	$(CHECK_ENV) $(MANAGE) check --fail-level WARNING
 	$(CHECK_ENV) $(MANAGE) makemigrations --check --dry-run

@@ -6,6 +6,7 @@ Messages are numbered per thread (`seq`), so the socket protocol can say "everyt
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -28,9 +29,11 @@ class Thread(models.Model):
     # The highest seq each side has read; a side's own messages count as read.
     participant_read_seq = models.PositiveIntegerField(default=0)
     team_read_seq = models.PositiveIntegerField(default=0)
-    # When each side was last emailed about this thread (at most one email per 15 minutes).
+    # When each side was last emailed about this thread (at most one email per NOTIFY_EVERY).
     participant_notified_at = models.DateTimeField(null=True, blank=True)
     team_notified_at = models.DateTimeField(null=True, blank=True)
+
+    NOTIFY_EVERY = timedelta(minutes=15)
 
     def __str__(self) -> str:
         return f"Thread {self.public_id}"

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Role, RoleGrant, User
 from modules.models import EnrollmentStatus
 
-from .models import Message, Side, Thread
+from .models import Message, Presence, Side, Thread
 
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 WRITABLE_STATUSES = [EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED]
+# A socket pings every 30 s; a person is online while one of theirs pinged this recently.
+ONLINE_WITHIN = timedelta(seconds=75)
 
 
 def _participant_threads(user: int | OuterRef) -> Q:
@@ -204,3 +208,10 @@ def team_threads(user: User) -> list[ThreadRow]:
         .order_by("-unread", F("last_message_at").desc(nulls_last=True), "pk")
     )
     return [ThreadRow(thread=t, unread=t.unread) for t in qs]
+
+
+def is_online(user_id: int) -> bool:
+    """Whether one of the person's sockets pinged within ONLINE_WITHIN: no email then."""
+    return Presence.objects.filter(
+        user_id=user_id, seen_at__gte=timezone.now() - ONLINE_WITHIN
+    ).exists()

@@ -24,9 +24,9 @@ from accounts.models import User
 from . import selectors
 from .models import Message, Presence, Side, Thread
 from .rendering import render_text
+from .tasks import notify_new_message
 
 BODY_MAX = 5_000
-ONLINE_WITHIN = timedelta(seconds=75)
 ACTIVITY_PRECISION = timedelta(minutes=1)
 # C0 and C1 control characters, DEL, and the invisible direction overrides that can make
 # a text read differently from what it says; newlines and tabs stay.
@@ -146,17 +146,15 @@ def message_send(
 
 def _worth_notifying(thread: Thread, sender_side: str, now: Any) -> bool:
     """False when the email task could only find that the other side was emailed about this
-    thread within the last NOTIFY_EVERY (it sends at most one per side per thread in that
+    thread within the last Thread.NOTIFY_EVERY (it sends at most one per side per thread in that
     time), so that a conversation does not queue a task per message. `thread` is the row
     locked for this send, so its notified_at is current."""
-    from .tasks import NOTIFY_EVERY
-
     notified_at = (
         thread.team_notified_at
         if sender_side == Side.PARTICIPANT
         else thread.participant_notified_at
     )
-    return notified_at is None or now - notified_at >= NOTIFY_EVERY
+    return notified_at is None or now - notified_at >= Thread.NOTIFY_EVERY
 
 
 def _participant_wrote(thread: Thread, message: Message) -> None:
@@ -181,8 +179,6 @@ def _participant_wrote(thread: Thread, message: Message) -> None:
 
 
 def _after_send(message: Message, *, notify: bool, origin: str | None) -> None:
-    from .tasks import notify_new_message
-
     _group_send(
         f"thread.{message.thread_id}",
         {
@@ -225,12 +221,6 @@ def presence_seen(*, user_id: int) -> None:
 
 def presence_gone(*, user_id: int) -> None:
     Presence.objects.filter(user_id=user_id).update(seen_at=None)
-
-
-def is_online(user_id: int) -> bool:
-    return Presence.objects.filter(
-        user_id=user_id, seen_at__gte=timezone.now() - ONLINE_WITHIN
-    ).exists()
 
 
 def thread_ensure(*, enrollment: Any) -> Thread:

@@ -3,8 +3,6 @@ message is committed. It never says who wrote or what: only that there is someth
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
@@ -16,8 +14,7 @@ from django_tasks import task
 from accounts.models import Role, User
 
 from .models import Side, Thread
-
-NOTIFY_EVERY = timedelta(minutes=15)
+from .selectors import is_online
 
 
 def _recipients(thread: Thread, side: str) -> list[User]:
@@ -51,8 +48,6 @@ def notify_new_message(thread_id: int, side: str) -> int:
     """Email the `side` of the thread about unread messages, unless each person is online,
     has chosen no email, or the side was emailed about this thread in the last 15 minutes.
     Returns how many emails were sent."""
-    from .services import is_online
-
     thread = (
         Thread.objects.select_related(
             "enrollment__participant", "enrollment__therapist", "enrollment__substitute"
@@ -69,7 +64,8 @@ def notify_new_message(thread_id: int, side: str) -> int:
     now = timezone.now()
     # Claim the 15-minute slot in one conditional update, so two workers never both send.
     claimed = Thread.objects.filter(
-        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - NOTIFY_EVERY}), pk=thread.pk
+        Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": now - Thread.NOTIFY_EVERY}),
+        pk=thread.pk,
     ).update(**{field: now})
     if not claimed:
         return 0
