@@ -89,7 +89,9 @@ class AuditEvent(models.Model):
     # Kept as text too, so the row still says who it was if the account is ever anonymised.
     actor_label = models.CharField(max_length=254, blank=True)
     actor_roles = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    # A code from Action, stored without `choices`: a new action is one line in Action and no
+    # migration of the access log's table.
+    action = models.CharField(max_length=40, db_index=True)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -124,6 +126,14 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise PermissionError("Audit events are append-only.")
+
+    @property
+    def action_label(self) -> str:
+        """The action's name in the reader's language, or its code if it is no longer known."""
+        try:
+            return str(self.Action(self.action).label)
+        except ValueError:
+            return self.action
 
     @property
     def detail_display(self) -> str:

@@ -39,3 +39,19 @@ def test_audit_events_cannot_be_changed_or_deleted(therapist, participant):
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get(pk=event.pk).detail == "notes"
+
+
+def test_an_action_reads_by_name_and_an_unknown_code_stays_readable(db):
+    """Actions are stored as codes without database choices (a new action needs no
+    migration); the log still names them, and a code no longer in the list is kept as is."""
+    from django.utils import translation
+
+    from audit.models import AuditEvent
+
+    known = AuditEvent(action=AuditEvent.Action.NOTE_WRITTEN)
+    retired = AuditEvent(action="retired_action")
+    with translation.override("en"):
+        assert known.action_label == "Case note written"
+    with translation.override("sv"):
+        assert known.action_label != "Case note written"
+    assert retired.action_label == "retired_action"
