@@ -17,12 +17,19 @@ from accounts.models import Role, User
 from accounts.views import role_required
 from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
 from content.models import MODULE_TEMPLATE
-from content.parts import Part, clamp_part, exercise_title, parse_part, split_into_parts
+from content.parts import (
+    Part,
+    clamp_part,
+    exercise_title,
+    parse_part,
+    parts_of_page,
+    split_into_parts,
+)
 from content.translation import missing_exercises
 
 from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
-from .home import home_panels
+from .home import CHECK_IN, MODULE, NextStep, home_panels, next_step
 from .models import Enrollment, EnrollmentStatus, ModuleState
 from .templatetags.participant import answer_text
 
@@ -55,14 +62,59 @@ def _checkin_state(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
+def _module_step(
+    enrollment: Enrollment, current: selectors.ModuleRow | None, total: int
+) -> NextStep | None:
+    """The current module, at the part the participant last moved to (while active)."""
+    if current is None or not enrollment.is_active:
+        return None
+    count = len(parts_of_page(current.page))
+    part = clamp_part(current.progress.last_part, count)
+    started = current.state == ModuleState.STARTED or part > 1
+    where = (
+        _("Part %(number)s of %(parts)s.") % {"number": part, "parts": count} if count > 1 else ""
+    )
+    return NextStep(
+        priority=MODULE,
+        title=_("Module %(number)s of %(total)s: %(title)s")
+        % {"number": current.number, "total": total, "title": current.page.title},
+        text=" ".join(
+            t
+            for t in (
+                _("Continue where you left off.") if started else _("Start the module."),
+                where,
+            )
+            if t
+        ),
+        url=_module_url(current.key, part),
+        label=_("Continue the module") if started else _("Start the module"),
+    )
+
+
+def _checkin_step(state: dict[str, Any]) -> NextStep | None:
+    if not state["checkin_due"]:
+        return None
+    return NextStep(
+        priority=CHECK_IN,
+        title=_("Your weekly check-in is due"),
+        text=_("A few short questions about the past week."),
+        url=reverse("modules:checkin"),
+        label=_("Fill in the check-in"),
+    )
+
+
 @role_required(Role.PARTICIPANT)
 def home(request: HttpRequest) -> HttpResponse:
+    """Where the participant is, with ONE primary next step at the top (the rule is in
+    modules.home) and the rest below it."""
     enrollment = selectors.current_enrollment(_participant(request))
     context: dict[str, Any] = {"enrollment": enrollment}
     if enrollment is not None:
         rows = selectors.module_rows(enrollment)
         done = sum(r.state == ModuleState.COMPLETED for r in rows)
         current, following = selectors.current_and_next(rows)
+        panels = home_panels(request, enrollment)
+        checkin_state = _checkin_state(enrollment)
         context.update(
             rows=rows,
             done=done,
@@ -70,8 +122,12 @@ def home(request: HttpRequest) -> HttpResponse:
             percent=round(100 * done / len(rows)) if rows else 0,
             current=current,
             following=following,
-            panels=home_panels(request, enrollment),
-            **_checkin_state(enrollment),
+            panels=panels,
+            next_step=next_step(
+                panels,
+                [_module_step(enrollment, current, len(rows)), _checkin_step(checkin_state)],
+            ),
+            **checkin_state,
         )
     return render(request, "modules/home.html", context)
 
