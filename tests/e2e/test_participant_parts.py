@@ -101,7 +101,7 @@ def test_on_a_phone_a_module_is_read_part_by_part_and_saves_where_one_types(
     field_box, status_box = _box(field), _box(status)
     assert status_box["y"] >= field_box["y"] + field_box["height"] - 1
     assert status_box["y"] - (field_box["y"] + field_box["height"]) < 40
-    assert 0 <= status_box["y"] and status_box["y"] + status_box["height"] <= PHONE["height"]
+    assert status_box["y"] >= 0 and status_box["y"] + status_box["height"] <= PHONE["height"]
     screenshot(page, "parts-phone-part-3-saved.png")
     with SERVER_LOCK:
         assert Answer.objects.get(block_id=worksheet.id).value[0] == "Det var en kväll i mars"
@@ -130,7 +130,7 @@ def test_on_a_phone_a_module_is_read_part_by_part_and_saves_where_one_types(
     saved = page.locator(".part-saved")
     expect(saved).to_have_text("Dina svar är sparade.")
     box = _box(saved)
-    assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"]
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
     screenshot(page, "parts-phone-part-2-saved.png")
 
 
