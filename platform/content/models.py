@@ -24,6 +24,7 @@ from wagtail.models import Page
 
 from .blocks import RICH_TEXT_FEATURES, AnswerShape, ModuleBodyBlock, answer_shape
 from .panels import TranslationGapsPanel
+from .parts import split_into_parts
 from .preview import participant_preview_context, render_in_language
 
 MODULE_TEMPLATE = "content/module_page.html"
@@ -132,9 +133,21 @@ class ModulePage(Page):
         """The participant's module page (the same template), with empty answers, inside the
         participant's header and help box, and nothing that saves."""
         number, total = self._preview_position()
+        items = self.body_items()
+        parts = split_into_parts(items)
+        starts = {id(part.items[0]): part.number for part in parts if part.items}
+        entries = [
+            {
+                "item": item,
+                "version": 0,
+                "part_start": starts.get(id(item)) if len(parts) > 1 else None,
+                "part_count": len(parts),
+            }
+            for item in items
+        ]
         context = {
             **self.participant_context(
-                entries=[{"item": item, "version": 0} for item in self.body_items()],
+                entries=entries,
                 number=number,
                 total=total,
             ),
@@ -181,13 +194,18 @@ class ModulePage(Page):
         autosave_url: str = "",
         complete_url: str = "",
         completed: bool = False,
+        part_nav: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The context of content/module_page.html, the one template of a module page: the
         participant's page (the modules app) and the editor's preview both render it.
 
         `entries` holds one dict per body block: `item` (a BodyItem, with the participant's
         answer), `version` (of the stored answer, 0 for none) and, when a save went wrong,
-        `error` or `has_conflict` with `conflict_text` (the text saved in another window)."""
+        `error` or `has_conflict` with `conflict_text` (the text saved in another window).
+
+        `part_nav` is the participant's place among the module's parts (content.parts): the
+        entries are then those of one part. The preview has none: it shows every part, each
+        marked where it starts (an entry's `part_start`, with `part_count`)."""
         return {
             "page": self,
             "module": self,
@@ -199,6 +217,7 @@ class ModulePage(Page):
             "autosave_url": autosave_url,
             "complete_url": complete_url,
             "completed": completed,
+            "part_nav": part_nav,
         }
 
 

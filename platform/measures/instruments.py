@@ -375,6 +375,16 @@ VIOLENCE_CHECKLIST: dict[str, Any] = {
 
 INSTRUMENTS: list[dict[str, Any]] = [PHQ9, GAD7, AUDIT, VIOLENCE_CHECKLIST]
 
+# What a participant reads: what the questionnaire is about, in plain words first, and the
+# acronym after, for anyone who knows it (the therapist's pages keep the acronym first, as
+# clinicians name them). An instrument an admin adds is shown under its own name.
+PLAIN_NAMES: dict[str, tuple[str, str]] = {
+    "phq-9": ("Nedstämdhet (PHQ-9)", "Low mood (PHQ-9)"),
+    "gad-7": ("Oro och ångest (GAD-7)", "Worry and anxiety (GAD-7)"),
+    "audit": ("Alkoholvanor (AUDIT)", "Alcohol habits (AUDIT)"),
+    "violence-checklist": ("Våld och kontroll – checklista", "Violence and control checklist"),
+}
+
 INSTRUMENT_FIELDS = (
     "name_sv",
     "name_en",

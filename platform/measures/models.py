@@ -54,6 +54,17 @@ class Instrument(models.Model):
         return self.name_en if _english() else self.name_sv
 
     @property
+    def participant_name(self) -> str:
+        """The name a participant reads: plain words first, the acronym after
+        ("Nedstämdhet (PHQ-9)"); see instruments.PLAIN_NAMES."""
+        from .instruments import PLAIN_NAMES
+
+        plain = PLAIN_NAMES.get(self.key)
+        if plain is None:
+            return self.name
+        return plain[1] if _english() else plain[0]
+
+    @property
     def intro(self) -> str:
         return self.intro_en if _english() else self.intro_sv
 

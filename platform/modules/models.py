@@ -114,6 +114,10 @@ class ModuleProgress(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The part of the module (content.parts) the participant last moved to: the module
+    # opens there next time. A number, not a block id: an editor's revision may renumber the
+    # parts, and the page then clamps it to the parts there are.
+    last_part = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [

@@ -342,6 +342,20 @@ def module_complete(*, participant: User, enrollment: Enrollment, module: Module
             following.save(update_fields=["state", "unlocked_at"])
 
 
+def module_part_visit(
+    *, participant: User, enrollment: Enrollment, module: ModulePage, part: int
+) -> None:
+    """Remember the part of the module the participant moved to, so the module opens there
+    next time. Only a reading position: kept also while the treatment is paused."""
+    if enrollment.participant_id != participant.pk:
+        raise PermissionDenied
+    if part < 1:
+        raise ValidationError(_("There is no such part of the module."))
+    ModuleProgress.objects.filter(enrollment=enrollment, module=module).exclude(
+        state=ModuleState.LOCKED
+    ).update(last_part=part)
+
+
 # --- Answers ---------------------------------------------------------------------------------
 
 
@@ -427,10 +441,12 @@ def answer_save(
             )
             created = True
         else:
-            if version != answer.version:
-                raise StaleAnswer(answer)
+            # The same text arriving twice (an autosave and the form's own post of the same
+            # words) is not a conflict, whatever version the page had.
             if answer.value == cleaned:
                 return SavedAnswer(answer, created=False)
+            if version != answer.version:
+                raise StaleAnswer(answer)
             answer.value = cleaned
             answer.version += 1
             answer.save(update_fields=["value", "version", "updated_at"])

@@ -17,11 +17,19 @@ from accounts.models import Role, User
 from accounts.views import role_required
 from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
 from content.models import MODULE_TEMPLATE
+from content.parts import (
+    Part,
+    clamp_part,
+    exercise_title,
+    parse_part,
+    parts_of_page,
+    split_into_parts,
+)
 from content.translation import missing_exercises
 
 from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
-from .home import home_panels
+from .home import CHECK_IN, MODULE, NextStep, home_panels, next_step
 from .models import Enrollment, EnrollmentStatus, ModuleState
 from .templatetags.participant import answer_text
 
@@ -54,14 +62,59 @@ def _checkin_state(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
+def _module_step(
+    enrollment: Enrollment, current: selectors.ModuleRow | None, total: int
+) -> NextStep | None:
+    """The current module, at the part the participant last moved to (while active)."""
+    if current is None or not enrollment.is_active:
+        return None
+    count = len(parts_of_page(current.page))
+    part = clamp_part(current.progress.last_part, count)
+    started = current.state == ModuleState.STARTED or part > 1
+    where = (
+        _("Part %(number)s of %(parts)s.") % {"number": part, "parts": count} if count > 1 else ""
+    )
+    return NextStep(
+        priority=MODULE,
+        title=_("Module %(number)s of %(total)s: %(title)s")
+        % {"number": current.number, "total": total, "title": current.page.title},
+        text=" ".join(
+            t
+            for t in (
+                _("Continue where you left off.") if started else _("Start the module."),
+                where,
+            )
+            if t
+        ),
+        url=_module_url(current.key, part),
+        label=_("Continue the module") if started else _("Start the module"),
+    )
+
+
+def _checkin_step(state: dict[str, Any]) -> NextStep | None:
+    if not state["checkin_due"]:
+        return None
+    return NextStep(
+        priority=CHECK_IN,
+        title=_("Your weekly check-in is due"),
+        text=_("A few short questions about the past week."),
+        url=reverse("modules:checkin"),
+        label=_("Fill in the check-in"),
+    )
+
+
 @role_required(Role.PARTICIPANT)
 def home(request: HttpRequest) -> HttpResponse:
+    """Where the participant is, with ONE primary next step at the top (the rule is in
+    modules.home) and the rest below it."""
     enrollment = selectors.current_enrollment(_participant(request))
     context: dict[str, Any] = {"enrollment": enrollment}
     if enrollment is not None:
         rows = selectors.module_rows(enrollment)
         done = sum(r.state == ModuleState.COMPLETED for r in rows)
         current, following = selectors.current_and_next(rows)
+        panels = home_panels(request, enrollment)
+        checkin_state = _checkin_state(enrollment)
         context.update(
             rows=rows,
             done=done,
@@ -69,8 +122,12 @@ def home(request: HttpRequest) -> HttpResponse:
             percent=round(100 * done / len(rows)) if rows else 0,
             current=current,
             following=following,
-            panels=home_panels(request, enrollment),
-            **_checkin_state(enrollment),
+            panels=panels,
+            next_step=next_step(
+                panels,
+                [_module_step(enrollment, current, len(rows)), _checkin_step(checkin_state)],
+            ),
+            **checkin_state,
         )
     return render(request, "modules/home.html", context)
 
@@ -124,8 +181,42 @@ def _items_to_show(page: Any, original: Any, answers: dict[str, Any]) -> list[An
     return items + [item for item in original.body_items(answers) if item.id in missing]
 
 
+def _module_url(key: Any, part: int, anchor: str = "") -> str:
+    url = f"{reverse('modules:module', args=[key])}?part={part}"
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _part_nav(key: Any, parts: list[Part], current: Part) -> dict[str, Any]:
+    """Where the participant is among the module's parts, with the ways to the others."""
+    links = [
+        {"number": p.number, "title": p.title, "url": _module_url(key, p.number)} for p in parts
+    ]
+    return {
+        "number": current.number,
+        "count": len(parts),
+        "title": current.title,
+        "parts": links,
+        "previous": links[current.number - 2] if current.number > 1 else None,
+        "next": links[current.number] if current.number < len(parts) else None,
+        "is_last": current.number == len(parts),
+        "has_exercises": any(item.answer_shape for item in current.items),
+    }
+
+
+# Set by a successful full save, read once by the page it redirects to, so the "saved" note
+# shows beside the save button the reader pressed (not at the top of the page).
+SAVED_SESSION_KEY = "modules.saved_part"
+
+
 @role_required(Role.PARTICIPANT)
 def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
+    """One part of a module (content.parts), opening where the participant left off.
+
+    `?part=N` chooses the part; without it the page opens at the part they last moved to
+    (ModuleProgress.last_part). A part that is not a whole number from 1 to the number of
+    parts sends them, with a note, to the part they last moved to. A full save (the form
+    posts, also without JavaScript) saves the answers that were on the posted part's form
+    only, then returns to the same place (or to the part the reader asked to move to)."""
     participant = _participant(request)
     enrollment = selectors.enrollment_or_404(participant)
     row = selectors.module_row(enrollment, key)
@@ -138,10 +229,29 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
     errors: dict[str, str] = {}
     conflicts: dict[str, Any] = {}
     status = 200
+    parts = split_into_parts(_items_to_show(row.page, original, answers))
+    remembered = clamp_part(row.progress.last_part, len(parts))
+    raw_part = (request.POST if request.method == "POST" else request.GET).get("part")
+    asked = parse_part(raw_part, len(parts))
+    if request.method == "GET" and raw_part is not None and asked is None:
+        messages.info(
+            request,
+            _("That part of the module does not exist. Here is the part you were reading."),
+        )
+        return redirect(_module_url(key, remembered))
+    number = asked or remembered
+    if request.method == "GET" and asked is not None and asked != row.progress.last_part:
+        services.module_part_visit(
+            participant=participant, enrollment=enrollment, module=original, part=asked
+        )
     if request.method == "POST":
         for child in original.body:
             shape = getattr(child.block, "answer_shape", None)
             if shape is None:
+                continue
+            # An answer whose form was not on the posted part is never touched: its fields
+            # are simply absent, which must not read as "emptied".
+            if f"version-{child.id}" not in request.POST and child.id in stored:
                 continue
             value = answer_from_post(request.POST, child.id, shape, child.value)
             if child.id not in stored and _is_empty(value):
@@ -180,10 +290,23 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
                 errors[child.id] = _("This question is not part of the module (any more).")
                 answers[child.id] = value
         if not errors and not conflicts:
-            messages.success(request, _("Your answers are saved."))
-            return redirect("modules:module", key=key)
+            move = request.POST.get("go")
+            target = number + (1 if move == "next" else -1 if move == "previous" else 0)
+            target = clamp_part(target, len(parts))
+            if target != row.progress.last_part and enrollment.is_active:
+                services.module_part_visit(
+                    participant=participant, enrollment=enrollment, module=original, part=target
+                )
+            if target == number:
+                request.session[SAVED_SESSION_KEY] = f"{key}:{number}"
+                return redirect(_module_url(key, number, "part-save"))
+            return redirect(_module_url(key, target))
         status = 409 if conflicts and not errors else 400
+        # Show the part again with the answers as typed (the items carry them).
+        parts = split_into_parts(_items_to_show(row.page, original, answers))
+    current = parts[clamp_part(number, len(parts)) - 1]
     can_save = enrollment.status == EnrollmentStatus.ACTIVE
+    saved_here = request.session.pop(SAVED_SESSION_KEY, None) == f"{key}:{current.number}"
     entries = [
         {
             "item": item,
@@ -192,8 +315,11 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
             "has_conflict": item.id in conflicts,
             "conflict_text": answer_text(conflicts.get(item.id)),
         }
-        for item in _items_to_show(row.page, original, answers)
+        for item in current.items
     ]
+    part_nav = _part_nav(key, parts, current)
+    part_nav["saved"] = saved_here
+    part_nav["url"] = _module_url(key, current.number)
     # The same template as the editor's preview (content knows nothing of participants, so
     # the participant's state arrives as plain values).
     context = row.page.participant_context(
@@ -204,6 +330,7 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
         autosave_url=reverse("modules:autosave", args=[row.key]) if can_save else "",
         complete_url=reverse("modules:complete", args=[row.key]),
         completed=row.state == ModuleState.COMPLETED,
+        part_nav=part_nav,
     )
     context.update(row=row, enrollment=enrollment)
     return render(request, MODULE_TEMPLATE, context, status=status)
@@ -258,12 +385,48 @@ def answer_autosave(request: HttpRequest, key: UUID) -> JsonResponse:
     return JsonResponse({"ok": True, "version": saved.answer.version})
 
 
+def _unanswered(enrollment: Enrollment, row: selectors.ModuleRow) -> list[dict[str, Any]]:
+    """The module's exercises without an answer, each with a link to it in its part."""
+    original = row.progress.module
+    answers = {
+        block_id: a.value for block_id, a in selectors.answers_for(enrollment, original).items()
+    }
+    found = []
+    for part in split_into_parts(_items_to_show(row.page, original, answers)):
+        for item in part.items:
+            if item.answer_shape and _is_empty(answers.get(item.id)):
+                found.append(
+                    {
+                        "title": exercise_title(item.block_type, item.value),
+                        "part": part.number,
+                        "url": _module_url(row.key, part.number, f"block-{item.id}"),
+                    }
+                )
+    return found
+
+
 @role_required(Role.PARTICIPANT)
 @require_POST
 def module_complete(request: HttpRequest, key: UUID) -> HttpResponse:
+    """Mark the module finished. With exercises still unanswered it asks once, listing them
+    with links; the confirmation's own form posts `confirm=1`, which finishes it."""
     participant = _participant(request)
     enrollment = selectors.enrollment_or_404(participant)
     row = selectors.module_row(enrollment, key)
+    if not row.is_open:
+        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+    if request.POST.get("confirm") != "1" and row.state != ModuleState.COMPLETED:
+        unanswered = _unanswered(enrollment, row)
+        if unanswered:
+            return render(
+                request,
+                "modules/module_complete_confirm.html",
+                {
+                    "row": row,
+                    "unanswered": unanswered,
+                    "back_url": reverse("modules:module", args=[key]),
+                },
+            )
     try:
         services.module_complete(
             participant=participant, enrollment=enrollment, module=row.progress.module

@@ -110,7 +110,7 @@ def _measures(enrollment: Enrollment) -> list[dict[str, Any]]:
     )
     return [
         {
-            "instrument": response.instrument.name,
+            "instrument": response.instrument.participant_name,
             "occasion": str(response.get_occasion_display()),
             "submitted_at": _local(response.submitted_at),
             "score": response.score,

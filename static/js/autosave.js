@@ -27,6 +27,17 @@
     el.className = "save-status" + (kind ? " save-" + kind : "");
   }
 
+  // The exercise's one status line moves to just below the field being edited (a text
+  // area, or the ticked option), so "Saving…/Saved" shows where the person is typing, not
+  // below a long worksheet or checklist, out of sight on a phone.
+  function placeStatus(block, field) {
+    var el = block.querySelector(".save-status");
+    if (!el || !field) return;
+    var anchor = field.closest(".choice, .scale-steps, .worksheet-field") || field;
+    if (!block.contains(anchor) || anchor.nextElementSibling === el) return;
+    anchor.parentNode.insertBefore(el, anchor.nextSibling);
+  }
+
   function showConflict(block, payload) {
     var old = block.querySelector(".conflict-live");
     if (old) old.remove();
@@ -49,11 +60,13 @@
     block.insertBefore(box, block.firstChild);
   }
 
-  function save(block) {
+  var inflight = 0;
+  function save(block, leaving) {
     var blockId = block.dataset.blockId;
+    inflight += 1;
     status(block, form.dataset.msgSaving, "pending");
     fetch(url, { method: "POST", body: fieldsOf(blockId), credentials: "same-origin",
-                 headers: { "X-Requested-With": "fetch" } })
+                 keepalive: !!leaving, headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         return response.json().then(function (payload) { return { response: response, payload: payload }; },
                                      function () { return { response: response, payload: {} }; });
@@ -74,17 +87,49 @@
           status(block, payload.message || form.dataset.msgFailed, "error");
         }
       })
-      .catch(function () { status(block, form.dataset.msgFailed, "error"); });
+      .catch(function () { status(block, form.dataset.msgFailed, "error"); })
+      .then(function () { inflight -= 1; });
   }
 
   var timers = {};
   function schedule(event) {
     var block = event.target.closest("[data-block-id]");
     if (!block) return;
+    placeStatus(block, event.target);
     var id = block.dataset.blockId;
     clearTimeout(timers[id]);
-    timers[id] = setTimeout(function () { save(block); }, DELAY);
+    timers[id] = setTimeout(function () { delete timers[id]; save(block); }, DELAY);
   }
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
+  form.addEventListener("focusin", function (event) {
+    var block = event.target.closest("[data-block-id]");
+    if (block) placeStatus(block, event.target);
+  });
+
+  // Leaving the page (a link to another part, say) within the delay still saves what was
+  // typed. A full save by the form's own buttons posts the answers anyway.
+  function flush() {
+    Object.keys(timers).forEach(function (id) {
+      clearTimeout(timers[id]);
+      delete timers[id];
+      var block = form.querySelector('[data-block-id="' + id + '"]');
+      if (block) save(block, true);
+    });
+  }
+  // The form's own post carries every answer of the part; an autosave still on its way
+  // would give it an older version, so the post waits for it (a moment) first.
+  form.addEventListener("submit", function (event) {
+    Object.keys(timers).forEach(function (id) { clearTimeout(timers[id]); delete timers[id]; });
+    if (inflight > 0 && form.requestSubmit) {
+      event.preventDefault();
+      var submitter = event.submitter || null;
+      var wait = setInterval(function () {
+        if (inflight > 0) return;
+        clearInterval(wait);
+        form.requestSubmit(submitter);
+      }, 100);
+    }
+  });
+  window.addEventListener("pagehide", flush);
 })();

@@ -57,8 +57,17 @@ def test_participant_works_through_a_module_and_checks_in(page: Page, base_url: 
         assert Answer.objects.get(block_id=first.body[1].id).value.startswith("Jag märkte")
     screenshot(page, "participant-path-module.png")
 
-    # Finish the module.
+    # Finish the module: six exercises are still empty, so it asks once, listing them with
+    # links to each; the second "yes" finishes it.
     page.locator("form.complete-form button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Vill du avsluta modulen?")
+    unanswered = page.locator(".unanswered-list a")
+    expect(unanswered).to_have_count(6)
+    expect(unanswered.first).to_have_attribute(
+        "href", f"/participant/modules/{first.translation_key}/?part=1#block-{first.body[2].id}"
+    )
+    screenshot(page, "participant-path-confirm-finish.png")
+    page.locator("form.confirm-form button[type=submit]").click()
     expect(page.locator(".message-success")).to_be_visible()
     with SERVER_LOCK:
         progress = ModuleProgress.objects.get(enrollment=enrollment, module=first)

@@ -38,7 +38,15 @@ def test_the_english_reader_gets_english_pages_and_the_same_answers(seeded_enrol
     module = ModulePage.objects.get(slug=first["slug"], locale__language_code="sv")
     reflection = next(block for block in module.body if block.block_type == "reflection")
     save_answer(participant, seeded_enrollment, module, reflection.id, "Mitt svar", version=0)
-    url = reverse("modules:module", args=[module.translation_key])
+    # The module is read in parts (issue 14, item 4): open the part that holds the question.
+    from content.parts import split_into_parts
+
+    part = next(
+        p.number
+        for p in split_into_parts(list(module.body))
+        if any(item.id == reflection.id for item in p.items)
+    )
+    url = reverse("modules:module", args=[module.translation_key]) + f"?part={part}"
 
     client = verified_client(participant)
     swedish = client.get(url).content.decode()

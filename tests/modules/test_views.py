@@ -215,7 +215,11 @@ def test_bad_input_gets_a_clear_message_and_keeps_the_text(enrollment, programme
 @pytest.mark.django_db
 def test_finishing_a_module(enrollment, programme, participant):
     first = modules_of(programme)[0]
-    response = verified_client(participant).post(url(first, "complete/"))
+    client = verified_client(participant)
+    # Nothing answered yet: finishing asks once (item 6 of issue 14), then finishes.
+    asked = client.post(url(first, "complete/"))
+    assert asked.status_code == 200 and "Vill du avsluta modulen?" in asked.content.decode()
+    response = client.post(url(first, "complete/"), {"confirm": "1"})
     assert response.status_code == 302
     assert (
         ModuleProgress.objects.get(enrollment=enrollment, module=first).state
