@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, Greatest, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleGrant, User
 from modules.models import EnrollmentStatus
@@ -232,14 +233,19 @@ def waiting_messages() -> QuerySet[Message]:
     )
 
 
+def _of_thread(thread: Any) -> Q:
+    """Rows of `thread` (a Thread, an id or an OuterRef), by default the enclosing query's."""
+    return Q(thread=OuterRef("pk") if thread is None else thread)
+
+
 def thread_waits(thread: Any = None) -> Exists:
     """True when the thread (by default that of an enclosing Thread query) waits."""
-    return Exists(waiting_messages().filter(thread=thread or OuterRef("pk")))
+    return Exists(waiting_messages().filter(_of_thread(thread)))
 
 
 def waiting_since(thread: Any = None) -> Subquery:
     """When the thread's first waiting message was written; NULL when nothing waits."""
-    first = waiting_messages().filter(thread=thread or OuterRef("pk")).order_by("seq")
+    first = waiting_messages().filter(_of_thread(thread)).order_by("seq")
     return Subquery(first.values("created_at")[:1], output_field=DateTimeField())
 
 
@@ -247,7 +253,7 @@ def waiting_count(thread: Any = None) -> Coalesce:
     """How many of the thread's messages wait."""
     counted = (
         waiting_messages()
-        .filter(thread=thread or OuterRef("pk"))
+        .filter(_of_thread(thread))
         .order_by()
         .values("thread")
         .annotate(n=Count("pk"))
@@ -261,7 +267,7 @@ PREVIEW_CHARS = 80
 
 def _waiting_preview(thread: Any = None) -> Subquery:
     # A little more than is shown, so the page can tell that the message goes on.
-    first = waiting_messages().filter(thread=thread or OuterRef("pk")).order_by("seq")
+    first = waiting_messages().filter(_of_thread(thread)).order_by("seq")
     return Subquery(
         first.annotate(start=Substr("body", 1, PREVIEW_CHARS + 1)).values("start")[:1],
         output_field=TextField(),
@@ -295,6 +301,16 @@ def thread_wait(thread: Thread) -> tuple[datetime | None, int]:
     return row[0], row[1]
 
 
+def waited(since: datetime | None) -> str:
+    """How long since `since`, in its largest unit only ("2 days", "3 hours")."""
+    if since is None:
+        return ""
+    now = timezone.now()
+    if now - since < timedelta(minutes=1):
+        return _("less than a minute")
+    return timesince(since, now, depth=1)
+
+
 def _preview(text: str | None) -> str:
     """The first PREVIEW_CHARS characters on one line, with an ellipsis when it goes on."""
     flat = " ".join((text or "").split())
@@ -316,9 +332,7 @@ class ThreadRow:
     @property
     def waited(self) -> str:
         """How long the first waiting message has waited, in its largest unit ("2 days")."""
-        if self.waiting_since is None:
-            return ""
-        return timesince(self.waiting_since, timezone.now(), depth=1)
+        return waited(self.waiting_since)
 
 
 def team_threads(user: User) -> list[ThreadRow]:

@@ -219,11 +219,15 @@ def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:
     return int(Thread.objects.filter(pk=visible.pk).values_list(field, flat=True).get())
 
 
-def thread_close_wait(*, actor: User, thread: Thread, request: Any = None) -> WaitClosure:
-    """A therapist's "no reply needed": the participant's messages written so far stop
-    waiting for the care team, without an answer. Only the care team of the thread may do it
-    (anyone else is told the thread is not there). Recorded with who, when and up to which
-    message, and written to the access log. A later participant message waits again."""
+def thread_close_wait(
+    *, actor: User, thread: Thread, up_to: int | None = None, request: Any = None
+) -> WaitClosure:
+    """A therapist's "no reply needed": the participant's messages up to `up_to` (the newest
+    the therapist's page showed; None: all so far) stop waiting for the care team, without an
+    answer; one that came in after the page was shown still waits, as it has not been seen.
+    Only the care team of the thread may do it (anyone else is told the thread is not there).
+    Recorded with who, when and up to which message, and written to the access log. A later
+    participant message waits again."""
     from audit.models import AuditEvent
     from audit.services import audit_log
 
@@ -234,13 +238,10 @@ def thread_close_wait(*, actor: User, thread: Thread, request: Any = None) -> Wa
         # Locked like a send, so a message arriving meanwhile is either closed with the rest
         # or written after the close (and then waits).
         Thread.objects.select_for_update().filter(pk=visible.pk).first()
-        latest = (
-            selectors.waiting_messages()
-            .filter(thread=visible)
-            .order_by("-seq")
-            .values_list("seq", flat=True)
-            .first()
-        )
+        waiting = selectors.waiting_messages().filter(thread=visible)
+        if up_to is not None:
+            waiting = waiting.filter(seq__lte=up_to)
+        latest = waiting.order_by("-seq").values_list("seq", flat=True).first()
         if latest is None:
             raise ValidationError(
                 _("Nothing is waiting for an answer in this conversation."), code="not_waiting"

@@ -117,7 +117,11 @@ def close_wait(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     current = selectors.thread_or_404(user, public_id)
     try:
-        services.thread_close_wait(actor=user, thread=current, request=request)
+        up_to = int(request.POST.get("up_to", ""))
+    except ValueError:
+        up_to = 0  # no page showed this form: close nothing unseen
+    try:
+        services.thread_close_wait(actor=user, thread=current, up_to=up_to, request=request)
     except PermissionDenied:
         raise Http404 from None
     except ValidationError as problem:

@@ -464,7 +464,7 @@ def answer_times(period: Period) -> Durations:
         elif created_at < until:
             if any(
                 seq <= c and (answer_seq is None or c < answer_seq)
-                for c in closures.get(thread, ())
+                for c in closures.get(thread_id, ())
             ):
                 closed += 1
             elif answer_at is not None:

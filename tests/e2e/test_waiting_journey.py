@@ -60,6 +60,7 @@ def test_a_read_message_waits_until_the_therapist_answers(page: Page, base_url: 
     row.get_by_role("link", name=WAITS).click()
     expect(page.locator("#message-list")).to_contain_text(WAITING)
     expect(page.locator("#wait")).to_contain_text(WAITS)
+    _shoot(page, "thread")
     with SERVER_LOCK:
         assert Thread.objects.get(pk=thread.pk).team_read_seq == 1  # read
     page.goto(base_url + "/therapist/")

@@ -123,11 +123,28 @@ def test_the_therapist_closes_the_wait_from_the_thread_page(thread, participant,
     client = verified_client(therapist)
     page = client.get(reverse("messaging:thread", args=[thread.public_id])).content.decode()
     assert "Kräver inget svar" in page and "1 meddelande väntar på ditt svar" in page
-    response = client.post(_close_url(thread), follow=True)
+    assert 'name="up_to" value="1"' in page  # what the page showed
+    response = client.post(_close_url(thread), {"up_to": "1"}, follow=True)
     page = response.content.decode()
     assert "Markerat som att det inte kräver svar" in page
     assert "Kräver inget svar" not in page  # the button goes with the wait
     assert not _waits(thread)
+
+
+def test_a_message_that_came_after_the_page_was_shown_is_not_closed_unseen(
+    thread, participant, therapist
+):
+    send(participant, thread, "Tack, det var allt.")
+    client = verified_client(therapist)
+    page = client.get(reverse("messaging:thread", args=[thread.public_id])).content.decode()
+    assert 'name="up_to" value="1"' in page
+    later = send(participant, thread, "Fast nu mår jag sämre igen.")
+    client.post(_close_url(thread), {"up_to": "1"})
+    assert WaitClosure.objects.get(thread=thread).seq == 1
+    assert selectors.thread_wait(thread) == (later.created_at, 1)
+    # A form without what the page showed closes nothing.
+    client.post(_close_url(thread), {"up_to": "nonsense"})
+    assert WaitClosure.objects.count() == 1 and _waits(thread)
 
 
 def test_the_participant_never_sees_the_wait_box(thread, participant):

@@ -83,7 +83,8 @@ def test_no_reply_needed_from_the_overview_stays_on_the_overview(
     send(participant, thread, "Tack för svaret!")
     client = verified_client(therapist)
     response = client.post(
-        reverse("messaging:close_wait", args=[thread.public_id]), {"return_to": "overview"}
+        reverse("messaging:close_wait", args=[thread.public_id]),
+        {"return_to": "overview", "up_to": "1"},
     )
     assert response["Location"] == _overview(enrollment) + "#messages"
     messages = _section(client.get(response["Location"]).content.decode(), "messages")

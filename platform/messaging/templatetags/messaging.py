@@ -1,11 +1,10 @@
 from datetime import datetime
 
 from django import template
-from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 
 from messaging.rendering import render_text
+from messaging.selectors import waited
 
 register = template.Library()
 
@@ -16,9 +15,7 @@ def plain_text(value: object) -> SafeString:
     return render_text(str(value))
 
 
-@register.filter
-def waited(value: datetime | None) -> str:
+@register.filter(name="waited")
+def waited_filter(value: datetime | None) -> str:
     """How long since `value`, in its largest unit only ("2 days", "3 hours")."""
-    if value is None:
-        return ""
-    return timesince(value, timezone.now(), depth=1)
+    return waited(value)
