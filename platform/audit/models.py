@@ -45,6 +45,7 @@ class AuditEvent(models.Model):
         MODULE_LOCKED = "module_locked", _("Module locked")
         CARE_TEAM_CHANGED = "care_team_changed", _("Therapist assignment changed")
         RISK_ACKNOWLEDGED = "risk_acknowledged", _("Risk signal acknowledged")
+        NO_REPLY_NEEDED = "no_reply_needed", _("Message marked as needing no reply")
         NOTE_WRITTEN = "note_written", _("Case note written")
         ENROLLMENT_STATUS_CHANGED = "enrollment_status_changed", _("Treatment status changed")
         PARTNER_CONSENT_RECORDED = "partner_consent_recorded", _("Partner-contact consent recorded")

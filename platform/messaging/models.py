@@ -81,3 +81,25 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.seen_at}"
+
+
+class WaitClosure(models.Model):
+    """A therapist's "no reply needed": the participant's messages up to `seq` no longer wait
+    for the care team, without an answer being written. A later participant message waits
+    again (see selectors.waiting_messages, the one definition of waiting). Kept, never
+    edited, so who closed which wait and when can be told afterwards (the access log has it
+    too)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="wait_closures")
+    # The latest participant message when the wait was closed; it and all before it are closed.
+    seq = models.PositiveIntegerField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["thread", "seq"], name="waitclosure_thread_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.thread_id}#{self.seq} closed"

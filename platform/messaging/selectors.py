@@ -6,18 +6,33 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleGrant, User
 from modules.models import EnrollmentStatus
 
-from .models import Message, Presence, Side, Thread
+from .models import Message, Presence, Side, Thread, WaitClosure
 
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
@@ -183,31 +198,185 @@ def participant_unread(user: User) -> int:
     return unread_count(thread, Side.PARTICIPANT) if thread is not None else 0
 
 
+# --- Waiting for the care team ------------------------------------------------------------
+#
+# THE definition, used by the caseload (its order and its "waiting for me" filter), the
+# navigation badge, the inbox, the thread and overview pages and the organisation report:
+# a participant's message waits for the care team until the team writes in the thread after
+# it, or a therapist closes the wait with "no reply needed" (a WaitClosure). Reading it does
+# not end the wait: read markers are for "unread" only. A thread waits when it has such a
+# message; it has waited since the first of them.
+
+
+def _answered_seq() -> Greatest:
+    """For a Message query: the seq up to which the message's thread is answered, the higher
+    of the team's latest message and the latest "no reply needed" (0 for neither)."""
+    team = (
+        Message.objects.filter(thread=OuterRef("thread_id"), side=Side.TEAM)
+        .order_by("-seq")
+        .values("seq")[:1]
+    )
+    closed = (
+        WaitClosure.objects.filter(thread=OuterRef("thread_id")).order_by("-seq").values("seq")[:1]
+    )
+    return Greatest(
+        Coalesce(Subquery(team, output_field=IntegerField()), Value(0)),
+        Coalesce(Subquery(closed, output_field=IntegerField()), Value(0)),
+    )
+
+
+def waiting_messages() -> QuerySet[Message]:
+    """The participant messages that wait for the care team (see above), in every thread;
+    narrow it to a thread (or an OuterRef to one)."""
+    return (
+        Message.objects.filter(side=Side.PARTICIPANT)
+        .alias(answered_seq=_answered_seq())
+        .filter(seq__gt=F("answered_seq"))
+    )
+
+
+def _of_thread(thread: Any) -> Q:
+    """Rows of `thread` (a Thread, an id or an OuterRef), by default the enclosing query's."""
+    return Q(thread=OuterRef("pk") if thread is None else thread)
+
+
+def thread_waits(thread: Any = None) -> Exists:
+    """True when the thread (by default that of an enclosing Thread query) waits."""
+    return Exists(waiting_messages().filter(_of_thread(thread)))
+
+
+def waiting_since(thread: Any = None) -> Subquery:
+    """When the thread's first waiting message was written; NULL when nothing waits."""
+    first = waiting_messages().filter(_of_thread(thread)).order_by("seq")
+    return Subquery(first.values("created_at")[:1], output_field=DateTimeField())
+
+
+def waiting_count(thread: Any = None) -> Coalesce:
+    """How many of the thread's messages wait."""
+    counted = (
+        waiting_messages()
+        .filter(_of_thread(thread))
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+PREVIEW_CHARS = 80
+
+
+def _waiting_preview(thread: Any = None) -> Subquery:
+    # A little more than is shown, so the page can tell that the message goes on.
+    first = waiting_messages().filter(_of_thread(thread)).order_by("seq")
+    return Subquery(
+        first.annotate(start=Substr("body", 1, PREVIEW_CHARS + 1)).values("start")[:1],
+        output_field=TextField(),
+    )
+
+
+def team_waiting_threads(user: User) -> QuerySet[Thread]:
+    """The threads that wait for `user` as their therapist or substitute. An ended treatment
+    counts too: its participant's last words still wait until someone answers or closes the
+    wait with "no reply needed"."""
+    if not user.is_authenticated or not user.has_role(Role.THERAPIST):
+        return Thread.objects.none()
+    return Thread.objects.filter(_team_threads(user.pk)).filter(thread_waits())
+
+
+def waiting_thread_count(user: User) -> int:
+    """For the navigation badge beside "Messages": one query, none for a non-therapist."""
+    if not user.is_authenticated or not user.has_role(Role.THERAPIST):
+        return 0
+    return team_waiting_threads(user).count()
+
+
+def thread_wait(thread: Thread) -> tuple[datetime | None, int]:
+    """One thread's wait: since when (None when nothing waits) and how many messages."""
+    row = (
+        Thread.objects.filter(pk=thread.pk)
+        .annotate(since=waiting_since(), n=waiting_count())
+        .values_list("since", "n")
+        .get()
+    )
+    return row[0], row[1]
+
+
+def waited(since: datetime | None) -> str:
+    """How long since `since`, in its largest unit only ("2 days", "3 hours")."""
+    if since is None:
+        return ""
+    now = timezone.now()
+    if now - since < timedelta(minutes=1):
+        return _("less than a minute")
+    return timesince(since, now, depth=1)
+
+
+def _preview(text: str | None) -> str:
+    """The first PREVIEW_CHARS characters on one line, with an ellipsis when it goes on."""
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
 @dataclass
 class ThreadRow:
     thread: Thread
     unread: int
+    waiting: int = 0
+    waiting_since: datetime | None = None
+    preview: str = ""
 
     @property
     def participant(self) -> Any:
         return self.thread.enrollment.participant
 
+    @property
+    def waited(self) -> str:
+        """How long the first waiting message has waited, in its largest unit ("2 days")."""
+        return waited(self.waiting_since)
+
 
 def team_threads(user: User) -> list[ThreadRow]:
-    """The therapist's threads with their unread counts, in one query; unread first, then
-    the most recently active."""
-    unread = Count(
-        "messages",
-        filter=Q(messages__seq__gt=F("team_read_seq"), messages__side=Side.PARTICIPANT),
+    """The therapist's threads in one query: those waiting for an answer first, the longest
+    waiting first, each with a preview of its first waiting message; then the rest, unread
+    first, then the most recently active."""
+    unread = (
+        Message.objects.filter(
+            thread=OuterRef("pk"), side=Side.PARTICIPANT, seq__gt=OuterRef("team_read_seq")
+        )
+        .order_by()
+        .values("thread")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
     qs = (
         threads_for_user(user)
         .filter(Q(enrollment__therapist=user) | Q(enrollment__substitute=user))
         .select_related("enrollment__participant")
-        .annotate(unread=unread)
-        .order_by("-unread", F("last_message_at").desc(nulls_last=True), "pk")
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            waiting_since=waiting_since(),
+            waiting=waiting_count(),
+            preview=_waiting_preview(),
+        )
+        .order_by(
+            F("waiting_since").asc(nulls_last=True),
+            "-unread",
+            F("last_message_at").desc(nulls_last=True),
+            "pk",
+        )
     )
-    return [ThreadRow(thread=t, unread=t.unread) for t in qs]
+    return [
+        ThreadRow(
+            thread=t,
+            unread=t.unread,
+            waiting=t.waiting,
+            waiting_since=t.waiting_since,
+            preview=_preview(t.preview) if t.waiting_since else "",
+        )
+        for t in qs
+    ]
 
 
 def is_online(user_id: int) -> bool:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 
 from . import selectors
-from .models import Message, Presence, Side, Thread
+from .models import Message, Presence, Side, Thread, WaitClosure
 from .rendering import render_text
 from .tasks import notify_new_message
 
@@ -213,6 +213,46 @@ def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:
         )
         return target
     return int(Thread.objects.filter(pk=visible.pk).values_list(field, flat=True).get())
+
+
+def thread_close_wait(
+    *, actor: User, thread: Thread, up_to: int | None = None, request: Any = None
+) -> WaitClosure:
+    """A therapist's "no reply needed": the participant's messages up to `up_to` (the newest
+    the therapist's page showed; None: all so far) stop waiting for the care team, without an
+    answer; one that came in after the page was shown still waits, as it has not been seen.
+    Only the care team of the thread may do it (anyone else is told the thread is not there).
+    Recorded with who, when and up to which message, and written to the access log. A later
+    participant message waits again."""
+    from audit.models import AuditEvent
+    from audit.services import audit_log
+
+    visible = selectors.thread_for_user(actor, thread.public_id)
+    if visible is None or selectors.side_of(actor, visible) != Side.TEAM:
+        raise PermissionDenied
+    with transaction.atomic():
+        # Locked like a send, so a message arriving meanwhile is either closed with the rest
+        # or written after the close (and then waits).
+        Thread.objects.select_for_update().filter(pk=visible.pk).first()
+        waiting = selectors.waiting_messages().filter(thread=visible)
+        if up_to is not None:
+            waiting = waiting.filter(seq__lte=up_to)
+        latest = waiting.order_by("-seq").values_list("seq", flat=True).first()
+        if latest is None:
+            raise ValidationError(
+                _("Nothing is waiting for an answer in this conversation."), code="not_waiting"
+            )
+        closure = WaitClosure.objects.create(thread=visible, seq=latest, closed_by=actor)
+        audit_log(
+            action=AuditEvent.Action.NO_REPLY_NEEDED,
+            actor=actor,
+            subject=visible.enrollment.participant,
+            request=request,
+            target_type="thread",
+            target_id=visible.public_id,
+            detail=f"messages up to {latest}",
+        )
+    return closure
 
 
 def presence_seen(*, user_id: int) -> None:

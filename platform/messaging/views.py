@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.views import role_required
@@ -68,9 +70,72 @@ def thread(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except ValidationError as problem:
             error = " ".join(problem.messages)
         else:
+            if _back_to_overview(request, side):
+                # The therapist answered from the participant's overview: they stay with that
+                # participant and see the reply there, with the confirmation beside it.
+                note_at_section(request, "messages", _("Your message is sent."))
+                return redirect(_overview_url(current) + "#messages")
             url = reverse("messaging:thread", args=[current.public_id])
             return redirect(f"{url}#m-{message.seq}")
     return _render_thread(request, user, current, side, body=body, error=error)
+
+
+# A confirmation shown inside one section of the page redirected to (the overview jumps to
+# that section, where a note at the top of the page would be out of sight):
+# [section, text, kind], kind "success" or "error".
+SECTION_NOTE = "section_note"
+
+
+def note_at_section(
+    request: HttpRequest, section: str, text: str, *, kind: str = "success"
+) -> None:
+    request.session[SECTION_NOTE] = [section, str(text), kind]
+
+
+def section_note(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """The note for the page being shown (read once), as {section: {text, kind}}."""
+    note = request.session.pop(SECTION_NOTE, None)
+    if isinstance(note, list) and len(note) == 3:
+        return {str(note[0]): {"text": str(note[1]), "kind": str(note[2])}}
+    return {}
+
+
+def _back_to_overview(request: HttpRequest, side: str) -> bool:
+    """The form came from the participant's overview (a fixed value, never a URL, so the
+    redirect cannot be pointed elsewhere)."""
+    return side == Side.TEAM and request.POST.get("return_to") == "overview"
+
+
+def _overview_url(thread: Thread) -> str:
+    return reverse("therapist:participant", args=[thread.enrollment.public_id])
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def close_wait(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """ "No reply needed": the participant's messages so far stop waiting for an answer."""
+    user = _user(request)
+    current = selectors.thread_or_404(user, public_id)
+    try:
+        up_to = int(request.POST.get("up_to", ""))
+    except ValueError:
+        up_to = 0  # no page showed this form: close nothing unseen
+    try:
+        services.thread_close_wait(actor=user, thread=current, up_to=up_to, request=request)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as problem:
+        text = " ".join(problem.messages)
+    else:
+        text = _(
+            "Marked as needing no reply. A new message from the participant will wait for an "
+            "answer again."
+        )
+    if _back_to_overview(request, Side.TEAM):
+        note_at_section(request, "messages", text)
+        return redirect(_overview_url(current) + "#messages")
+    messages.info(request, text)
+    return redirect("messaging:thread", current.public_id)
 
 
 def _render_thread(
@@ -91,6 +156,7 @@ def _render_thread(
     if before is None and newest_shown:
         services.thread_mark_read(user=user, thread=current, up_to=newest_shown)
     other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
+    waiting_since, waiting = selectors.thread_wait(current) if side == Side.TEAM else (None, 0)
     context: dict[str, Any] = {
         "thread": current,
         "side": side,
@@ -101,6 +167,8 @@ def _render_thread(
         "last_id": newest_shown if before is None else 0,
         "other_read": other_read,
         "may_write": selectors.may_write(current),
+        "waiting_since": waiting_since,
+        "waiting": waiting,
         "client_id": uuid.uuid4(),
         "body": body,
         "error": error,

@@ -48,7 +48,8 @@ from django.utils.translation import pgettext
 from content.models import ModulePage
 from intake.models import Referral
 from measures.models import Instrument, MeasureResponse, Occasion
-from messaging.models import Message, Side
+from messaging.models import Message, Side, WaitClosure
+from messaging.selectors import waiting_messages
 from modules.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, ModuleProgress, ModuleState
 
 # A module counts as opened on time when it was open at most this long after the participant
@@ -362,12 +363,13 @@ class Durations:
     median: timedelta | None
     p90: timedelta | None
     waiting: int = 0  # cases with no end yet (no first contact, no answer)
+    closed: int = 0  # ended without an answer: messages marked as needing no reply
 
     @classmethod
-    def of(cls, values: list[timedelta], waiting: int = 0) -> Durations:
+    def of(cls, values: list[timedelta], waiting: int = 0, closed: int = 0) -> Durations:
         if not values:
-            return cls(0, None, None, waiting)
-        return cls(len(values), median(values), percentile(values, 0.9), waiting)
+            return cls(0, None, None, waiting, closed)
+        return cls(len(values), median(values), percentile(values, 0.9), waiting, closed)
 
     @property
     def median_hours(self) -> float | None:
@@ -430,27 +432,47 @@ def first_contact_times(period: Period) -> Durations:
 def answer_times(period: Period) -> Durations:
     """For each participant message sent in the period: the time until the next message
     from the care team in the same thread (which may come after the period). One ordered
-    scan, newest first within each thread, so each message meets its answer before itself."""
+    scan, newest first within each thread, so each message meets its answer before itself.
+
+    The same definition of waiting as everywhere else (messaging.selectors.waiting_messages):
+    a message waits until the team writes after it or a therapist marks it as needing no
+    reply. A message closed that way (a WaitClosure at or after it and before the team's next
+    message) has no answer time: it is neither timed (nothing was answered, and counting the
+    close would flatter the figure) nor left waiting forever; it is counted apart, as
+    `closed`. The messages still waiting are counted by that selector itself."""
     rows = (
         Message.objects.filter(created_at__gte=period.since)
         .order_by("thread_id", "-seq")
-        .values_list("thread_id", "side", Epoch("created_at"))
+        .values_list("thread_id", "side", "seq", Epoch("created_at"))
     )
+    # A closure is made after the message it closes, so those for the period's messages were
+    # made in or after the period; there are few, so they are read at once.
+    closures: dict[int, list[int]] = defaultdict(list)
+    for thread_id, seq in WaitClosure.objects.filter(closed_at__gte=period.since).values_list(
+        "thread_id", "seq"
+    ):
+        closures[thread_id].append(seq)
     until = period.until.timestamp()
     team = str(Side.TEAM)
-    values, waiting = [], 0
-    thread, answer_at = None, None
-    for thread_id, side, created_at in rows.iterator(chunk_size=10_000):
+    values, closed = [], 0
+    thread, answer_seq, answer_at = None, None, None
+    for thread_id, side, seq, created_at in rows.iterator(chunk_size=10_000):
         if thread_id != thread:
-            thread, answer_at = thread_id, None
+            thread, answer_seq, answer_at = thread_id, None, None
         if side == team:
-            answer_at = created_at
+            answer_seq, answer_at = seq, created_at
         elif created_at < until:
-            if answer_at is None:
-                waiting += 1
-            else:
+            if any(
+                seq <= c and (answer_seq is None or c < answer_seq)
+                for c in closures.get(thread_id, ())
+            ):
+                closed += 1
+            elif answer_at is not None:
                 values.append(_seconds(answer_at - created_at))
-    return Durations.of(values, waiting)
+    waiting = (
+        waiting_messages().filter(created_at__gte=period.since, created_at__lt=period.until).count()
+    )
+    return Durations.of(values, waiting, closed)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from messaging.models import Message, Side, Thread
-from messaging.selectors import may_write, thread_for_user
+from messaging.models import Message, Thread
+from messaging.selectors import (
+    may_write,
+    thread_for_user,
+    thread_wait,
+    waiting_count,
+    waiting_since,
+)
 from modules.models import (
     OPEN_STATUSES,
     CheckIn,
@@ -87,8 +93,8 @@ class CaseRow:
     total: int
     open_modules: int
     current_module: str | None
-    unread: int
-    oldest_unread_at: datetime | None
+    waiting: int  # the participant's messages waiting for an answer (messaging.selectors)
+    waiting_since: datetime | None
     open_risks: int
     risk_level: str | None
     risk_since: datetime | None
@@ -131,7 +137,7 @@ class CaseRow:
 
     @property
     def waiting_for_me(self) -> bool:
-        return self.unread > 0 or self.waiting_for_unlock
+        return self.waiting > 0 or self.waiting_for_unlock
 
     @property
     def percent(self) -> int:
@@ -146,8 +152,8 @@ class CaseRow:
             return (9, 0, far, self.participant.display_name)
         if self.open_risks:
             return (0, -LEVEL_RANK.get(self.risk_level or "", 0), self.risk_since or far, "")
-        if self.unread:
-            return (1, 0, self.oldest_unread_at or far, "")
+        if self.waiting:
+            return (1, 0, self.waiting_since or far, "")
         if self.waiting_for_unlock:
             return (2, 0, self.enrollment.last_active_at or far, "")
         if self.inactive:
@@ -162,11 +168,7 @@ def caseload(user: User, filter_name: str = "all") -> list[CaseRow]:
     """The therapist's participants with everything the caseload row shows, in one query,
     ordered by urgency."""
     progress = ModuleProgress.objects.filter(enrollment=OuterRef("pk"))
-    unread = Message.objects.filter(
-        thread__enrollment=OuterRef("pk"),
-        side=Side.PARTICIPANT,
-        seq__gt=OuterRef("thread__team_read_seq"),
-    )
+    thread = OuterRef("thread__pk")
     open_risks = RiskSignal.objects.filter(enrollment=OuterRef("pk"), acknowledged_at__isnull=True)
     rank = Case(
         *[When(level=level, then=Value(n)) for level, n in LEVEL_RANK.items()],
@@ -194,11 +196,8 @@ def caseload(user: User, filter_name: str = "all") -> list[CaseRow]:
                 .values("module__title")[:1],
                 output_field=CharField(),
             ),
-            unread=Coalesce(_count(unread, "thread"), 0),
-            oldest_unread_at=Subquery(
-                unread.order_by().values("thread").annotate(m=Min("created_at")).values("m")[:1],
-                output_field=DateTimeField(),
-            ),
+            waiting=waiting_count(thread),
+            waiting_since=waiting_since(thread),
             open_risks=Coalesce(_count(open_risks, "enrollment"), 0),
             risk_level=Subquery(
                 open_risks.annotate(rank=rank).order_by("-rank").values("level")[:1],
@@ -223,8 +222,8 @@ def caseload(user: User, filter_name: str = "all") -> list[CaseRow]:
             total=e.total,
             open_modules=e.open_modules,
             current_module=e.current_module,
-            unread=e.unread,
-            oldest_unread_at=e.oldest_unread_at,
+            waiting=e.waiting,
+            waiting_since=e.waiting_since,
             open_risks=e.open_risks,
             risk_level=e.risk_level,
             risk_since=e.risk_since,
@@ -248,7 +247,8 @@ def _int(value: Any) -> int | None:
 
 def _passes(row: CaseRow, filter_name: str) -> bool:
     if filter_name == "waiting":
-        return row.is_open and row.waiting_for_me
+        # A message waits also in an ended treatment, until answered or closed.
+        return row.waiting_for_me
     if filter_name == "risk":
         return row.open_risks > 0
     if filter_name == "inactive":
@@ -450,6 +450,8 @@ class RecentMessages:
     messages: list[Message]  # the newest few, oldest first
     has_older: bool
     may_write: bool
+    waiting_since: datetime | None = None  # messaging.selectors: waiting for an answer
+    waiting: int = 0
 
     @property
     def other_read(self) -> int:
@@ -460,17 +462,29 @@ class RecentMessages:
 def recent_messages(
     user: User, enrollment: Enrollment, limit: int = OVERVIEW_MESSAGES
 ) -> RecentMessages | None:
-    """The last `limit` messages of the enrollment's thread, in two queries whatever the
-    thread's length; None when `user` may not see the thread."""
+    """The last `limit` messages of the enrollment's thread and whether it waits for an
+    answer, in three queries whatever the thread's length; None when `user` may not see the
+    thread."""
     thread = thread_for_user(user, enrollment.thread.public_id)
     if thread is None:
         return None
     newest = list(
         Message.objects.filter(thread=thread).select_related("sender").order_by("-seq")[: limit + 1]
     )
+    since, waiting = thread_wait(thread)
     return RecentMessages(
         thread=thread,
         messages=list(reversed(newest[:limit])),
         has_older=len(newest) > limit,
         may_write=may_write(thread),
+        waiting_since=since,
+        waiting=waiting,
     )
+
+
+def next_module_key(rows: list[Any]) -> Any:
+    """The module the therapist would open next: the first locked one in programme order."""
+    for row in rows:
+        if row.state == ModuleState.LOCKED:
+            return row.key
+    return None

@@ -21,6 +21,7 @@ from accounts.models import Role
 from accounts.views import request_user, role_required
 from audit.services import record_access
 from messaging.services import BODY_MAX
+from messaging.views import note_at_section, section_note
 from modules.models import Enrollment, RiskSignal
 from modules.selectors import checkins_for, module_rows, progress_or_404
 from modules.services import participant_invite
@@ -116,6 +117,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
     checkins = checkins_for(enrollment)
     open_signals, closed_signals = selectors.risk_signals(enrollment)
     measures = selectors.measure_overview(enrollment)
+    rows = module_rows(enrollment)
     if measures.sections:
         assert enrollment.participant is not None
         record_access(
@@ -131,7 +133,8 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "therapist/participant.html",
         {
             **_tabs(enrollment, "overview"),
-            "rows": module_rows(enrollment),
+            "rows": rows,
+            "next_key": selectors.next_module_key(rows),
             "checkins": checkins,
             "chart": selectors.closeness_chart(checkins),
             "open_signals": open_signals,
@@ -141,6 +144,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "measure_sections": measures.sections,
             "client_id": uuid4(),
             "body_max": BODY_MAX,
+            "section_note": section_note(request),
         },
     )
 
@@ -218,13 +222,17 @@ def module_access(request: HttpRequest, public_id: UUID, key: UUID, action: str)
                 module=progress.module,
                 greeting=request.POST.get("greeting", "")[:5000],
             )
-            messages.success(request, _("The module is open for the participant."))
+            note_at_section(request, "modules", _("The module is open for the participant."))
         else:
             services.module_close(actor=user, enrollment=enrollment, module=progress.module)
-            messages.success(request, _("The module is closed again. The answers are kept."))
+            note_at_section(
+                request, "modules", _("The module is closed again. The answers are kept.")
+            )
     except ValidationError as problem:
-        messages.error(request, " ".join(problem.messages))
-    return redirect("therapist:participant", enrollment.public_id)
+        note_at_section(request, "modules", " ".join(problem.messages), kind="error")
+    # Back to the same row of the module table, not the top of the overview.
+    url = reverse("therapist:participant", args=[enrollment.public_id])
+    return redirect(f"{url}#module-{progress.module.translation_key}")
 
 
 @require_POST

@@ -151,7 +151,14 @@
     box.hidden = !text;
   }
 
+  // A reply from the care team ends the wait the page showed (messaging.selectors).
+  function endWaitOnReply(msg) {
+    var wait = document.getElementById("wait");
+    if (wait && msg && msg.side === "team") wait.hidden = true;
+  }
+
   function handle(frame) {
+    if (frame.type === "ack" || frame.type === "message") endWaitOnReply(frame.message);
     if (frame.type === "sync") {
       var gotOthers = false;
       frame.messages.forEach(function (m) { if (placeMessage(m) && !m.mine) gotOthers = true; });

@@ -64,7 +64,7 @@ def test_therapist_attends_to_the_waiting_participant_first(page: Page, base_url
     page.goto(base_url + "/therapist/")
     first_row = page.locator("table.caseload tbody tr").first
     expect(first_row).to_contain_text("Sam")
-    expect(first_row).to_contain_text("1 oläst")
+    expect(first_row).to_contain_text("1 meddelande väntar på ditt svar")
     screenshot(page, "therapist-caseload.png")
 
     # 2. Open Sam, read the answers.

@@ -49,7 +49,7 @@ def test_the_therapist_sees_it_with_an_unread_count_and_reading_logs_the_access(
     send(participant, thread, "Are you there?")
     client = verified_client(therapist)
     home = client.get(reverse("therapist:home")).content.decode()
-    assert "2 olästa" in home
+    assert "2 meddelanden väntar på ditt svar" in home
     inbox = client.get(reverse("messaging:inbox")).content.decode()
     assert "2 olästa" in inbox and "Alex" in inbox
     page = client.get(_url(thread)).content.decode()
@@ -62,7 +62,14 @@ def test_the_therapist_sees_it_with_an_unread_count_and_reading_logs_the_access(
     ).exists()
     thread.refresh_from_db()
     assert thread.team_read_seq == 2
-    assert "olästa" not in client.get(reverse("therapist:home")).content.decode()
+    # Read is not answered (issue 14, item 1): the caseload still shows them waiting, and
+    # only the inbox's "unread" goes.
+    assert (
+        "2 meddelanden väntar på ditt svar"
+        in client.get(reverse("therapist:home")).content.decode()
+    )
+    inbox = client.get(reverse("messaging:inbox")).content.decode()
+    assert "olästa" not in inbox and "väntat" in inbox
 
 
 def test_participant_home_says_the_therapist_has_written(thread, participant, therapist):

@@ -1,5 +1,5 @@
-"""A short demo conversation for `make run`, so the therapist's unread count and the
-participant's "your therapist has written" are there to see. Idempotent; DEBUG only."""
+"""A short demo conversation for `make run`, so a message waiting for the therapist's answer
+and the participant's "your therapist has written" are there to see. Idempotent; DEBUG only."""
 
 from __future__ import annotations
 
