@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -54,3 +55,34 @@ def test_second_factor_pages():
     new = make_user("new@example.org", ["participant"], enrolled=False)
     page = unverified_client(new).get("/account/2fa/setup/").content.decode()
     _check(page, "/account/2fa/setup/")
+
+
+# --- Tables on a narrow phone (the browser walk, tests/e2e/test_axe_walk.py, renders them) ----
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "platform"
+
+
+def _templates() -> list[Path]:
+    return sorted(TEMPLATES.glob("**/templates/**/*.html"))
+
+
+def test_a_stacked_table_names_every_cell_for_its_card():
+    """Below 40em a table.stack shows each row as a card, each cell under its column's name
+    (data-label): a cell without one would stand there unnamed."""
+    checked = 0
+    for path in _templates():
+        html = path.read_text()
+        for table in re.findall(r'<table class="[^"]*\bstack\b[^"]*">(.*?)</table>', html, re.S):
+            checked += 1
+            for cell in re.findall(r"<td\b[^>]*>", table):
+                if "colspan" not in cell:
+                    assert "data-label=" in cell, (path.name, cell)
+    assert checked >= 8  # the caseload, overview, measures, access log, referrals, report
+
+
+def test_a_scrolling_table_can_be_reached_by_keyboard_and_is_named():
+    for path in _templates():
+        for wrap in re.findall(r'<div class="table-wrap"[^>]*>', path.read_text()):
+            if 'tabindex="0"' in wrap:
+                assert 'role="region"' in wrap, (path.name, wrap)
+                assert "aria-label=" in wrap or "aria-labelledby=" in wrap, (path.name, wrap)

@@ -59,8 +59,10 @@ def test_the_chart_and_table_show_scores_and_cutoffs(enrollment, therapist, inst
         assert f">{label}</text>" in phq
     assert phq.count('class="chart-point"') == 2 and "<polyline" in phq
     # The table: occasion, score of the maximum, band.
-    assert re.search(r"At the start</th><td>[^<]+</td><td>10 / 27</td><td>Moderate</td>", phq)
-    assert re.search(r"At the end</th><td>[^<]+</td><td>4 / 27</td><td>Minimal</td>", phq)
+    # (Each cell carries its column's name for the phone's card layout.)
+    td = r'<td data-label="[^"]+">'
+    assert re.search(rf"At the start</th>{td}[^<]+</td>{td}10 / 27</td>{td}Moderate</td>", phq)
+    assert re.search(rf"At the end</th>{td}[^<]+</td>{td}4 / 27</td>{td}Minimal</td>", phq)
     assert "0–4 minimal, 5–9 mild, 10–14 moderate, 15–19 moderately severe, 20–27 severe" in phq
     # Not answered at the end: the other three, named as waiting.
     assert "Due and not yet answered:" in section and "GAD-7 (anxiety) (at the end)" in section

@@ -89,7 +89,9 @@ def test_the_access_log_filters_and_exports(enrollment, admin_user, therapist, p
     assert len(page.context["page"]) == 2
     # The page reads in the reader's language: what was read and the roles, by name.
     shown = page.content.decode()
-    assert "<td>översikt</td>" in shown and "<td>anteckningar</td>" in shown
+    # (A cell carries its column's name for the phone's card layout: data-label="Vad".)
+    assert '<td data-label="Vad">översikt</td>' in shown
+    assert '<td data-label="Vad">anteckningar</td>' in shown
     assert "(Terapeut)" in shown and "(therapist)" not in shown
     other = client.get(reverse("administration:access_log"), {"staff": str(admin_user.public_id)})
     assert len(other.context["page"]) == 0
