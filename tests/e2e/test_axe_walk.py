@@ -59,6 +59,7 @@ EXCLUDED: dict[str, str] = {
     "media_file": "image files",
     "modules:autosave": "POST only, answers JSON",
     "modules:complete": "POST only",
+    "messaging:close_wait": "POST only",
     "therapist:checkin_interval": "POST only",
     "therapist:module_access": "POST only",
     "therapist:risk_acknowledge": "POST only",
