@@ -10,7 +10,7 @@ CHECK_ENV := SECRET_KEY=static-checks-only ALLOWED_HOSTS=localhost
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser code worker bench messages clean
+.PHONY: run test install browser axe code worker bench messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ code: $(STAMP)
 worker: $(STAMP)
 	$(MANAGE) db_worker
 
-test: $(STAMP) browser
+test: $(STAMP) browser axe
 	$(BIN)/ruff check platform tests bench manage.py
 	$(BIN)/ruff format --check platform tests bench manage.py
 	$(CHECK_ENV) $(BIN)/mypy platform
@@ -61,6 +61,25 @@ browser:
 	      || echo "Could not install chromium."; \
 	  else \
 	    echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
+
+# axe-core (package.json, pinned in package-lock.json) checks every page in the browser suite;
+# the tests load it from node_modules/, never from a CDN. Like the browser: a missing npm is
+# a warning here (the axe tests then skip) and a failure on CI, where they must run.
+AXE := node_modules/axe-core/axe.min.js
+axe:
+	@if [ ! -f $(AXE) ]; then \
+	  if command -v npm >/dev/null; then \
+	    echo "Installing axe-core for the browser tests (npm install)..."; \
+	    npm install --no-audit --no-fund || { echo "npm install failed: the axe-core tests cannot run."; \
+	      [ "$$CI" != "true" ] || exit 1; }; \
+	  else \
+	    echo "************************************************************************"; \
+	    echo "npm is missing: the axe-core accessibility tests will be SKIPPED."; \
+	    echo "Install Node.js and npm (sudo apt-get install npm), then run: make axe"; \
+	    echo "************************************************************************"; \
+	    [ "$$CI" != "true" ] || { echo "CI=true: the accessibility tests may not be skipped."; exit 1; }; \
 	  fi; \
 	fi
 
