@@ -67,8 +67,7 @@ def test_a_module_edit_page_passes_axe_and_speaks_swedish(page: Page, base_url: 
         seed_programme()
         user_with_key("editor@example.org", [Role.EDITOR], EDITOR_KEY, name="Erik")
         modules = {
-            slug: ModulePage.objects.get(slug=slug, locale__language_code="sv")
-            for slug in MODULES
+            slug: ModulePage.objects.get(slug=slug, locale__language_code="sv") for slug in MODULES
         }
     log_in(page, base_url, "editor@example.org", EDITOR_KEY)
 
