@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -59,10 +60,40 @@ def answer_shape(block: blocks.Block) -> AnswerShape | None:
     return getattr(block, "answer_shape", None)
 
 
+# Wagtail names an input by a <label for> only inside a StructBlock. A block placed directly in
+# the stream shows its label in the block's header, and a ListBlock's items show none, so a
+# screen reader would announce those inputs nameless; the rich-text editor's own text box is
+# never the label's target at all. These blocks therefore carry their label on the input
+# itself (aria-label, kept lazy so it is read in the editor's language).
+
+
+class NamedCharBlock(blocks.CharBlock):
+    """A one-line text whose input is named by the block's label."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._name_input()
+
+    def set_name(self, name: str) -> None:
+        super().set_name(name)
+        self._name_input()
+
+    def _name_input(self) -> None:
+        if self.label:
+            self.field.widget.attrs["aria-label"] = self.label
+
+
 class RestrictedRichTextBlock(blocks.RichTextBlock):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
         super().__init__(**kwargs)
+
+    @cached_property
+    def field(self) -> Any:
+        field = super().field
+        # Draftail passes its options through to the editor: its text box gets this name.
+        field.widget.options["ariaLabel"] = self.label
+        return field
 
     def clean(self, value: RichText) -> RichText:
         value = super().clean(value)
@@ -87,7 +118,7 @@ def sanitise_rich_text(html: str, features: Sequence[str] = RICH_TEXT_FEATURES) 
     return converter.to_database_format(contentstate)
 
 
-class HeadingBlock(blocks.CharBlock):
+class HeadingBlock(NamedCharBlock):
     class Meta:
         template = "content/blocks/heading.html"
         icon = "title"
@@ -102,7 +133,7 @@ class TextBlock(RestrictedRichTextBlock):
 
 
 class ImageBlock(blocks.StructBlock):
-    image = ImageChooserBlock()
+    image = ImageChooserBlock(label=_("Image"))
     alt = blocks.CharBlock(
         label=_("Alternative text"),
         max_length=250,
@@ -116,7 +147,9 @@ class ImageBlock(blocks.StructBlock):
 
 
 class VideoBlock(blocks.StructBlock):
-    video = DocumentChooserBlock(help_text=_("A video file uploaded to the document library."))
+    video = DocumentChooserBlock(
+        label=_("Video file"), help_text=_("A video file uploaded to the document library.")
+    )
     title = blocks.CharBlock(label=_("Title"), max_length=200)
     text_alternative = blocks.TextBlock(
         label=_("Text alternative"),
@@ -131,10 +164,13 @@ class VideoBlock(blocks.StructBlock):
 
 class CalloutBlock(blocks.StructBlock):
     kind = blocks.ChoiceBlock(
-        choices=[("info", _("Information")), ("safety", _("Safety"))], default="info"
+        choices=[("info", _("Information")), ("safety", _("Safety"))],
+        default="info",
+        label=_("Kind"),
+        help_text=_("A safety box stands out: use it for what to do when someone is in danger."),
     )
-    title = blocks.CharBlock(max_length=200)
-    text = RestrictedRichTextBlock()
+    title = blocks.CharBlock(max_length=200, label=_("Title"))
+    text = RestrictedRichTextBlock(label=_("Text"))
 
     class Meta:
         template = "content/blocks/callout.html"
@@ -145,8 +181,13 @@ class CalloutBlock(blocks.StructBlock):
 class ReflectionBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.TEXT
 
-    question = blocks.CharBlock(max_length=500)
-    help_text = blocks.CharBlock(max_length=500, required=False)
+    question = blocks.CharBlock(max_length=500, label=_("Question"))
+    help_text = blocks.CharBlock(
+        max_length=500,
+        required=False,
+        label=_("Help text"),
+        help_text=_("Shown under the question, to help the participant get started."),
+    )
 
     class Meta:
         template = "content/blocks/reflection.html"
@@ -155,16 +196,23 @@ class ReflectionBlock(AnswerBlockMixin, blocks.StructBlock):
 
 
 class WorksheetFieldBlock(blocks.StructBlock):
-    label = blocks.CharBlock(max_length=300)
-    help_text = blocks.CharBlock(max_length=500, required=False)
+    label = blocks.CharBlock(
+        max_length=300,
+        label=_("Label"),
+        help_text=_("What the participant writes in this field."),
+    )
+    help_text = blocks.CharBlock(max_length=500, required=False, label=_("Help text"))
+
+    class Meta:
+        label = _("Field")
 
 
 class WorksheetBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.FIELDS
 
-    title = blocks.CharBlock(max_length=200)
-    intro = blocks.TextBlock(required=False)
-    fields = blocks.ListBlock(WorksheetFieldBlock(), min_num=1)
+    title = blocks.CharBlock(max_length=200, label=_("Title"))
+    intro = blocks.TextBlock(required=False, label=_("Introduction"))
+    fields = blocks.ListBlock(WorksheetFieldBlock(), min_num=1, label=_("Fields"))
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -185,8 +233,13 @@ class WorksheetBlock(AnswerBlockMixin, blocks.StructBlock):
 class ChecklistBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.CHOICES
 
-    question = blocks.CharBlock(max_length=500)
-    options = blocks.ListBlock(blocks.CharBlock(max_length=300), min_num=1)
+    question = blocks.CharBlock(max_length=500, label=_("Question"))
+    options = blocks.ListBlock(
+        NamedCharBlock(max_length=300, label=_("Option")),
+        min_num=1,
+        label=_("Options"),
+        help_text=_("The participant may tick any number of them."),
+    )
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -206,8 +259,13 @@ class ChecklistBlock(AnswerBlockMixin, blocks.StructBlock):
 class SingleChoiceBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.CHOICE
 
-    question = blocks.CharBlock(max_length=500)
-    options = blocks.ListBlock(blocks.CharBlock(max_length=300), min_num=2)
+    question = blocks.CharBlock(max_length=500, label=_("Question"))
+    options = blocks.ListBlock(
+        NamedCharBlock(max_length=300, label=_("Option")),
+        min_num=2,
+        label=_("Options"),
+        help_text=_("The participant chooses one of them."),
+    )
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -226,7 +284,7 @@ class SingleChoiceBlock(AnswerBlockMixin, blocks.StructBlock):
 class ScaleBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.SCALE
 
-    question = blocks.CharBlock(max_length=500)
+    question = blocks.CharBlock(max_length=500, label=_("Question"))
     min_label = blocks.CharBlock(max_length=100, label=_("Label for 0"))
     max_label = blocks.CharBlock(max_length=100, label=_("Label for 10"))
 
@@ -249,7 +307,14 @@ class ScaleBlock(AnswerBlockMixin, blocks.StructBlock):
 class TimeoutPlanBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.TIMEOUT_PLAN
 
-    intro = blocks.TextBlock(required=False)
+    intro = blocks.TextBlock(
+        required=False,
+        label=_("Introduction"),
+        help_text=_(
+            "The plan's four parts (warning signs, where I go, calming down, coming back) "
+            "are always asked."
+        ),
+    )
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -267,8 +332,8 @@ class TimeoutPlanBlock(AnswerBlockMixin, blocks.StructBlock):
 class HomeworkBlock(AnswerBlockMixin, blocks.StructBlock):
     answer_shape = AnswerShape.TEXT
 
-    title = blocks.CharBlock(max_length=200)
-    task = RestrictedRichTextBlock()
+    title = blocks.CharBlock(max_length=200, label=_("Title"))
+    task = RestrictedRichTextBlock(label=_("Task"))
 
     class Meta:
         template = "content/blocks/homework.html"

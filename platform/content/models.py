@@ -34,9 +34,17 @@ class ProgramPage(Page):
     intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # A closed site: no search engine, menu or social card ever sees these pages, so the
+    # "Promote" tab (its slug, SEO title, description, "show in menus") is left out. The
+    # slug is made from the title when a page is created; participants' addresses use the
+    # page's translation key, never the slug.
+    promote_panels: list[Any] = []
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["content.ModulePage"]
+    # The CMS lists the modules in the order participants meet them (the tree's order),
+    # not by when each was last changed.
+    admin_default_ordering = "ord"
 
     class Meta:
         verbose_name = _("programme")
@@ -116,6 +124,7 @@ class ModulePage(Page):
         FieldPanel("unlock_rule"),
         FieldPanel("body"),
     ]
+    promote_panels: list[Any] = []  # see ProgramPage
 
     parent_page_types = ["content.ProgramPage"]
     subpage_types: list[str] = []

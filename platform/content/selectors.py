@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.urls import reverse
 from wagtail.blocks import Block
+from wagtail.models import Locale, Page, TaskState, WorkflowState
 
 from .blocks import AnswerShape, ModuleBodyBlock, answer_shape
 from .models import ModulePage
+from .translation import missing_exercises
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,94 @@ def resolve_blocks(module: ModulePage, block_ids: Iterable[str]) -> dict[str, Re
         if not missing:
             break
     return resolved
+
+
+# --- What an editor can act on now (the /editor/ landing page) ----------------------------
+
+
+@dataclass(frozen=True)
+class EditorItem:
+    """One row of the editor's page: a page to open in the CMS, and why."""
+
+    title: str
+    url: str
+    when: datetime | None = None
+    who: str = ""  # who wrote the revision under review
+    language: str = ""
+    missing: int = 0  # exercises a translation lacks
+
+
+def drafts_of(user: Any) -> list[EditorItem]:
+    """Pages with changes not yet published whose newest revision is this user's, and that
+    are not waiting in a review (those are the reviewer's now; a draft sent back with
+    "changes requested" is the editor's again); newest first."""
+    pages = (
+        Page.objects.filter(has_unpublished_changes=True, latest_revision__user=user)
+        .exclude(_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS)
+        .select_related("latest_revision", "locale")
+        .order_by("-latest_revision__created_at")
+    )
+    return [
+        EditorItem(
+            title=page.draft_title,
+            url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
+            when=page.latest_revision.created_at if page.latest_revision else None,
+            language=page.locale.get_display_name() or "",
+        )
+        for page in pages
+    ]
+
+
+def reviews_for(user: Any) -> list[EditorItem]:
+    """Pages whose review task this user may act on (approve, or ask for changes), oldest
+    first: what has waited longest is reviewed first."""
+    states = (
+        TaskState.objects.reviewable_by(user)
+        .select_related("revision", "revision__user", "task")
+        .order_by("started_at")
+    )
+    items = []
+    for state in states:
+        page = state.revision.content_object if state.revision else None
+        if not isinstance(page, Page) or not state.task.specific.get_actions(page, user):
+            continue
+        author = state.revision.user
+        items.append(
+            EditorItem(
+                title=page.draft_title,
+                url=reverse("wagtailadmin_pages:edit", args=[page.pk]),
+                when=state.started_at,
+                who=(author.display_name or author.email) if author else "",
+                language=page.locale.get_display_name() or "",
+            )
+        )
+    return items
+
+
+def translations_lacking_exercises() -> list[EditorItem]:
+    """Translated modules that, as their newest draft has them, lack exercises the original
+    has; each links to the page where the editor copies them in."""
+    default = Locale.get_default()
+    originals = {page.translation_key: page for page in ModulePage.objects.filter(locale=default)}
+    translations = (
+        ModulePage.objects.exclude(locale=default)
+        .select_related("locale")
+        .order_by("locale__language_code", "path")
+    )
+    items = []
+    for page in translations:
+        original = originals.get(page.translation_key)
+        if original is None:
+            continue
+        draft = page.get_latest_revision_as_object() if page.has_unpublished_changes else page
+        missing = missing_exercises(draft, original)
+        if missing:
+            items.append(
+                EditorItem(
+                    title=draft.title,
+                    url=reverse("content:translation_gaps", args=[page.pk]),
+                    language=page.locale.get_display_name() or "",
+                    missing=len(missing),
+                )
+            )
+    return items

@@ -17,6 +17,7 @@ from accounts.models import Role
 from accounts.views import request_user, role_required
 
 from .models import ModulePage
+from .selectors import drafts_of, reviews_for, translations_lacking_exercises
 from .services import translation_add_missing_exercises
 from .translation import exercise_label, missing_exercises, original_of
 
@@ -27,7 +28,18 @@ SERVED_MEDIA_DIRS = ("images/", "original_images/")
 
 @role_required(Role.EDITOR, Role.CLINICAL_LEAD)
 def editor_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "content/editor_home.html")
+    """What the editor can act on now, each a link into the CMS: their own drafts, the
+    reviews waiting for them, and the translations that lack exercises."""
+    user = request_user(request)
+    return render(
+        request,
+        "content/editor_home.html",
+        {
+            "drafts": drafts_of(user),
+            "reviews": reviews_for(user),
+            "translation_gaps": translations_lacking_exercises(),
+        },
+    )
 
 
 @role_required(Role.EDITOR, Role.CLINICAL_LEAD)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Instrument, InstrumentItem
@@ -51,8 +52,6 @@ class InstrumentForm(forms.ModelForm):
             "intro_sv",
             "intro_en",
             "licence_note",
-            "scale",
-            "cutoffs",
             "improvement_threshold",
             "higher_is_worse",
             "active",
@@ -64,21 +63,11 @@ class InstrumentForm(forms.ModelForm):
             "intro_sv": _("Introduction in Swedish"),
             "intro_en": _("Introduction in English"),
             "licence_note": _("Licence"),
-            "scale": _("Answer scale"),
-            "cutoffs": _("Cut-offs"),
             "improvement_threshold": _("Improvement threshold"),
             "higher_is_worse": _("A higher score is worse"),
             "active": _("In use"),
         }
         help_texts = {
-            "scale": _(
-                'The usual answers, lowest first: [{"value": 0, "label_sv": "…", '
-                '"label_en": "…"}, …]. The score is the sum of the answers\' values.'
-            ),
-            "cutoffs": _(
-                'Where each clinical band starts, lowest first: [{"min": 0, "label_sv": "…", '
-                '"label_en": "…"}, …].'
-            ),
             "improvement_threshold": _(
                 "A change at least this large, in the better direction, counts as improved."
             ),
@@ -87,8 +76,6 @@ class InstrumentForm(forms.ModelForm):
             "intro_sv": forms.Textarea(attrs={"rows": 3}),
             "intro_en": forms.Textarea(attrs={"rows": 3}),
             "licence_note": forms.Textarea(attrs={"rows": 2}),
-            "scale": forms.Textarea(attrs={"rows": 4}),
-            "cutoffs": forms.Textarea(attrs={"rows": 4}),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -137,3 +124,229 @@ ItemFormSet: Any = forms.inlineformset_factory(
     extra=1,
     can_delete=False,
 )
+
+
+# --- The answer scale and the clinical bands, one row each (instead of raw JSON) -------------
+
+_LABEL_SV = _("Label in Swedish")
+_LABEL_EN = _("Label in English")
+
+
+class ScaleOptionForm(forms.Form):
+    """One answer of the instrument's scale: its value (what it adds to the score) and how
+    it reads."""
+
+    value = forms.IntegerField(
+        label=_("Value"),
+        min_value=0,
+        error_messages={
+            "required": _("Give the answer a value (a whole number)."),
+            "invalid": _("The value must be a whole number, such as 0, 1 or 2."),
+            "min_value": _("The value cannot be below 0."),
+        },
+    )
+    label_sv = forms.CharField(
+        label=_LABEL_SV,
+        max_length=200,
+        error_messages={"required": _("Write how the answer reads in Swedish.")},
+    )
+    label_en = forms.CharField(
+        label=_LABEL_EN,
+        max_length=200,
+        error_messages={"required": _("Write how the answer reads in English.")},
+    )
+
+
+class BandForm(forms.Form):
+    """One clinical band: the scores from and to (both included) and its name."""
+
+    start = forms.IntegerField(
+        label=_("From score"),
+        min_value=0,
+        error_messages={
+            "required": _("Give the lowest score of the band."),
+            "invalid": _("The score must be a whole number."),
+            "min_value": _("A score cannot be below 0."),
+        },
+    )
+    end = forms.IntegerField(
+        label=_("To score"),
+        min_value=0,
+        error_messages={
+            "required": _("Give the highest score of the band."),
+            "invalid": _("The score must be a whole number."),
+            "min_value": _("A score cannot be below 0."),
+        },
+    )
+    label_sv = forms.CharField(
+        label=_LABEL_SV,
+        max_length=200,
+        error_messages={"required": _("Name the band in Swedish.")},
+    )
+    label_en = forms.CharField(
+        label=_LABEL_EN,
+        max_length=200,
+        error_messages={"required": _("Name the band in English.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is not None and end is not None and end < start:
+            self.add_error("end", _("“To” must be at least “From”."))
+        return cleaned
+
+
+class _RowFormSet(forms.BaseFormSet):
+    """Rows an admin filled in (blank extra rows and rows marked for removal left out)."""
+
+    too_few: Any = ""
+
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("Remove this row")
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        if not self.rows():
+            raise ValidationError(self.too_few)
+
+
+class _ScaleFormSet(_RowFormSet):
+    too_few = _("The answer scale needs at least one answer.")
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return  # each row's own message first
+        super().clean()
+        values = [row["value"] for row in self.rows()]
+        if len(set(values)) != len(values):
+            raise ValidationError(_("Two answers have the same value: each value once."))
+        if values != sorted(values):
+            raise ValidationError(_("List the answers from the lowest value to the highest."))
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "value": row["value"],
+                "label_sv": row["label_sv"].strip(),
+                "label_en": row["label_en"].strip(),
+            }
+            for row in self.rows()
+        ]
+
+
+class _BandFormSet(_RowFormSet):
+    """The bands, lowest first, must cover the possible scores (`score_range`, set by the
+    view from the scale and the questions) without overlap or gap: stored, each band is
+    only where it starts, so a gap or an overlap could not be kept as the admin meant it."""
+
+    too_few = _("Give at least one band.")
+    score_range: tuple[int, int] | None = None
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return  # each row's own message first
+        super().clean()
+        rows = self.rows()
+        for before, after in zip(rows, rows[1:], strict=False):
+            if after["start"] <= before["end"]:
+                raise ValidationError(
+                    _(
+                        "The bands “%(a)s” and “%(b)s” overlap: list them lowest first, each "
+                        "starting after the one before ends."
+                    )
+                    % {"a": before["label_sv"], "b": after["label_sv"]}
+                )
+            if after["start"] > before["end"] + 1:
+                raise ValidationError(
+                    _("Scores %(start)d–%(end)d fall in no band.")
+                    % {"start": before["end"] + 1, "end": after["start"] - 1}
+                )
+        if self.score_range is None:
+            return
+        low, high = self.score_range
+        if rows[0]["start"] != low or rows[-1]["end"] != high:
+            raise ValidationError(
+                _(
+                    "The bands must run from the lowest possible score, %(low)d, to the "
+                    "highest, %(high)d."
+                )
+                % {"low": low, "high": high}
+            )
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "min": row["start"],
+                "label_sv": row["label_sv"].strip(),
+                "label_en": row["label_en"].strip(),
+            }
+            for row in self.rows()
+        ]
+
+
+ScaleFormSet: Any = forms.formset_factory(
+    ScaleOptionForm, formset=_ScaleFormSet, extra=2, can_delete=True
+)
+BandFormSet: Any = forms.formset_factory(BandForm, formset=_BandFormSet, extra=1, can_delete=True)
+
+
+def scale_initial(instrument: Instrument) -> list[dict[str, Any]]:
+    return [
+        {
+            "value": o.get("value"),
+            "label_sv": o.get("label_sv", ""),
+            "label_en": o.get("label_en", ""),
+        }
+        for o in instrument.scale or []
+        if isinstance(o, dict)
+    ]
+
+
+def bands_initial(instrument: Instrument, high: int | None) -> list[dict[str, Any]]:
+    """The stored lower bounds as from/to rows: each band ends where the next one starts,
+    the last at the highest possible score."""
+    cutoffs = sorted(
+        (
+            c
+            for c in instrument.cutoffs or []
+            if isinstance(c, dict) and isinstance(c.get("min"), int)
+        ),
+        key=lambda c: c["min"],
+    )
+    rows = []
+    for n, cutoff in enumerate(cutoffs):
+        end = cutoffs[n + 1]["min"] - 1 if n + 1 < len(cutoffs) else high
+        rows.append(
+            {
+                "start": cutoff["min"],
+                "end": end,
+                "label_sv": cutoff.get("label_sv", ""),
+                "label_en": cutoff.get("label_en", ""),
+            }
+        )
+    return rows
+
+
+def score_range(scale: list[dict[str, Any]], item_scales: list[Any]) -> tuple[int, int] | None:
+    """The lowest and highest total score: per question, its own scale or the instrument's.
+    None without questions (nothing to check the bands against yet)."""
+    if not item_scales:
+        return None
+    low = high = 0
+    for own in item_scales:
+        values = [int(o["value"]) for o in (own or scale) if isinstance(o, dict) and "value" in o]
+        if values:
+            low += min(values)
+            high += max(values)
+    return low, high

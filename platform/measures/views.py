@@ -19,7 +19,16 @@ from content.models import ProgramPage
 from modules.selectors import enrollment_or_404
 
 from . import selectors, services
-from .forms import InstrumentForm, ItemFormSet, MeasureForm
+from .forms import (
+    BandFormSet,
+    InstrumentForm,
+    ItemFormSet,
+    MeasureForm,
+    ScaleFormSet,
+    bands_initial,
+    scale_initial,
+    score_range,
+)
 from .models import Instrument, Occasion, ScheduleRule
 
 
@@ -150,9 +159,33 @@ def admin_instrument(request: HttpRequest, key: str | None = None) -> HttpRespon
     data = request.POST if request.method == "POST" else None
     form = InstrumentForm(data, instance=instrument)
     items = ItemFormSet(data, instance=instrument, prefix="items")
+    stored_items = list(instrument.items.all()) if instrument.pk else []
+    stored_range = score_range(instrument.scale or [], [item.scale for item in stored_items])
+    scale = ScaleFormSet(data, prefix="scale", initial=scale_initial(instrument))
+    bands = BandFormSet(
+        data,
+        prefix="bands",
+        initial=bands_initial(instrument, stored_range[1] if stored_range else None),
+    )
     error = ""
-    if request.method == "POST" and form.is_valid() and items.is_valid():
+    valid: list[bool] = []
+    if request.method == "POST":
+        if items.is_valid() and scale.is_valid():
+            # The possible scores follow the scale and the questions as submitted.
+            bands.score_range = score_range(
+                scale.as_json(),
+                [
+                    f.cleaned_data.get("scale")
+                    for f in items.forms
+                    if f.cleaned_data and (f.instance.pk or f.has_changed())
+                ],
+            )
+        # Every part is checked, so each shows its own messages at once.
+        valid = [part.is_valid() for part in (form, items, scale, bands)]
+    if valid and all(valid):
         edited = form.save(commit=False)
+        edited.scale = scale.as_json()
+        edited.cutoffs = bands.as_json()
         changed = [f.save(commit=False) for f in items.forms if f.instance.pk or f.has_changed()]
         try:
             services.instrument_save(actor=request_user(request), instrument=edited, items=changed)
@@ -166,6 +199,9 @@ def admin_instrument(request: HttpRequest, key: str | None = None) -> HttpRespon
     context: dict[str, Any] = {
         "form": form,
         "items": items,
+        "scale": scale,
+        "bands": bands,
+        "score_range": stored_range,
         "instrument": instrument if instrument.pk else None,
         "error": error,
         "has_responses": bool(instrument.pk) and instrument.responses.exists(),
