@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Role, RoleGrant, User
 from modules.models import EnrollmentStatus
@@ -143,6 +145,27 @@ def participant_thread(user: User) -> Thread | None:
     """The participant's current thread: that of their open enrollment, else their latest."""
     threads = threads_for_user(user).filter(enrollment__participant=user)
     return threads.order_by("-enrollment__created_at").first()
+
+
+# How long after a message with risk words the conversation page keeps showing the
+# participant what to do now (modules.safety): through the next visits that day.
+SAFETY_WINDOW = timedelta(hours=24)
+SAFETY_SCAN_LIMIT = 20
+
+
+def participant_needs_safety(thread: Thread) -> bool:
+    """Whether one of the participant's own messages of the last SAFETY_WINDOW has risk
+    words: the conversation page then shows them what to do now. Only the participant's own
+    words count, never a risk signal (which may come from partner contact)."""
+    from modules.safety import message_needs_safety
+
+    since = timezone.now() - SAFETY_WINDOW
+    bodies = (
+        Message.objects.filter(thread=thread, side=Side.PARTICIPANT, created_at__gte=since)
+        .order_by("-seq")
+        .values_list("body", flat=True)[:SAFETY_SCAN_LIMIT]
+    )
+    return any(message_needs_safety(body) for body in bodies)
 
 
 def messages_page(thread: Thread, *, before: int | None = None) -> tuple[list[Message], bool]:

@@ -91,6 +91,9 @@ def _render_thread(
     if before is None and newest_shown:
         services.thread_mark_read(user=user, thread=current, up_to=newest_shown)
     other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
+    # What to do now, after the participant wrote risk words (no-JS post and later visits);
+    # the page's script shows the same section when the socket's ack says so.
+    safety_now = side == Side.PARTICIPANT and selectors.participant_needs_safety(current)
     context: dict[str, Any] = {
         "thread": current,
         "side": side,
@@ -104,6 +107,8 @@ def _render_thread(
         "client_id": uuid.uuid4(),
         "body": body,
         "error": error,
+        "safety_now": safety_now,
+        "safety_hidden": not safety_now,
         "body_max": BODY_MAX,
         "counterpart": (
             current.enrollment.therapist
@@ -124,6 +129,7 @@ def _render_thread(
             "new_message": _("New message"),
             "failed": _("Not sent."),
             "empty": _("Write a message."),
+            "safety": _("If you are in a bad way right now: see where to get help, just below."),
         },
     }
     return render(request, "messaging/thread.html", context, status=400 if error else 200)
