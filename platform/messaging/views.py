@@ -93,7 +93,9 @@ def _render_thread(
     other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
     # What to do now, after the participant wrote risk words (no-JS post and later visits);
     # the page's script shows the same section when the socket's ack says so.
-    safety_now = side == Side.PARTICIPANT and selectors.participant_needs_safety(current)
+    safety_now = (
+        side == Side.PARTICIPANT and before is None and selectors.participant_needs_safety(page)
+    )
     context: dict[str, Any] = {
         "thread": current,
         "side": side,
