@@ -7,7 +7,8 @@ and numbers already inside a link, as it was. `tel_href` is the href for one num
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import Any, cast
 
 from bleach.linkifier import Linker
 from django import template
@@ -38,8 +39,12 @@ def tel_href(number: Any) -> str:
     return f"tel:+{digits}" if text.strip().startswith("+") else f"tel:{digits}"
 
 
-def _as_tel(attrs: dict[Any, Any], new: bool = False) -> dict[Any, Any]:
-    attrs[(None, "href")] = tel_href(attrs["_text"])
+def _as_tel(
+    attrs: MutableMapping[tuple[str | None, str], str], new: bool = False
+) -> MutableMapping[tuple[str | None, str], str]:
+    # bleach keeps the link's text under the plain key "_text", beside the attribute keys.
+    text = cast(Mapping[Any, str], attrs).get("_text", "")
+    attrs[(None, "href")] = tel_href(text)
     return attrs
 
 
