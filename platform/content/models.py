@@ -249,13 +249,16 @@ class SafetyLineBlock(CrisisLineBlock):
         label = _("Line for thoughts of self-harm")
 
 
+# As honest as the conversation page's "usually answers within two working days".
 DEFAULT_THERAPIST_SEES_SV = (
-    "Din terapeut ser det du har skrivit nästa arbetsdag. Meddelanden och svar läses inte "
-    "i realtid, så vänta inte på svar om du behöver hjälp nu."
+    "Din terapeut ser det du har skrivit nästa gång hen loggar in, oftast inom två "
+    "arbetsdagar. Meddelanden och svar läses inte i realtid, så vänta inte på svar om du "
+    "behöver hjälp nu."
 )
 DEFAULT_THERAPIST_SEES_EN = (
-    "Your therapist will see what you wrote on the next working day. Messages and answers "
-    "are not read in real time, so do not wait for an answer if you need help now."
+    "Your therapist will see what you wrote the next time they log in, usually within two "
+    "working days. Messages and answers are not read in real time, so do not wait for an "
+    "answer if you need help now."
 )
 
 

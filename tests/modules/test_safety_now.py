@@ -48,7 +48,7 @@ def test_thoughts_of_harm_show_what_to_do_now_on_the_receipt(enrollment, partici
     assert 'href="tel:112"' in section and 'href="tel:1177"' in section
     assert 'href="https://mind.se/hitta-hjalp/sjalvmordslinjen/"' in section
     assert "dygnet runt" in section
-    assert "Din terapeut ser det du har skrivit nästa arbetsdag" in section
+    assert "Din terapeut ser det du har skrivit nästa gång hen loggar in" in section
     # Calm, and never a word about flags or signals.
     for word in ("risk", "signal", "flagg"):
         assert word not in section.lower()

@@ -30,12 +30,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='helpsettings',
             name='therapist_sees_en',
-            field=models.CharField(default='Your therapist will see what you wrote on the next working day. Messages and answers are not read in real time, so do not wait for an answer if you need help now.', max_length=300, verbose_name='when the therapist sees it (English)'),
+            field=models.CharField(default='Your therapist will see what you wrote the next time they log in, usually within two working days. Messages and answers are not read in real time, so do not wait for an answer if you need help now.', max_length=300, verbose_name='when the therapist sees it (English)'),
         ),
         migrations.AddField(
             model_name='helpsettings',
             name='therapist_sees_sv',
-            field=models.CharField(default='Din terapeut ser det du har skrivit nästa arbetsdag. Meddelanden och svar läses inte i realtid, så vänta inte på svar om du behöver hjälp nu.', max_length=300, verbose_name='when the therapist sees it (Swedish)'),
+            field=models.CharField(default='Din terapeut ser det du har skrivit nästa gång hen loggar in, oftast inom två arbetsdagar. Meddelanden och svar läses inte i realtid, så vänta inte på svar om du behöver hjälp nu.', max_length=300, verbose_name='when the therapist sees it (Swedish)'),
         ),
         migrations.RunPython(seed_safety_lines, migrations.RunPython.noop),
     ]
