@@ -10,14 +10,50 @@ from .models import Role, User
 
 
 class CodeForm(forms.Form):
+    """The second factor: six digits from the authenticator app (a phone opens its number
+    keypad and offers the code it just received), or, folded away, a recovery code, which
+    has letters and so needs a field of its own."""
+
     code = forms.CharField(
         label=_("Code"),
         max_length=32,
-        help_text=_("The six digits from your authenticator app, or one of your recovery codes."),
+        required=False,
+        help_text=_("The six digits from your authenticator app."),
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
         ),
     )
+    recovery_code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=32,
+        required=False,
+        help_text=_("Ten letters and digits, for example abcde-23456. Each code works once."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser stops at six digits; the server still takes a pasted "123 456" or a
+        # recovery code typed here.
+        self.fields["code"].widget.attrs["maxlength"] = "6"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("code") and not data.get("recovery_code"):
+            self.add_error("code", _("Write the six digits from your authenticator app."))
+        return data
+
+    @property
+    def given(self) -> str:
+        return str(self.cleaned_data.get("code") or self.cleaned_data.get("recovery_code") or "")
 
 
 class EnrolForm(forms.Form):

@@ -117,15 +117,16 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     locked_out = services.second_factor_locked_out(user)
     if request.method == "POST" and form.is_valid() and not locked_out:
-        result = services.second_factor_verify(
-            request=request, user=user, code=form.cleaned_data["code"]
-        )
+        result = services.second_factor_verify(request=request, user=user, code=form.given)
         if result:
             return redirect(next_url)
         locked_out = result is services.Verification.LOCKED_OUT
-        form.add_error("code", _code_error(result))
+        form.add_error(
+            "code" if form.cleaned_data.get("code") else "recovery_code", _code_error(result)
+        )
     if locked_out:
         form.errors.pop("code", None)
+        form.errors.pop("recovery_code", None)
         form.add_error(None, _code_error(services.Verification.LOCKED_OUT))
     return render(
         request,
@@ -209,16 +210,22 @@ def _base32(device: TOTPDevice) -> str:
 # --- Security settings -------------------------------------------------------------------
 
 
+RECOVERY_LOW = 2
+
+
 def security(request: HttpRequest) -> HttpResponse:
     from .models import RecoveryCodeDevice
 
     user = request_user(request)
     device = RecoveryCodeDevice.objects.filter(user=user).first()
+    remaining = device.remaining() if device else 0
     return render(
         request,
         "accounts/security.html",
         {
-            "recovery_remaining": device.remaining() if device else 0,
+            "recovery_remaining": remaining,
+            # Two or fewer left: say so, and offer new ones, before they run out.
+            "recovery_low": remaining <= RECOVERY_LOW,
             "show_notifications": user.has_role(Role.PARTICIPANT, Role.THERAPIST),
         },
     )

@@ -14,15 +14,39 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import HelpSettings
+from .models import (
+    DEFAULT_THERAPIST_SEES_EN,
+    DEFAULT_THERAPIST_SEES_SV,
+    HelpSettings,
+    default_safety_lines,
+)
+
+
+def _safety_lines(stream: Any, english: bool) -> list[dict[str, Any]]:
+    lines = []
+    for child in stream:
+        value = child["value"] if isinstance(child, dict) else child.value
+        hours = (value.get("hours_en") if english else "") or value.get("hours", "")
+        lines.append(
+            {
+                "name": value["name"],
+                "number": value["number"],
+                "hours": hours,
+                "chat_url": value.get("chat_url") or "",
+            }
+        )
+    return lines
 
 
 def _fallback() -> dict[str, Any]:
+    english = (get_language() or "").startswith("en")
     return {
         "site_name": settings.SITE_NAME,
         "help_emergency": "112",
         "help_lines": settings.HELP_LINES,
         "help_not_realtime": _("Messages in Omtag are not read in real time."),
+        "help_safety_lines": _safety_lines(default_safety_lines(), english),
+        "help_therapist_sees": DEFAULT_THERAPIST_SEES_EN if english else DEFAULT_THERAPIST_SEES_SV,
     }
 
 
@@ -52,4 +76,10 @@ def help_box(request: HttpRequest) -> dict[str, Any]:
         "help_not_realtime": help_settings.not_realtime_en
         if english
         else help_settings.not_realtime_sv,
+        # For the safety section (templates/includes/safety_now.html), shown only after an
+        # answer or a message that signals thoughts of death or self-harm.
+        "help_safety_lines": _safety_lines(help_settings.safety_lines, english),
+        "help_therapist_sees": help_settings.therapist_sees_en
+        if english
+        else help_settings.therapist_sees_sv,
     }

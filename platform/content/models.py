@@ -263,6 +263,60 @@ def default_crisis_lines() -> list[dict[str, Any]]:
     ]
 
 
+class SafetyLineBlock(CrisisLineBlock):
+    """A line for someone who has thoughts of death or self-harm right now."""
+
+    chat_url = blocks.URLBlock(
+        required=False,
+        label=_("Chat or web page (optional)"),
+        help_text=_("Shown as a link beside the number, for those who would rather write."),
+    )
+
+    class Meta:
+        icon = "mobile-alt"
+        label = _("Line for thoughts of self-harm")
+
+
+# As honest as the conversation page's "usually answers within two working days".
+DEFAULT_THERAPIST_SEES_SV = (
+    "Din terapeut ser det du har skrivit nästa gång hen loggar in, oftast inom två "
+    "arbetsdagar. Meddelanden och svar läses inte i realtid, så vänta inte på svar om du "
+    "behöver hjälp nu."
+)
+DEFAULT_THERAPIST_SEES_EN = (
+    "Your therapist will see what you wrote the next time they log in, usually within two "
+    "working days. Messages and answers are not read in real time, so do not wait for an "
+    "answer if you need help now."
+)
+
+
+def default_safety_lines() -> list[dict[str, Any]]:
+    """Seeded for every organisation (the safety section on the receipt pages); each
+    organisation edits them in the CMS."""
+    return [
+        {
+            "type": "line",
+            "value": {
+                "name": "Självmordslinjen",
+                "number": "90101",
+                "hours": "dygnet runt, ring eller chatta",
+                "hours_en": "around the clock, call or chat",
+                "chat_url": "https://mind.se/hitta-hjalp/sjalvmordslinjen/",
+            },
+        },
+        {
+            "type": "line",
+            "value": {
+                "name": "1177 Vårdguiden",
+                "number": "1177",
+                "hours": "råd om vård, dygnet runt",
+                "hours_en": "health advice, around the clock",
+                "chat_url": "",
+            },
+        },
+    ]
+
+
 @register_setting(icon="help")
 class HelpSettings(BaseSiteSetting):
     """What the help box on every participant page says, and the site's display name.
@@ -295,6 +349,28 @@ class HelpSettings(BaseSiteSetting):
         max_length=300,
         default=DEFAULT_NOT_REALTIME_EN,
     )
+    # Shown at once to a participant whose answer or message signals thoughts of death or
+    # self-harm (modules.safety), on the page they land on after sending it.
+    safety_lines = StreamField(
+        [("line", SafetyLineBlock())],
+        blank=True,
+        default=default_safety_lines,
+        verbose_name=_("lines for thoughts of self-harm"),
+        help_text=_(
+            "Shown, with the emergency number, to a participant whose answer or message "
+            "signals thoughts of death or self-harm, right after they send it."
+        ),
+    )
+    therapist_sees_sv: models.CharField = models.CharField(
+        _("when the therapist sees it (Swedish)"),
+        max_length=300,
+        default=DEFAULT_THERAPIST_SEES_SV,
+    )
+    therapist_sees_en: models.CharField = models.CharField(
+        _("when the therapist sees it (English)"),
+        max_length=300,
+        default=DEFAULT_THERAPIST_SEES_EN,
+    )
 
     panels = [
         FieldPanel("site_display_name"),
@@ -306,6 +382,14 @@ class HelpSettings(BaseSiteSetting):
                 FieldPanel("not_realtime_en"),
             ],
             heading=_("Help box"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("safety_lines"),
+                FieldPanel("therapist_sees_sv"),
+                FieldPanel("therapist_sees_en"),
+            ],
+            heading=_("After an answer about self-harm"),
         ),
     ]
 

@@ -193,6 +193,37 @@ def item_scale(item: InstrumentItem, instrument: Instrument) -> list[dict[str, A
     return list(item.scale or instrument.scale or [])
 
 
+@dataclass(frozen=True)
+class FlaggedAnswer:
+    """An answer at or above its item's flag_from (PHQ-9's question about thoughts of death
+    or self-harm): the therapist must see it at once, and the participant sees what to do
+    now."""
+
+    number: int  # the question's number in the questionnaire, from 1
+    item: InstrumentItem
+    value: int
+    option: dict[str, Any] | None  # the scale option answered
+
+
+def flagged_answers(
+    instrument: Instrument, items: Iterable[InstrumentItem], answers: dict[str, Any]
+) -> list[FlaggedAnswer]:
+    found = []
+    for number, item in enumerate(items, start=1):
+        value = (answers or {}).get(item.key)
+        if (
+            item.flag_from is not None
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and value >= item.flag_from
+        ):
+            option = next(
+                (o for o in item_scale(item, instrument) if o.get("value") == value), None
+            )
+            found.append(FlaggedAnswer(number, item, value, option))
+    return found
+
+
 def max_score(instrument: Instrument, items: Iterable[InstrumentItem]) -> int:
     return sum(
         max((int(option["value"]) for option in item_scale(item, instrument)), default=0)

@@ -75,26 +75,37 @@ def measure_response_submit(
                 submitted_at=now,
             )
             Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=now)
-            flagged = [
-                item
-                for item in items
-                if item.flag_from is not None
-                and isinstance(value := stored[item.key], int)
-                and value >= item.flag_from
-            ]
+            flagged = selectors.flagged_answers(instrument, items, stored)
             if flagged:
-                # Thoughts of self-harm must reach the therapist at once, like the check-in's.
+                # Thoughts of self-harm must reach the therapist at once, like the check-in's,
+                # saying which answer raised it (as the participant saw it).
                 risk_signal_raise(
                     enrollment=enrollment,
                     source=RiskSignal.Source.MEASURE,
                     level=RiskLevel.HIGH,
                     reasons=["measure_item_flagged"],
+                    details=[_flag_detail(instrument, flag) for flag in flagged],
                 )
     except IntegrityError:
         raise AlreadyAnswered(
             _("You have already filled in this questionnaire. Thank you, your answers are kept.")
         ) from None
     return response
+
+
+def _flag_detail(instrument: Instrument, flag: selectors.FlaggedAnswer) -> dict[str, Any]:
+    option = flag.option or {}
+    return {
+        "kind": "measure_item",
+        "number": flag.number,
+        "value": flag.value,
+        "instrument_sv": instrument.name_sv,
+        "instrument_en": instrument.name_en,
+        "question_sv": flag.item.text_sv,
+        "question_en": flag.item.text_en,
+        "answer_sv": str(option.get("label_sv") or flag.value),
+        "answer_en": str(option.get("label_en") or option.get("label_sv") or flag.value),
+    }
 
 
 # --- The schedule --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ programme's schedule."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from wagtail.models import Locale
 from accounts.models import Role
 from accounts.views import request_user, role_required
 from content.models import ProgramPage
+from modules.models import Enrollment
 from modules.selectors import enrollment_or_404
 
 from . import selectors, services
@@ -29,7 +31,9 @@ from .forms import (
     scale_initial,
     score_range,
 )
-from .models import Instrument, Occasion, ScheduleRule
+from .models import Instrument, MeasureResponse, Occasion, ScheduleRule
+
+MEASURE_RECEIPT = "omtag:measure-receipt"
 
 
 @role_required(Role.PARTICIPANT)
@@ -52,7 +56,7 @@ def fill(request: HttpRequest, occasion: str, key: str) -> HttpResponse:
     form = MeasureForm(request.POST or None, instrument=instrument, items=items)
     if request.method == "POST" and form.is_valid():
         try:
-            services.measure_response_submit(
+            response = services.measure_response_submit(
                 actor=participant,
                 enrollment=enrollment,
                 instrument=instrument,
@@ -64,6 +68,9 @@ def fill(request: HttpRequest, occasion: str, key: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            # The receipt shows what to do now when an answer asks for it (also after a
+            # reload); the session, not the address, says which response it was.
+            request.session[MEASURE_RECEIPT] = str(response.public_id)
             return redirect("measures:thanks")
     return render(
         request,
@@ -82,7 +89,33 @@ def fill(request: HttpRequest, occasion: str, key: str) -> HttpResponse:
 @role_required(Role.PARTICIPANT)
 def thanks(request: HttpRequest) -> HttpResponse:
     enrollment = enrollment_or_404(request_user(request))
-    return render(request, "measures/thanks.html", {"remaining": selectors.due_for(enrollment)})
+    return render(
+        request,
+        "measures/thanks.html",
+        {
+            "remaining": selectors.due_for(enrollment),
+            "safety_now": _receipt_needs_safety(request, enrollment),
+        },
+    )
+
+
+def _receipt_needs_safety(request: HttpRequest, enrollment: Enrollment) -> bool:
+    """Whether the response just sent (this participant's own) has an answer that signals
+    thoughts of death or self-harm."""
+    receipt = request.session.get(MEASURE_RECEIPT)
+    try:
+        public_id = uuid.UUID(str(receipt))
+    except ValueError:
+        return False
+    response = (
+        MeasureResponse.objects.filter(enrollment=enrollment, public_id=public_id)
+        .select_related("instrument")
+        .first()
+    )
+    if response is None:
+        return False
+    items = selectors.items_of(response.instrument)
+    return bool(selectors.flagged_answers(response.instrument, items, response.answers))
 
 
 # --- Admins --------------------------------------------------------------------------------------

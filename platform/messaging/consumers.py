@@ -24,9 +24,10 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.realtime import SessionCheck, user_group
+from modules.safety import message_needs_safety
 
 from . import selectors, services
-from .models import Thread
+from .models import Side, Thread
 
 MAX_FRAME_BYTES = 64 * 1024
 # A full re-check of the session (logged out, idle, locked) at most this often while
@@ -181,12 +182,15 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             return
         except PermissionDenied:
             raise _Closed(CLOSE_NO_ACCESS) from None
+        safety = message.pop("safety", False)
         await self._send_json(
             {
                 "type": "ack",
                 "client_id": message["client_id"],
                 "id": message["id"],
                 "message": message,
+                # The page then shows the participant what to do now (modules.safety).
+                "safety": safety,
             }
         )
 
@@ -332,7 +336,8 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             client_id=client_id,
             origin=self.channel_name,
         )
-        return dict(services.message_payload(message), mine=True)
+        safety = message.side == Side.PARTICIPANT and message_needs_safety(message.body)
+        return dict(services.message_payload(message), mine=True, safety=safety)
 
     def _fetch_after(self, after: int) -> tuple[list[dict[str, Any]], bool, dict[str, int]]:
         assert self.thread is not None

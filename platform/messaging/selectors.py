@@ -164,6 +164,24 @@ def participant_thread(user: User) -> Thread | None:
     return threads.order_by("-enrollment__created_at").first()
 
 
+# How long after a message with risk words the conversation page keeps showing the
+# participant what to do now (modules.safety): through the next visits that day.
+SAFETY_WINDOW = timedelta(hours=24)
+
+
+def participant_needs_safety(page: list[Message]) -> bool:
+    """Whether one of the participant's own messages of the last SAFETY_WINDOW, among the
+    newest messages the page shows, has risk words: the conversation page then shows them
+    what to do now. Only the participant's own words count, never a risk signal (which may
+    come from partner contact). One query (the risk words) when there is anything to scan."""
+    from modules.safety import message_needs_safety
+
+    since = timezone.now() - SAFETY_WINDOW
+    bodies = [m.body for m in page if m.side == Side.PARTICIPANT and m.created_at >= since]
+    # One scan for all of them; the separator keeps a phrase from spanning two messages.
+    return bool(bodies) and message_needs_safety("\n·\n".join(bodies))
+
+
 def messages_page(thread: Thread, *, before: int | None = None) -> tuple[list[Message], bool]:
     """The newest PAGE_SIZE messages (before `before`, for paging back), oldest first, and
     whether older ones exist."""

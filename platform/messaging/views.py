@@ -157,6 +157,11 @@ def _render_thread(
         services.thread_mark_read(user=user, thread=current, up_to=newest_shown)
     other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
     waiting_since, waiting = selectors.thread_wait(current) if side == Side.TEAM else (None, 0)
+    # What to do now, after the participant wrote risk words (no-JS post and later visits);
+    # the page's script shows the same section when the socket's ack says so.
+    safety_now = (
+        side == Side.PARTICIPANT and before is None and selectors.participant_needs_safety(page)
+    )
     context: dict[str, Any] = {
         "thread": current,
         "side": side,
@@ -172,6 +177,8 @@ def _render_thread(
         "client_id": uuid.uuid4(),
         "body": body,
         "error": error,
+        "safety_now": safety_now,
+        "safety_hidden": not safety_now,
         "body_max": BODY_MAX,
         "counterpart": (
             current.enrollment.therapist
@@ -192,6 +199,7 @@ def _render_thread(
             "new_message": _("New message"),
             "failed": _("Not sent."),
             "empty": _("Write a message."),
+            "safety": _("If you are in a bad way right now: see where to get help, just below."),
         },
     }
     return render(request, "messaging/thread.html", context, status=400 if error else 200)

@@ -140,6 +140,42 @@ RISK_REASONS: dict[str, Any] = {
 }
 
 
+# The check-in question behind each reason of `assess`, so that the therapist sees the
+# answer that raised a signal.
+REASON_QUESTION: dict[str, str] = {
+    "violence_reported": "violence",
+    "close_to_violence": "closeness",
+    "children_affected": "children",
+    "harm_thoughts": "harm_thoughts",
+    "escalation": "closeness",
+}
+
+
+def answer_display(key: str, value: Any) -> str:
+    """A check-in answer as words (Yes, No, a choice's label, a number)."""
+    question = next((q for q in QUESTIONS if q.key == key), None)
+    if question is None or value in (None, "", []):
+        return ""
+    options = dict(YES_NO if question.kind == "yes_no" else question.options)
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(str(options.get(v, v)) for v in values)
+
+
+def reason_with_answer(reason: str, answers: dict[str, Any]) -> str | None:
+    """The question and the answer that gave `reason`: “Have you had thoughts of harming
+    yourself or someone else?” Yes. None for a reason no question gives."""
+    from django.utils.translation import gettext
+
+    key = REASON_QUESTION.get(reason)
+    question = next((q for q in QUESTIONS if q.key == key), None)
+    if question is None or key not in answers:
+        return None
+    return gettext("“%(question)s” answer: %(answer)s") % {
+        "question": question.label,
+        "answer": answer_display(question.key, answers[key]),
+    }
+
+
 @dataclass(frozen=True)
 class RiskAssessment:
     level: str | None

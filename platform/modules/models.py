@@ -190,6 +190,11 @@ class RiskSignal(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices)
     level = models.CharField(max_length=10, choices=RiskLevel.choices)
     reasons = models.JSONField(default=list)
+    # Which answer raised it, as the participant saw it, kept as it was then (an admin may
+    # reword a questionnaire later): for a questionnaire, [{"kind": "measure_item",
+    # "number": 9, "value": 1, and "instrument", "question" and "answer" in both languages
+    # as "<name>_sv" / "<name>_en"}]. Empty for the other sources, whose reasons say it.
+    details = models.JSONField(default=list, blank=True)
     checkin = models.ForeignKey(
         CheckIn, null=True, blank=True, on_delete=models.CASCADE, related_name="risk_signals"
     )

@@ -491,13 +491,23 @@ def checkin_submit(
 
 
 def risk_signal_raise(
-    *, enrollment: Enrollment, source: str, level: str, reasons: list[str] | None = None
+    *,
+    enrollment: Enrollment,
+    source: str,
+    level: str,
+    reasons: list[str] | None = None,
+    details: list[dict[str, Any]] | None = None,
 ) -> RiskSignal:
     """A signal for the care team from outside the check-in and messages: partner contact
     (a level and a date, never any text) or a questionnaire (reason keys of
-    checkin.RISK_REASONS). Never shown to the participant."""
+    checkin.RISK_REASONS, and in `details` the answers that raised it). Never shown to the
+    participant."""
     if source not in RiskSignal.Source.values or level not in RiskLevel.values:
         raise ValidationError(_("Unknown risk level."))
     return RiskSignal.objects.create(
-        enrollment=enrollment, source=source, level=level, reasons=list(reasons or [])
+        enrollment=enrollment,
+        source=source,
+        level=level,
+        reasons=list(reasons or []),
+        details=list(details or []),
     )

@@ -29,6 +29,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -420,6 +421,36 @@ def reason_label(reason: str) -> str:
     return reason
 
 
+def signal_reasons(signal: RiskSignal) -> list[str]:
+    """What raised a signal, for the therapist: each reason's label, with the check-in's
+    question and answer behind it, or the questionnaire's question and answer (as the
+    participant saw them). Plain text: the template escapes it."""
+    from modules.checkin import reason_with_answer
+
+    english = (get_language() or "").startswith("en")
+    answers = signal.checkin.answers if signal.checkin is not None else None
+    labels = []
+    for reason in signal.reasons or []:
+        label = reason_label(str(reason))
+        shown = reason_with_answer(str(reason), answers) if isinstance(answers, dict) else None
+        labels.append(f"{label}: {shown}" if shown else label)
+    for detail in signal.details or []:
+        if not isinstance(detail, dict) or detail.get("kind") != "measure_item":
+            continue
+        suffix = "_en" if english else "_sv"
+        labels.append(
+            _("%(instrument)s, question %(number)s: “%(question)s” answer: %(answer)s (%(value)s)")
+            % {
+                "instrument": detail.get("instrument" + suffix, ""),
+                "number": detail.get("number", ""),
+                "question": detail.get("question" + suffix, ""),
+                "answer": detail.get("answer" + suffix, ""),
+                "value": detail.get("value", ""),
+            }
+        )
+    return labels
+
+
 @dataclass
 class SignalItem:
     signal: RiskSignal
@@ -431,10 +462,10 @@ def risk_signals(enrollment: Enrollment) -> tuple[list[SignalItem], list[SignalI
     were acknowledged), in one query."""
     signals = (
         RiskSignal.objects.filter(enrollment=enrollment)
-        .select_related("acknowledged_by")
+        .select_related("acknowledged_by", "checkin")
         .order_by("acknowledged_at", "-created_at")
     )
-    items = [SignalItem(s, [reason_label(str(r)) for r in s.reasons or []]) for s in signals]
+    items = [SignalItem(s, signal_reasons(s)) for s in signals]
     return (
         [i for i in items if i.signal.acknowledged_at is None],
         [i for i in items if i.signal.acknowledged_at is not None],

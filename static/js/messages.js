@@ -170,6 +170,7 @@
       if (gotOthers) markRead();
     } else if (frame.type === "ack") {
       placeMessage(frame.message);
+      if (frame.safety) showSafety();
     } else if (frame.type === "message") {
       if (placeMessage(frame.message) && !frame.message.mine) {
         say(strings.new_message + ": " + frame.message.sender);
@@ -181,6 +182,16 @@
       if (frame.client_id) failPending(frame.client_id, frame.message);
       else showError(frame.message);
     }
+  }
+
+  // The participant wrote words that may mean they or someone else is in danger: show what to
+  // do now (the section the page has, hidden), as a reload would.
+  function showSafety() {
+    var box = document.getElementById("safety-now");
+    if (!box || !box.hidden) return;
+    box.hidden = false;
+    say(strings.safety);
+    if (box.scrollIntoView) box.scrollIntoView({ block: "nearest" });
   }
 
   // A message the server refused comes back into the text box, so nothing written is lost.

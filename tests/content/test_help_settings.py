@@ -106,6 +106,12 @@ def test_only_clinical_leads_edit_the_setting(editor, clinical_lead, participant
                 "crisis_lines": streamfield([_line("Stödlinjen", "020-999 999", "kvällar")]),
                 "not_realtime_sv": DEFAULT_NOT_REALTIME_SV,
                 "not_realtime_en": "Messages are not read in real time.",
+                # Issue 14 item 2 added these (what to do now after a self-harm answer).
+                "safety_lines": streamfield(
+                    [("line", {"name": "Självmordslinjen", "number": "90101", "chat_url": ""})]
+                ),
+                "therapist_sees_sv": "Din terapeut ser det nästa arbetsdag.",
+                "therapist_sees_en": "Your therapist sees it on the next working day.",
             }
         ),
     )

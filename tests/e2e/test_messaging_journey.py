@@ -461,3 +461,52 @@ def test_without_javascript_the_form_sends_and_the_page_reloads(
     screenshot(page, "messaging-participant-no-js.png")
     with DB_LOCK:
         assert list(Message.objects.values_list("thread_id", "body")) == [(thread.pk, FIRST)]
+
+
+SAFETY_PARTICIPANT_KEY = b"messaging-safety-pa1".hex()
+SAFETY_THERAPIST_KEY = b"messaging-safety-th1".hex()
+
+
+def test_risk_words_sent_live_show_what_to_do_now_without_a_reload(
+    contexts: Callable[..., BrowserContext], server_url: str
+) -> None:
+    """Issue 14, item 2: the socket's ack says the message had risk words, and the page shows
+    the safety section at once, as a reload would."""
+    from modules.models import RiskLevel, RiskTerm
+
+    with DB_LOCK:
+        # The test database was flushed: the migration's starting list of risk words is gone.
+        RiskTerm.objects.get_or_create(
+            phrase="självmord*", language="sv", defaults={"level": RiskLevel.ACUTE}
+        )
+        therapist = user_with_key(
+            "tove-s@example.org", [Role.THERAPIST], SAFETY_THERAPIST_KEY, name="Tove"
+        )
+        participant = user_with_key(
+            "sam@example.org", [Role.PARTICIPANT], SAFETY_PARTICIPANT_KEY, name="Sam"
+        )
+        thread = _thread_for(participant, therapist)
+
+    page = contexts(viewport={"width": 375, "height": 800}).new_page()
+    log_in(page, server_url, participant.email, SAFETY_PARTICIPANT_KEY)
+    page.goto(server_url + f"/messages/{thread.public_id}/")
+    strings = _strings(page)
+    expect(page.locator("#connection-status")).to_have_text(strings["online"])
+    _mark_document(page)
+    section = page.locator("#safety-now")
+    expect(section).to_be_hidden()
+
+    _send(page, "Hej, en vanlig fråga om veckan")
+    expect(_message(page, "en vanlig fråga").locator(".msg-state")).to_have_text(SENT)
+    expect(section).to_be_hidden()
+
+    _send(page, "Jag tänker mycket på självmord just nu")
+    expect(section).to_be_visible()
+    expect(section.locator("a[href='tel:90101']")).to_be_in_viewport()
+    expect(section.locator("a[href='tel:112']")).to_be_visible()
+    expect(page.locator("#connection-status")).to_have_text(strings["safety"])
+    assert _same_document(page), "the section came from the ack, not from a reload"
+    screenshot(page, "messaging-safety-live-phone.png")
+
+    page.reload()
+    expect(page.locator("#safety-now")).to_be_visible()
