@@ -127,7 +127,7 @@ def test_the_lines_are_the_organisations_help_settings(enrollment, participant):
 
 
 def test_an_existing_installation_gets_the_lines_from_the_migration():
-    module = __import__("content.migrations.0007_safety_lines", fromlist=["seed_safety_lines"])
+    module = __import__("content.migrations.0009_safety_lines", fromlist=["seed_safety_lines"])
     help_settings = HelpSettings.for_site(Site.objects.get(is_default_site=True))
     HelpSettings.objects.filter(pk=help_settings.pk).update(safety_lines=[])
     module.seed_safety_lines(apps, None)
