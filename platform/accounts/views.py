@@ -171,9 +171,7 @@ def _setup(request: HttpRequest, user: User, *, replacing: bool) -> HttpResponse
             user=user, device=device, code=form.cleaned_data["code"], request=request
         )
         if codes is not None:
-            from django_otp import login as otp_login
-
-            otp_login(request, device)
+            services.session_verify(request=request, device=device)
             return render(
                 request,
                 "accounts/recovery_codes.html",
