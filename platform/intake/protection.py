@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
+from audit.network import client_ip
+
 _SALT = "intake.ask.issued"
 RATE_WINDOW_SECONDS = 60 * 60
 
@@ -55,7 +57,7 @@ def token_is_human(token: str, now: float | None = None) -> bool:
 
 def _rate_key(request: HttpRequest) -> str:
     # The address is kept only as a keyed hash, and only for the hour the limit lasts.
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+    address = client_ip(request) or "unknown"
     return "intake:ask:" + salted_hmac(_SALT, address).hexdigest()[:32]
 
 
