@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.exports import csv_response
 from audit.models import AuditEvent
 from audit.services import audit_log
 
@@ -349,23 +350,18 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes_confirm.html")
 
 
-def my_access_log(request: HttpRequest) -> HttpResponse:
+def my_access_log(request: HttpRequest) -> HttpResponseBase:
     """The person's own record: when staff opened it and in which role, never by name."""
-    import csv
-
     user = request_user(request)
     events = AuditEvent.objects.filter(
         subject=user, action=AuditEvent.Action.RECORD_VIEWED
     ).order_by("-created_at")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="omtag-my-access-log.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Time"), _("Role"), _("What")])
-    for event in events:
-        writer.writerow(
-            [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
-        )
-    return response
+    rows = [[_("Time"), _("Role"), _("What")]]
+    rows += [
+        [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
+        for event in events
+    ]
+    return csv_response(rows, filename="omtag-my-access-log.csv")
 
 
 @require_POST
