@@ -350,7 +350,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/recovery_codes_confirm.html")
 
 
-def my_access_log(request: HttpRequest) -> HttpResponseBase:
+def my_access_log(request: HttpRequest) -> HttpResponse:
     """The person's own record: when staff opened it and in which role, never by name."""
     user = request_user(request)
     events = AuditEvent.objects.filter(

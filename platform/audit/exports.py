@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 
@@ -58,21 +58,32 @@ class _Echo:
         return value
 
 
-def _attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+def _attachment(response: HttpResponseBase, filename: str) -> None:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
+@overload
+def csv_response(
+    rows: Iterable[Row], *, filename: str, stream: Literal[False] = False
+) -> HttpResponse: ...
+@overload
+def csv_response(
+    rows: Iterable[Row], *, filename: str, stream: Literal[True]
+) -> StreamingHttpResponse: ...
 def csv_response(rows: Iterable[Row], *, filename: str, stream: bool = False) -> HttpResponseBase:
     """The rows as a CSV download. With `stream`, rows are written as they are read (a long
     access log never sits in memory)."""
+    response: HttpResponseBase
     if stream:
         writer = csv.writer(_Echo())
         lines = (writer.writerow(row) for row in safe_rows(rows))
-        return _attachment(StreamingHttpResponse(lines, content_type=CSV_TYPE), filename)
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(safe_rows(rows))
-    return _attachment(HttpResponse(buffer.getvalue(), content_type=CSV_TYPE), filename)
+        response = StreamingHttpResponse(lines, content_type=CSV_TYPE)
+    else:
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(safe_rows(rows))
+        response = HttpResponse(buffer.getvalue(), content_type=CSV_TYPE)
+    _attachment(response, filename)
+    return response
 
 
 def xlsx_response(sheets: Iterable[tuple[str, Iterable[Row]]], *, filename: str) -> HttpResponse:

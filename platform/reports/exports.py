@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse
 
 from audit.exports import csv_response as _csv_response
 from audit.exports import xlsx_response as _xlsx_response
@@ -23,7 +23,7 @@ def _filename(data: Report, extension: str) -> str:
     return f"omtag-report-{data.period.slug}.{extension}"
 
 
-def csv_response(data: Report, table: EnrollmentTable) -> HttpResponseBase:
+def csv_response(data: Report, table: EnrollmentTable) -> HttpResponse:
     rows: list[list[Any]] = []
     for i, (name, section) in enumerate(sections(data, table)):
         if i:
