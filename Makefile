@@ -34,7 +34,7 @@ run: $(STAMP)
 	@# server and stops with it.
 	$(MANAGE) db_worker --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) --proxy-headers config.asgi:application
+	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 # The current second-factor code of a demo account: make code EMAIL=therapist@demo.omtag.se
 code: export DEBUG ?= 1

@@ -315,11 +315,27 @@ class Verification(enum.Enum):
         return self is Verification.OK
 
 
+def session_verify(*, request: HttpRequest, device: TOTPDevice | RecoveryCodeDevice) -> None:
+    """Mark this session as past the second factor. A session that gains that right gets a
+    new key (and a new CSRF token), as at the password step: a key someone learnt while the
+    session was password-only is worth nothing afterwards. A session already verified (a
+    re-authentication) keeps its key, so the person's open message sockets stay connected."""
+    from django.middleware.csrf import rotate_token
+    from django_otp import login as otp_login
+
+    from .middleware import is_second_factor_verified
+
+    gains_rights = not is_second_factor_verified(request.user)
+    otp_login(request, device)
+    if gains_rights:
+        request.session.cycle_key()
+        rotate_token(request)
+
+
 def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Verification:
     """Check a code from the authenticator app or a recovery code and, if right, mark this
     session verified. Wrong codes count towards a pause, per user, across devices."""
     from django.core.cache import cache
-    from django_otp import login as otp_login
 
     if second_factor_locked_out(user):
         return Verification.LOCKED_OUT
@@ -335,7 +351,7 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
         used_recovery = True
     for device in devices:
         if device.verify_token(code):
-            otp_login(request, device)
+            session_verify(request=request, device=device)
             cache.delete(_otp_failure_key(user))
             audit_log(
                 action=(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.exports import csv_response
 from audit.models import AuditEvent
 from audit.services import audit_log
 
@@ -172,9 +173,7 @@ def _setup(request: HttpRequest, user: User, *, replacing: bool) -> HttpResponse
             user=user, device=device, code=form.cleaned_data["code"], request=request
         )
         if codes is not None:
-            from django_otp import login as otp_login
-
-            otp_login(request, device)
+            services.session_verify(request=request, device=device)
             return render(
                 request,
                 "accounts/recovery_codes.html",
@@ -360,21 +359,16 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 def my_access_log(request: HttpRequest) -> HttpResponse:
     """The person's own record: when staff opened it and in which role, never by name."""
-    import csv
-
     user = request_user(request)
     events = AuditEvent.objects.filter(
         subject=user, action=AuditEvent.Action.RECORD_VIEWED
     ).order_by("-created_at")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="omtag-my-access-log.csv"'
-    writer = csv.writer(response)
-    writer.writerow([_("Time"), _("Role"), _("What")])
-    for event in events:
-        writer.writerow(
-            [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
-        )
-    return response
+    rows = [[_("Time"), _("Role"), _("What")]]
+    rows += [
+        [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
+        for event in events
+    ]
+    return csv_response(rows, filename="omtag-my-access-log.csv")
 
 
 @require_POST

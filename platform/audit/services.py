@@ -9,17 +9,10 @@ from typing import TYPE_CHECKING, cast
 from django.http import HttpRequest
 
 from .models import AuditEvent
+from .network import client_ip
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-
-def _client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites
-    # REMOTE_ADDR itself, which is the proxy's job, not ours.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_log(
@@ -44,7 +37,7 @@ def audit_log(
         target_type=target_type,
         target_id=str(target_id) if target_id else "",
         detail=detail[:500],
-        ip_address=_client_ip(request),
+        ip_address=client_ip(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
     )
 

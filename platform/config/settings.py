@@ -7,6 +7,7 @@ required setting stops start-up with a message that names it.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "audit.network.ForwardedHeadersMiddleware",  # before anything reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -341,9 +343,29 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+# The proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed
+# (audit/network.py); from anyone else those headers are the client's own words. None by
+# default: the client is the socket's peer.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _entry in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_entry.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES holds {_entry!r}, which is neither an IP address nor a network. "
+            "Write the TLS proxy's address or network, comma-separated (for example "
+            "TRUSTED_PROXIES=10.0.0.5 or TRUSTED_PROXIES=10.0.0.0/24,fd00::/64)."
+        ) from None
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "BEHIND_TLS_PROXY is on but TRUSTED_PROXIES is empty. Set TRUSTED_PROXIES to the "
+        "proxy's address (or network): only then are its X-Forwarded-Proto and "
+        "X-Forwarded-For believed, and every visitor is not taken to be the proxy."
+    )
+# Read only from a trusted proxy: audit.network.ForwardedHeadersMiddleware drops the header
+# from anyone else before SecurityMiddleware looks at it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

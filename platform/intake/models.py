@@ -135,3 +135,16 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.referral_id}"
+
+
+class SentFormToken(models.Model):
+    """The one-time part (a random nonce) of an "ask for help" form's signed fill-time token,
+    recorded when the form is sent: the same token sent again makes no second referral. Kept
+    only as long as a token is valid (INTAKE_FORM_MAX_AGE_HOURS); referral_submit deletes older
+    rows. Holds nothing about the person."""
+
+    nonce = models.CharField(max_length=32, primary_key=True)
+    sent_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"form token sent {self.sent_at:%Y-%m-%d %H:%M}"

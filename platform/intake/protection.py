@@ -1,19 +1,24 @@
 """Keeping the public form usable for people and costly for bots, without any outside
-service: a signed timestamp (a form sent sooner than a person could fill it in is refused),
-a honeypot field a person never sees, and a per-address limit in the cache.
+service: a signed timestamp (a form sent sooner than a person could fill it in is refused)
+that is good for one request only (it carries a random nonce, recorded when the form is
+sent), a honeypot field a person never sees, and a per-address limit in the cache.
 
 The limits are settings read with defaults, so an installation may tune them:
 INTAKE_MIN_FILL_SECONDS, INTAKE_FORM_MAX_AGE_HOURS, INTAKE_RATE_LIMIT_PER_HOUR."""
 
 from __future__ import annotations
 
+import secrets
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from audit.network import client_ip
 
 _SALT = "intake.ask.issued"
 RATE_WINDOW_SECONDS = 60 * 60
@@ -32,17 +37,38 @@ def rate_limit_per_hour() -> int:
 
 
 def issue_token(issued_at: float | None = None) -> str:
-    """The hidden field's value: when the form was handed out, signed."""
-    return signing.dumps(issued_at if issued_at is not None else time.time(), salt=_SALT)
+    """The hidden field's value: when the form was handed out and a random nonce (what makes
+    the token good for one request), signed."""
+    issued = issued_at if issued_at is not None else time.time()
+    return signing.dumps({"t": issued, "n": secrets.token_hex(16)}, salt=_SALT)
+
+
+def _token(token: str) -> tuple[float, str] | None:
+    try:
+        data: Any = signing.loads(token, salt=_SALT, max_age=max_age_seconds())
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    # A token without a nonce (the older form) could be sent again and again: refused.
+    if not isinstance(data, dict):
+        return None
+    issued, nonce = data.get("t"), data.get("n")
+    if not isinstance(issued, (int, float)) or isinstance(issued, bool):
+        return None
+    if not isinstance(nonce, str) or len(nonce) != 32:
+        return None
+    return float(issued), nonce
 
 
 def token_time(token: str) -> float | None:
     """When a token was issued, or None when it is forged, garbled or too old."""
-    try:
-        issued = signing.loads(token, salt=_SALT, max_age=max_age_seconds())
-    except signing.BadSignature:  # SignatureExpired is a BadSignature too
-        return None
-    return float(issued) if isinstance(issued, (int, float)) else None
+    parsed = _token(token)
+    return parsed[0] if parsed else None
+
+
+def token_nonce(token: object) -> str | None:
+    """The token's one-time nonce, or None when it is no genuine, current token."""
+    parsed = _token(token) if isinstance(token, str) else None
+    return parsed[1] if parsed else None
 
 
 def token_is_human(token: str, now: float | None = None) -> bool:
@@ -55,7 +81,7 @@ def token_is_human(token: str, now: float | None = None) -> bool:
 
 def _rate_key(request: HttpRequest) -> str:
     # The address is kept only as a keyed hash, and only for the hour the limit lasts.
-    address = request.META.get("REMOTE_ADDR") or "unknown"
+    address = client_ip(request) or "unknown"
     return "intake:ask:" + salted_hmac(_SALT, address).hexdigest()[:32]
 
 

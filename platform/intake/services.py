@@ -15,11 +15,11 @@ or the therapist wrote."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 from modules.services import participant_invite
 
+from . import protection
 from .forms import AGENCY_SOURCES, REASON_MAX, clean_phone
 from .models import (
     OPEN_REFERRAL_STATUSES,
@@ -39,6 +40,7 @@ from .models import (
     ReferralSource,
     ReferralStatus,
     Screening,
+    SentFormToken,
 )
 from .screening import clean_answers
 
@@ -110,16 +112,34 @@ def _reason(text: str, message: str) -> str:
 # --- Coming in -------------------------------------------------------------------------------
 
 
-def referral_submit(*, person: dict[str, Any]) -> Referral:
+class AlreadySent(Exception):
+    """The form's one-time token has been used: this form was sent before."""
+
+
+def referral_submit(*, person: dict[str, Any], once: str | None = None) -> Referral:
     """A request for help from the public form. No actor; and no address or browser in the
     access log either, since the person is not yet anyone's patient and has asked only to be
-    called."""
+    called. `once` is the form token's nonce: a form sent again with the same one raises
+    AlreadySent and stores nothing (recorded in the same transaction as the referral, so a
+    refused or failed request leaves the token usable)."""
     cleaned = _person(person, public=True)
     with transaction.atomic():
+        if once is not None:
+            _spend(once)
         referral = Referral.objects.create(source=ReferralSource.SELF, **cleaned)
         _event(referral, ReferralEventKind.RECEIVED, None)
         _log(AuditEvent.Action.REFERRAL_RECEIVED, None, referral, "form")
     return referral
+
+
+def _spend(nonce: str) -> None:
+    oldest = timezone.now() - timedelta(seconds=protection.max_age_seconds() + 3600)
+    SentFormToken.objects.filter(sent_at__lt=oldest).delete()  # tokens that old are refused
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction stays usable
+            SentFormToken.objects.create(nonce=nonce)
+    except IntegrityError:
+        raise AlreadySent from None
 
 
 def _received_at(day: date) -> datetime:

@@ -45,12 +45,17 @@ def callback_days() -> int:
 
 
 def _ask_page(
-    request: HttpRequest, form: HelpRequestForm, *, refusal: str = "", status: int = 200
+    request: HttpRequest,
+    form: HelpRequestForm,
+    *,
+    refusal: str = "",
+    notice: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
         "intake/ask.html",
-        {"form": form, "refusal": refusal, "callback_days": callback_days()},
+        {"form": form, "refusal": refusal, "notice": notice, "callback_days": callback_days()},
         status=status,
     )
 
@@ -94,7 +99,19 @@ def ask(request: HttpRequest) -> HttpResponse:
         return _ask_page(request, _kept(request), refusal=refusal, status=400)
     if form.is_valid():
         try:
-            services.referral_submit(person=form.person_fields())
+            services.referral_submit(
+                person=form.person_fields(), once=protection.token_nonce(form.data.get("started"))
+            )
+        except services.AlreadySent:
+            # Sent twice (the back button, a double click, or a replay): nothing is stored
+            # again. A fresh, empty form, in case the person means to ask again.
+            notice = _(
+                "This form has already been sent, so it was not sent again. Your first request "
+                "has reached us and you do not need to do anything more. To send a new "
+                "request, fill in the form below."
+            )
+            fresh = HelpRequestForm(initial={"started": _fresh_token(request)})
+            return _ask_page(request, fresh, notice=notice, status=409)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -4,7 +4,7 @@ messages from here."""
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
@@ -18,7 +18,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role, RoleGrant, User, role_labels
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
+from audit.exports import csv_response
 from audit.models import AuditEvent
 from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
@@ -148,34 +148,24 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
     return events.order_by("-created_at", "-id"), chosen
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @role_required(Role.ADMIN)
 def access_log(request: HttpRequest) -> HttpResponseBase:
     events, chosen = _access_events(request)
     if request.GET.get("format") == "csv":
-        writer = csv.writer(_Echo())
 
-        def rows() -> Any:
-            yield writer.writerow(["time", "staff", "roles", "participant", "what", "ip"])
+        def rows() -> Iterator[list[Any]]:
+            yield ["time", "staff", "roles", "participant", "what", "ip"]
             for e in events.iterator(chunk_size=2000):
-                yield writer.writerow(
-                    [
-                        e.created_at.isoformat(),
-                        e.actor_label,
-                        e.actor_roles,
-                        e.subject.display_name if e.subject else "",
-                        e.detail,
-                        e.ip_address or "",
-                    ]
-                )
+                yield [
+                    e.created_at.isoformat(),
+                    e.actor_label,
+                    e.actor_roles,
+                    e.subject.display_name if e.subject else "",
+                    e.detail,
+                    e.ip_address or "",
+                ]
 
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="omtag-access-log.csv"'
-        return response
+        return csv_response(rows(), filename="omtag-access-log.csv", stream=True)
     staff_ids = RoleGrant.objects.exclude(role=Role.PARTICIPANT).values("user_id")
     participant_ids = RoleGrant.objects.filter(role=Role.PARTICIPANT).values("user_id")
     page = Paginator(events, 100).get_page(request.GET.get("page"))
