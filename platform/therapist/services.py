@@ -4,6 +4,7 @@ greeting. Each checks that the actor is on the participant's care team."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +16,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 from content.models import ModulePage
 from messaging.models import Thread
-from messaging.services import message_send
+from messaging.services import RateLimited, message_send
 from modules.models import Enrollment, ModuleProgress, RiskSignal
 from modules.services import module_lock, module_unlock
 
@@ -88,18 +89,40 @@ def risk_acknowledge(*, actor: User, signal: RiskSignal, comment: str) -> RiskSi
     return signal
 
 
+@dataclass(frozen=True)
+class ModuleOpened:
+    progress: ModuleProgress
+    # Why the greeting was not sent ("" when it was, or when there was none to send).
+    greeting_problem: str = ""
+
+
 def module_open_with_greeting(
     *, actor: User, enrollment: Enrollment, module: ModulePage, greeting: str = ""
-) -> ModuleProgress:
+) -> ModuleOpened:
     """Unlock the module and, when the therapist wrote a few words, send them to the
-    participant's thread in the same step."""
+    participant's thread. The module opens even when the greeting cannot be sent (the
+    therapist's message limit, a treatment whose conversation is closed): the participant
+    gets their module, and the therapist is told why the greeting was not sent."""
     _require_care_team(actor, enrollment)
-    with transaction.atomic():
-        progress = module_unlock(actor=actor, enrollment=enrollment, module=module)
-        if greeting.strip():
-            thread = Thread.objects.get(enrollment=enrollment)
-            message_send(sender=actor, thread=thread, body=greeting, client_id=uuid.uuid4())
-    return progress
+    progress = module_unlock(actor=actor, enrollment=enrollment, module=module)
+    if not greeting.strip():
+        return ModuleOpened(progress)
+    thread = Thread.objects.filter(enrollment=enrollment).first()
+    if thread is None:
+        return ModuleOpened(progress, _("There is no conversation to send it to."))
+    try:
+        message_send(sender=actor, thread=thread, body=greeting, client_id=uuid.uuid4())
+    except RateLimited:
+        return ModuleOpened(
+            progress,
+            _(
+                "You have sent many messages in the last minute. Wait a minute and send it "
+                "from the message box."
+            ),
+        )
+    except ValidationError as problem:
+        return ModuleOpened(progress, " ".join(problem.messages))
+    return ModuleOpened(progress)
 
 
 def module_close(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:
