@@ -19,6 +19,8 @@ urlpatterns = [
         "cms/login/",
         login_not_required(RedirectView.as_view(pattern_name="account_login", query_string=True)),
     ),
+    # Wagtail's "failwhale" raises on purpose, to try the error page: not on a live site.
+    path("cms/failwhale/", content_views.not_found),
     path("cms/", include(wagtailadmin_urls)),
     # Uploaded files, behind login like every page: videos and documents through Wagtail's
     # serve view, images through ours.

@@ -67,13 +67,19 @@ def translation_gaps(request: HttpRequest, page_id: int) -> HttpResponse:
     )
 
 
+def not_found(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
 def media_file(request: HttpRequest, path: str) -> FileResponse:
     """An uploaded image, to a logged-in, two-factor-verified user only (the login and
     second-factor middleware guard every URL), in development and production alike: the
     programme's pictures are not for the open internet."""
+    if "\x00" in path:
+        raise Http404  # no file name holds a NUL byte; the file system would refuse it
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path)).resolve()
-    except SuspiciousFileOperation:
+    except (SuspiciousFileOperation, ValueError):
         raise Http404 from None
     root = Path(settings.MEDIA_ROOT).resolve()
     # Checked on the resolved path, so "images/../secret" does not pass as an image.
