@@ -104,6 +104,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@login_not_required
+def cms_login(request: HttpRequest) -> HttpResponse:
+    """Where Wagtail's admin sends a visitor it turns away. Its own login form would be a
+    second way in, without allauth's rate limits, so an anonymous visitor goes to ours; a
+    logged-in person lands here only because they may not use the CMS."""
+    if not request.user.is_authenticated:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(reverse("account_login") + (f"?{query}" if query else ""))
+    # Wagtail queued "You do not have permission to access the admin." in English words of
+    # its own; the page below says it in ours.
+    list(messages.get_messages(request))
+    return render(request, "403.html", status=403)
+
+
 # --- Second factor -----------------------------------------------------------------------
 
 
