@@ -17,6 +17,17 @@ urlpatterns = [
     path("cms/login/", account_views.cms_login, name="cms_login"),
     # Wagtail's "failwhale" raises on purpose, to try the error page: not on a live site.
     path("cms/failwhale/", content_views.not_found),
+    path(
+        "cms/choose-external-link/",
+        content_views.with_posted_fields(
+            next(
+                p.callback
+                for p in wagtailadmin_urls.urlpatterns
+                if getattr(p, "name", "") == "wagtailadmin_choose_page_external_link"
+            ),
+            "external-link-chooser-url",
+        ),
+    ),
     path("cms/", include(wagtailadmin_urls)),
     # Uploaded files, behind login like every page: videos and documents through Wagtail's
     # serve view, images through ours.

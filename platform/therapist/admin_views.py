@@ -117,11 +117,17 @@ def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("administration:participants")
 
 
+# Days outside these cannot hold an event, and at the ends of the calendar (year 1, 9999) a
+# day's start in our time zone is no longer a date in UTC.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _parse_day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, Any]]:
