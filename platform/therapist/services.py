@@ -3,6 +3,7 @@ greeting. Each checks that the actor is on the participant's care team."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -35,8 +36,13 @@ def _require_care_team(actor: User, enrollment: Enrollment) -> None:
         raise PermissionDenied
 
 
+# Control characters (NUL among them: PostgreSQL cannot store it) and the invisible direction
+# overrides; newlines and tabs stay. As in messages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(value: str, *, limit: int, empty: str) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
+    text = _CONTROL.sub("", (value or "").replace("\r\n", "\n")).strip()
     if not text:
         raise ValidationError(empty)
     if len(text) > limit:
