@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -299,10 +300,28 @@ def _otp_failure_key(user: User) -> str:
 OTP_FAILURE_WINDOW = 15 * 60
 
 
+def _otp_window_end_key(user: User) -> str:
+    return f"omtag:otp-failures-until:{user.pk}"
+
+
 def second_factor_locked_out(user: User) -> bool:
     from django.core.cache import cache
 
     return int(cache.get(_otp_failure_key(user), 0)) >= settings.OTP_FAILURE_LIMIT
+
+
+def second_factor_locked_until(user: User) -> datetime | None:
+    """When a lockout after too many wrong codes ends (the failure window started at the
+    first wrong code), or None when the user is not locked out."""
+    from django.core.cache import cache
+
+    if not second_factor_locked_out(user):
+        return None
+    until = cache.get(_otp_window_end_key(user))
+    if isinstance(until, datetime):
+        return until
+    # The window's end was not kept (an older cache entry): the longest it can last.
+    return timezone.now() + timedelta(seconds=OTP_FAILURE_WINDOW)
 
 
 class Verification(enum.Enum):
@@ -352,7 +371,7 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
     for device in devices:
         if device.verify_token(code):
             session_verify(request=request, device=device)
-            cache.delete(_otp_failure_key(user))
+            cache.delete_many([_otp_failure_key(user), _otp_window_end_key(user)])
             audit_log(
                 action=(
                     AuditEvent.Action.RECOVERY_CODE_USED
@@ -365,7 +384,13 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
             )
             return Verification.OK
     key = _otp_failure_key(user)
-    cache.add(key, 0, OTP_FAILURE_WINDOW)
+    if cache.add(key, 0, OTP_FAILURE_WINDOW):
+        # The window starts now: remember when it ends, to tell a locked-out person.
+        cache.set(
+            _otp_window_end_key(user),
+            timezone.now() + timedelta(seconds=OTP_FAILURE_WINDOW),
+            OTP_FAILURE_WINDOW,
+        )
     try:
         cache.incr(key)
     except ValueError:

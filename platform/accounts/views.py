@@ -105,6 +105,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+@login_not_required
+def cms_login(request: HttpRequest) -> HttpResponse:
+    """Where Wagtail's admin sends a visitor it turns away. Its own login form would be a
+    second way in, without allauth's rate limits, so an anonymous visitor goes to ours; a
+    logged-in person lands here only because they may not use the CMS."""
+    if not request.user.is_authenticated:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(reverse("account_login") + (f"?{query}" if query else ""))
+    # Wagtail queued "You do not have permission to access the admin." in English words of
+    # its own; the page below says it in ours.
+    list(messages.get_messages(request))
+    return render(request, "403.html", status=403)
+
+
 # --- Second factor -----------------------------------------------------------------------
 
 
@@ -117,34 +131,55 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     form = CodeForm(request.POST or None)
     locked_out = services.second_factor_locked_out(user)
-    if request.method == "POST" and form.is_valid() and not locked_out:
+    if request.method == "POST" and not locked_out and form.is_valid():
         result = services.second_factor_verify(request=request, user=user, code=form.given)
         if result:
             return redirect(next_url)
         locked_out = result is services.Verification.LOCKED_OUT
-        form.add_error(
-            "code" if form.cleaned_data.get("code") else "recovery_code", _code_error(result)
-        )
+        if not locked_out:
+            form.add_error(
+                "code" if form.cleaned_data.get("code") else "recovery_code",
+                _code_error(result, user),
+            )
     if locked_out:
-        form.errors.pop("code", None)
-        form.errors.pop("recovery_code", None)
-        form.add_error(None, _code_error(services.Verification.LOCKED_OUT))
+        # Said above the form, not as a field error: on a GET the form is unbound and has
+        # nothing to attach an error to; the code field stays empty and the button off.
+        form = CodeForm()
     return render(
         request,
         "accounts/second_factor.html",
-        {"form": form, "next": next_url, "locked_out": locked_out},
+        {
+            "form": form,
+            "next": next_url,
+            "locked_out": locked_out,
+            "lockout_message": _lockout_message(user) if locked_out else "",
+        },
         status=429 if locked_out else 200,
     )
 
 
-def _code_error(result: services.Verification) -> str:
+def _lockout_message(user: User) -> str:
+    """When a person locked out after too many wrong codes can try again, in plain words: a
+    time of day and how many minutes from now."""
+    from django.utils.formats import time_format
+    from django.utils.translation import ngettext
+
+    until = services.second_factor_locked_until(user) or timezone.now()
+    minutes = max(1, -(-int((until - timezone.now()).total_seconds()) // 60))
+    return ngettext(
+        "Too many wrong codes. You can try again at %(time)s, in %(minutes)d minute. "
+        "If you cannot get in, contact your treatment provider.",
+        "Too many wrong codes. You can try again at %(time)s, in %(minutes)d minutes. "
+        "If you cannot get in, contact your treatment provider.",
+        minutes,
+    ) % {"time": time_format(timezone.localtime(until), "H:i"), "minutes": minutes}
+
+
+def _code_error(result: services.Verification, user: User) -> str:
     if result is services.Verification.WAIT:
         return _("Wait a few seconds and try again.")
     if result is services.Verification.LOCKED_OUT:
-        return _(
-            "Too many wrong codes. Wait 15 minutes and try again, or contact your "
-            "treatment provider."
-        )
+        return _lockout_message(user)
     return _("The code was not right. Check it and try again.")
 
 
@@ -244,7 +279,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
                 request=request, user=user, code=form.cleaned_data["code"]
             )
         ):
-            form.add_error("code", _code_error(result))
+            form.add_error("code", _code_error(result, user))
         else:
             request.session[REAUTH_AT] = timezone.now().isoformat()
             audit_log(

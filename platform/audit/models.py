@@ -76,6 +76,8 @@ class AuditEvent(models.Model):
         RECORD_ANONYMISED = "record_anonymised", _("Treatment record anonymised")
         REFERRAL_ANONYMISED = "referral_anonymised", _("Referral anonymised")
         ERASURE_CARRIED_OUT = "erasure_carried_out", _("Erasure request carried out")
+        RISK_TERM_ADDED = "risk_term_added", _("Risk word added")
+        RISK_TERM_CHANGED = "risk_term_changed", _("Risk word turned on or off")
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

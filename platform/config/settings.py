@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
+    "config.middleware.UrlIdGuardMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.FramePolicyCSPMiddleware",  # django-csp, letting previews be framed
@@ -328,7 +329,10 @@ WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILSIMPLETRANSLATION_SYNC_PAGE_TREE = True
 WAGTAILADMIN_BASE_URL = env.str("BASE_URL", default="http://127.0.0.1:8000")
-WAGTAILADMIN_LOGIN_URL = "account_login"
+# Wagtail sends a visitor it turns away here: to log in, or, already logged in without an
+# editor's role, to the ordinary "not allowed" page (not to the login page, which would send
+# them back to /cms/ again and again).
+WAGTAILADMIN_LOGIN_URL = "cms_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False

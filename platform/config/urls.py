@@ -1,6 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -15,9 +14,19 @@ urlpatterns = [
     path("account/", include("accounts.allauth_urls")),
     path("account/", include("accounts.urls")),
     # Wagtail's own login form would be a second way in, without allauth's rate limits.
+    path("cms/login/", account_views.cms_login, name="cms_login"),
+    # Wagtail's "failwhale" raises on purpose, to try the error page: not on a live site.
+    path("cms/failwhale/", content_views.not_found),
     path(
-        "cms/login/",
-        login_not_required(RedirectView.as_view(pattern_name="account_login", query_string=True)),
+        "cms/choose-external-link/",
+        content_views.with_posted_fields(
+            next(
+                p.callback
+                for p in wagtailadmin_urls.urlpatterns
+                if getattr(p, "name", "") == "wagtailadmin_choose_page_external_link"
+            ),
+            "external-link-chooser-url",
+        ),
     ),
     path("cms/", include(wagtailadmin_urls)),
     # Uploaded files, behind login like every page: videos and documents through Wagtail's

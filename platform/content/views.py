@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils._os import safe_join
 from django.utils.translation import gettext as _
@@ -79,13 +82,38 @@ def translation_gaps(request: HttpRequest, page_id: int) -> HttpResponse:
     )
 
 
+def not_found(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def with_posted_fields(
+    view: Callable[..., HttpResponseBase], *fields: str
+) -> Callable[..., HttpResponseBase]:
+    """Wagtail's external-link chooser crashes on a POST without its URL field (its field's
+    to_python reads None as text); with the field present and empty, its form says the field
+    is required, as it does for the browser."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST" and any(name not in request.POST for name in fields):
+            posted = request.POST.copy()
+            for name in fields:
+                posted.setdefault(name, "")
+            request.POST = posted  # type: ignore[assignment]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def media_file(request: HttpRequest, path: str) -> FileResponse:
     """An uploaded image, to a logged-in, two-factor-verified user only (the login and
     second-factor middleware guard every URL), in development and production alike: the
     programme's pictures are not for the open internet."""
+    if "\x00" in path:
+        raise Http404  # no file name holds a NUL byte; the file system would refuse it
     try:
         full = Path(safe_join(settings.MEDIA_ROOT, path)).resolve()
-    except SuspiciousFileOperation:
+    except (SuspiciousFileOperation, ValueError):
         raise Http404 from None
     root = Path(settings.MEDIA_ROOT).resolve()
     # Checked on the resolved path, so "images/../secret" does not pass as an image.

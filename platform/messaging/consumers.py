@@ -36,7 +36,10 @@ PUSH_SESSION_RECHECK_SECONDS = 10
 
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NO_ACCESS = 4403
-CLOSE_TOO_BIG = 1009
+# An application may close with 1000 or 3000-4999 only (RFC 6455 7.4.2; daphne's autobahn
+# refuses anything else, so 1009 "message too big" never reached the browser): 4413, as
+# HTTP's 413 "content too large".
+CLOSE_TOO_BIG = 4413
 
 T = TypeVar("T")
 
@@ -92,6 +95,16 @@ class PreparedExists:
             return cursor.fetchone() is not None
 
 
+def _holds_lone_surrogate(content: object) -> bool:
+    """True when a decoded frame holds half of a character (a JSON `\\ud800` escape without
+    its pair): neither UTF-8 nor any database can hold it."""
+    try:
+        json.dumps(content, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        return True
+    return False
+
+
 class _Closed(Exception):
     """The re-check failed: close the socket with `code`."""
 
@@ -134,7 +147,11 @@ class ThreadConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.thread is None:
             return
-        size = len(bytes_data) if bytes_data is not None else len((text_data or "").encode())
+        size = (
+            len(bytes_data)
+            if bytes_data is not None
+            else len((text_data or "").encode("utf-8", "surrogatepass"))
+        )
         if size > MAX_FRAME_BYTES:
             await self._error("too_large", "Frames are limited to 64 KB.")
             await self.close(code=CLOSE_TOO_BIG)
@@ -144,11 +161,18 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data or "")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
             await self._error("bad_json", "The frame is not valid JSON.")
             return
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self._error("bad_frame", "A frame is a JSON object with a type.")
+            return
+        if _holds_lone_surrogate(content):
+            await self._error(
+                "bad_text",
+                "The frame holds text that is not valid Unicode.",
+                content.get("client_id"),
+            )
             return
         kind = content["type"]
         handler = {

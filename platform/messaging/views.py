@@ -46,7 +46,7 @@ def _before(request: HttpRequest) -> int | None:
         value = int(request.GET.get("before", ""))
     except ValueError:
         return None
-    return value if value > 0 else None
+    return value if 0 < value < 2**63 else None  # a message id fits the database's integer
 
 
 @role_required(Role.PARTICIPANT, Role.THERAPIST)

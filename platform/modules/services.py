@@ -4,6 +4,7 @@ transaction and records an audit event where staff act."""
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from .models import (
     ModuleState,
     RiskLevel,
     RiskSignal,
+    RiskTerm,
 )
 
 ANSWER_MAX_CHARS = 20_000
@@ -253,6 +255,67 @@ def enrollment_set_checkin_interval(*, actor: User, enrollment: Enrollment, days
         raise ValidationError(_("Choose between 1 and 28 days."))
     enrollment.checkin_interval_days = days
     enrollment.save(update_fields=["checkin_interval_days"])
+
+
+# --- Risk words ------------------------------------------------------------------------------
+
+RISK_PHRASE_MAX = 100
+# C0 and C1 control characters (NUL among them), DEL, the invisible direction overrides and
+# zero-width characters: a phrase holding one could never match what a participant writes, or
+# would read differently on the list from what it matches.
+_PHRASE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.has_role(Role.ADMIN)):
+        raise PermissionDenied
+
+
+def risk_term_add(*, actor: User, phrase: str, language: str, level: str) -> RiskTerm:
+    """Add a word or phrase that raises a risk signal in a participant's message."""
+    from .risk import term_pattern
+
+    _require_admin(actor)
+    if _PHRASE_CONTROL.search(phrase) or any(0xD800 <= ord(c) <= 0xDFFF for c in phrase):
+        raise ValidationError(
+            _("The word holds an invisible or control character. Write it again."),
+            code="control",
+        )
+    text = " ".join(phrase.split()).lower()
+    if not text or len(text) > RISK_PHRASE_MAX or not term_pattern(text).startswith("(?<!"):
+        raise ValidationError(_("Write a word or phrase of at most 100 characters."), code="length")
+    if language not in ("sv", "en") or level not in RiskLevel.values:
+        raise ValidationError(_("Choose a language and a level."), code="choice")
+    try:
+        with transaction.atomic():
+            term = RiskTerm.objects.create(phrase=text, language=language, level=level)
+            audit_log(
+                action=AuditEvent.Action.RISK_TERM_ADDED,
+                actor=actor,
+                target_type="risk_term",
+                target_id=term.pk,
+                detail=f"{text} ({language}, {level})",
+            )
+    except IntegrityError:
+        raise ValidationError(_("That word is already on the list."), code="duplicate") from None
+    return term
+
+
+def risk_term_set_active(*, actor: User, term: RiskTerm, active: bool) -> RiskTerm:
+    """Turn a risk word on or off. Words are never deleted: the signals they raised name them."""
+    _require_admin(actor)
+    with transaction.atomic():
+        changed = RiskTerm.objects.filter(pk=term.pk).exclude(active=active).update(active=active)
+        if changed:
+            audit_log(
+                action=AuditEvent.Action.RISK_TERM_CHANGED,
+                actor=actor,
+                target_type="risk_term",
+                target_id=term.pk,
+                detail=f"{term.phrase} ({term.language}): {'on' if active else 'off'}",
+            )
+    term.active = active
+    return term
 
 
 # --- Module access ---------------------------------------------------------------------------

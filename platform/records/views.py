@@ -55,7 +55,8 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def erasure_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:100]
+    # No name holds a NUL byte, and PostgreSQL refuses one in a query.
+    query = request.GET.get("q", "").replace("\x00", "")[:100]
     page = Paginator(selectors.participants_for_erasure(query), 50).get_page(
         request.GET.get("page")
     )

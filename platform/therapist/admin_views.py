@@ -117,11 +117,17 @@ def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("administration:participants")
 
 
+# Days outside these cannot hold an event, and at the ends of the calendar (year 1, 9999) a
+# day's start in our time zone is no longer a date in UTC.
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _parse_day(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
 def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, Any]]:
@@ -190,34 +196,37 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
 @role_required(Role.ADMIN)
 def risk_words(request: HttpRequest) -> HttpResponse:
     """The words and phrases that raise a risk signal in a participant's message."""
-    from modules.models import RiskLevel, RiskTerm
-    from modules.risk import term_pattern
+    from modules.models import RiskTerm
+    from modules.services import risk_term_add, risk_term_set_active
 
-    error = ""
+    from .forms import RiskTermForm, RiskTermToggleForm
+
+    user = request_user(request)
+    form = RiskTermForm()
+    if request.method == "POST" and "toggle" in request.POST:
+        toggle = RiskTermToggleForm(request.POST)
+        term = (
+            RiskTerm.objects.filter(pk=toggle.cleaned_data["toggle"]).first()
+            if toggle.is_valid()
+            else None
+        )
+        if term is None:
+            raise Http404
+        risk_term_set_active(actor=user, term=term, active=not term.active)
+        return redirect("administration:risk_words")
     if request.method == "POST":
-        if "toggle" in request.POST:
-            term = RiskTerm.objects.filter(pk=request.POST.get("toggle", "").strip() or 0).first()
-            if term is None:
-                raise Http404
-            term.active = not term.active
-            term.save(update_fields=["active"])
-            return redirect("administration:risk_words")
-        phrase = " ".join(request.POST.get("phrase", "").split()).lower()
-        language = request.POST.get("language", "")
-        level = request.POST.get("level", "")
-        if not phrase or len(phrase) > 100 or not term_pattern(phrase).startswith("(?<!"):
-            error = _("Write a word or phrase of at most 100 characters.")
-        elif language not in ("sv", "en") or level not in RiskLevel.values:
-            error = _("Choose a language and a level.")
-        elif RiskTerm.objects.filter(phrase=phrase, language=language).exists():
-            error = _("That word is already on the list.")
-        else:
-            RiskTerm.objects.create(phrase=phrase, language=language, level=level)
-            messages.success(request, _("The word is added."))
-            return redirect("administration:risk_words")
+        form = RiskTermForm(request.POST)
+        if form.is_valid():
+            try:
+                risk_term_add(actor=user, **form.cleaned_data)
+            except ValidationError as problem:
+                form.add_error("phrase", problem)
+            else:
+                messages.success(request, _("The word is added."))
+                return redirect("administration:risk_words")
     return render(
         request,
         "therapist/admin_risk_words.html",
-        {"terms": RiskTerm.objects.all(), "levels": RiskLevel.choices, "error": error},
-        status=400 if error else 200,
+        {"terms": RiskTerm.objects.all(), "form": form},
+        status=400 if form.errors else 200,
     )

@@ -3,7 +3,9 @@ greeting. Each checks that the actor is on the participant's care team."""
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,7 +17,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 from content.models import ModulePage
 from messaging.models import Thread
-from messaging.services import message_send
+from messaging.services import RateLimited, message_send
 from modules.models import Enrollment, ModuleProgress, RiskSignal
 from modules.services import module_lock, module_unlock
 
@@ -34,8 +36,13 @@ def _require_care_team(actor: User, enrollment: Enrollment) -> None:
         raise PermissionDenied
 
 
+# Control characters (NUL among them: PostgreSQL cannot store it) and the invisible direction
+# overrides; newlines and tabs stay. As in messages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(value: str, *, limit: int, empty: str) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
+    text = _CONTROL.sub("", (value or "").replace("\r\n", "\n")).strip()
     if not text:
         raise ValidationError(empty)
     if len(text) > limit:
@@ -88,18 +95,40 @@ def risk_acknowledge(*, actor: User, signal: RiskSignal, comment: str) -> RiskSi
     return signal
 
 
+@dataclass(frozen=True)
+class ModuleOpened:
+    progress: ModuleProgress
+    # Why the greeting was not sent ("" when it was, or when there was none to send).
+    greeting_problem: str = ""
+
+
 def module_open_with_greeting(
     *, actor: User, enrollment: Enrollment, module: ModulePage, greeting: str = ""
-) -> ModuleProgress:
+) -> ModuleOpened:
     """Unlock the module and, when the therapist wrote a few words, send them to the
-    participant's thread in the same step."""
+    participant's thread. The module opens even when the greeting cannot be sent (the
+    therapist's message limit, a treatment whose conversation is closed): the participant
+    gets their module, and the therapist is told why the greeting was not sent."""
     _require_care_team(actor, enrollment)
-    with transaction.atomic():
-        progress = module_unlock(actor=actor, enrollment=enrollment, module=module)
-        if greeting.strip():
-            thread = Thread.objects.get(enrollment=enrollment)
-            message_send(sender=actor, thread=thread, body=greeting, client_id=uuid.uuid4())
-    return progress
+    progress = module_unlock(actor=actor, enrollment=enrollment, module=module)
+    if not greeting.strip():
+        return ModuleOpened(progress)
+    thread = Thread.objects.filter(enrollment=enrollment).first()
+    if thread is None:
+        return ModuleOpened(progress, _("There is no conversation to send it to."))
+    try:
+        message_send(sender=actor, thread=thread, body=greeting, client_id=uuid.uuid4())
+    except RateLimited:
+        return ModuleOpened(
+            progress,
+            _(
+                "You have sent many messages in the last minute. Wait a minute and send it "
+                "from the message box."
+            ),
+        )
+    except ValidationError as problem:
+        return ModuleOpened(progress, " ".join(problem.messages))
+    return ModuleOpened(progress)
 
 
 def module_close(*, actor: User, enrollment: Enrollment, module: ModulePage) -> ModuleProgress:

@@ -29,6 +29,9 @@ from modules.services import participant_invite
 from . import selectors, services
 from .models import CaseNote
 
+# A greeting that could not be sent with an opened module, kept for the overview's message box.
+_UNSENT_GREETING = "omtag_unsent_greeting"
+
 CASELOAD_PAGE_SIZE = 50
 
 
@@ -145,6 +148,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "client_id": uuid4(),
             "body_max": BODY_MAX,
             "section_note": section_note(request),
+            "unsent_greeting": _pop_unsent_greeting(request, enrollment),
         },
     )
 
@@ -195,6 +199,14 @@ def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
     )
 
 
+def _pop_unsent_greeting(request: HttpRequest, enrollment: Enrollment) -> str:
+    kept = request.session.get(_UNSENT_GREETING)
+    if not isinstance(kept, dict) or kept.get("enrollment") != str(enrollment.public_id):
+        return ""
+    del request.session[_UNSENT_GREETING]
+    return str(kept.get("text", ""))
+
+
 def _note_or_404(enrollment: Enrollment, public_id: str) -> CaseNote:
     try:
         key = UUID(public_id)
@@ -216,13 +228,27 @@ def module_access(request: HttpRequest, public_id: UUID, key: UUID, action: str)
     progress = progress_or_404(enrollment, key)
     try:
         if action == "open":
-            services.module_open_with_greeting(
-                actor=user,
-                enrollment=enrollment,
-                module=progress.module,
-                greeting=request.POST.get("greeting", "")[:5000],
+            greeting = request.POST.get("greeting", "")[:BODY_MAX]
+            opened = services.module_open_with_greeting(
+                actor=user, enrollment=enrollment, module=progress.module, greeting=greeting
             )
-            note_at_section(request, "modules", _("The module is open for the participant."))
+            if opened.greeting_problem:
+                # The words are not lost: they wait in the overview's message box.
+                request.session[_UNSENT_GREETING] = {
+                    "enrollment": str(enrollment.public_id),
+                    "text": greeting,
+                }
+                note_at_section(
+                    request,
+                    "modules",
+                    _("The module is open for the participant.")
+                    + " "
+                    + _("Your greeting was not sent: %(reason)s Your text is in the message box.")
+                    % {"reason": opened.greeting_problem},
+                    kind="warning",
+                )
+            else:
+                note_at_section(request, "modules", _("The module is open for the participant."))
         else:
             services.module_close(actor=user, enrollment=enrollment, module=progress.module)
             note_at_section(

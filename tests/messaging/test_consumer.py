@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -194,8 +195,62 @@ async def test_an_oversized_frame_is_refused_and_the_socket_closed(thread, parti
     body = "x" * (65 * 1024)
     await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": body})
     assert (await _frame(socket, "error"))["code"] == "too_large"
-    assert await _closed_with(socket) == 1009
+    # 1009 was refused by daphne (applications close with 1000 or 3000-4999): see PROTOCOL.md.
+    assert await _closed_with(socket) == 4413
     assert await sync_to_async(Message.objects.count)() == 0
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"type": "send", "client_id": "%s", "body": "hej \\ud800 då"}',
+        '{"type": "send", "client_id": "%s", "body": "\\udfff"}',
+        '{"type": "send", "client_id": "%s", "body": "ok", "extra": ["\\ud83d"]}',
+        '{"type": "\\ud800", "client_id": "%s"}',
+    ],
+)
+async def test_a_lone_surrogate_gets_an_error_frame_and_stores_nothing(thread, participant, frame):
+    socket, ok, _ = await _open(participant, thread)
+    client_id = str(uuid.uuid4())
+    await socket.send_to(text_data=frame % client_id)  # was a crash: close 1011
+    error = await _frame(socket, "error")
+    assert error["code"] == "bad_text" and error["client_id"] == client_id
+    assert await sync_to_async(Message.objects.count)() == 0
+    # The socket goes on serving; a proper pair (an emoji) is fine.
+    await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "hej 🙂"})
+    assert (await _frame(socket, "ack"))["message"]["body"] == "hej 🙂"
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[" * 30_000 + "]" * 30_000,
+        '{"type": "send", "body": ' + "[" * 15_000 + "]" * 15_000 + "}",
+        '{"a": ' * 6_000 + "1" + "}" * 6_000,
+        "[" * 60_000,
+    ],
+)
+async def test_deeply_nested_json_gets_an_error_frame_and_stores_nothing(
+    thread, participant, frame
+):
+    socket, ok, _ = await _open(participant, thread)
+    assert len(frame.encode()) < 64 * 1024
+    await socket.send_to(text_data=frame)  # was a crash: close 1011
+    assert (await _frame(socket, "error"))["code"] == "bad_json"
+    assert await sync_to_async(Message.objects.count)() == 0
+    await socket.send_json_to({"type": "ping"})
+    assert (await _frame(socket, "pong")) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_every_close_code_the_server_uses_is_one_daphne_sends():
+    from messaging import consumers
+
+    codes = [consumers.CLOSE_NOT_LOGGED_IN, consumers.CLOSE_NO_ACCESS, consumers.CLOSE_TOO_BIG]
+    for code in codes:
+        assert code == 1000 or 3000 <= code <= 4999
+        assert str(code) in (Path(consumers.__file__).parent / "PROTOCOL.md").read_text()
 
 
 async def test_a_flood_gets_rate_limited_errors(thread, participant):
