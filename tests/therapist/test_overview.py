@@ -241,3 +241,17 @@ def test_the_overview_query_count_does_not_grow_with_the_record(
     assert many == few
     page = client.get(url).content.decode()
     assert page[page.index('<section id="measures"') :].count('class="chart-point"') == 7
+
+
+def test_the_checkin_table_names_the_kinds_of_violence_in_the_readers_language(
+    enrollment, participant, therapist
+):
+    checkin_submit(
+        participant=participant,
+        enrollment=enrollment,
+        answers={**CHECKIN, "violence": "yes", "violence_kinds": ["threats", "economic"]},
+    )
+    page = verified_client(therapist).get(_overview(enrollment)).content.decode()
+    table = page[page.index('id="checkins"') :]
+    assert "Hot eller skrämmande beteende" in table and "Ekonomiskt" in table
+    assert "(threats" not in table and "economic)" not in table
