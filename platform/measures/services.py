@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from content.models import ProgramPage
 from modules.models import Enrollment, RiskLevel, RiskSignal
-from modules.services import risk_signal_raise
+from modules.services import enrollment_mark_active, risk_signal_raise
 
 from . import selectors
 from .models import Instrument, InstrumentItem, MeasureResponse, Occasion, ScheduleRule
@@ -74,7 +74,7 @@ def measure_response_submit(
                 score=total,
                 submitted_at=now,
             )
-            Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=now)
+            enrollment_mark_active(enrollment_id=enrollment.pk, at=now)
             flagged = selectors.flagged_answers(instrument, items, stored)
             if flagged:
                 # Thoughts of self-harm must reach the therapist at once, like the check-in's,

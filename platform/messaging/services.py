@@ -160,18 +160,19 @@ def _worth_notifying(thread: Thread, sender_side: str, now: Any) -> bool:
 def _participant_wrote(thread: Thread, message: Message) -> None:
     """A participant's message counts as activity, and risk words in it raise a signal for
     the therapist (never shown to the participant)."""
-    from modules.models import Enrollment, RiskSignal
+    from modules.models import RiskSignal
     from modules.risk import scan
+    from modules.services import enrollment_mark_active, risk_signal_raise
 
     # Activity is kept to the minute (as the session clock is): a conversation does not
     # write the enrollment row for every message.
     seen = thread.enrollment.last_active_at
     if seen is None or message.created_at - seen >= ACTIVITY_PRECISION:
-        Enrollment.objects.filter(pk=thread.enrollment_id).update(last_active_at=message.created_at)
+        enrollment_mark_active(enrollment_id=thread.enrollment_id, at=message.created_at)
     match = scan(message.body)
     if match is not None:
-        RiskSignal.objects.create(
-            enrollment_id=thread.enrollment_id,
+        risk_signal_raise(
+            enrollment=thread.enrollment,
             source=RiskSignal.Source.MESSAGE,
             level=match.level,
             reasons=[f"message {message.seq}: {phrase}" for phrase in match.phrases],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -553,6 +554,12 @@ def checkin_submit(
 # --- Risk signals from outside the participant's own path ---------------------------------
 
 
+def enrollment_mark_active(*, enrollment_id: int, at: datetime) -> None:
+    """The participant did something in the treatment at `at` (a message, a questionnaire):
+    the caseload's "last active" and "gone quiet" read this."""
+    Enrollment.objects.filter(pk=enrollment_id).update(last_active_at=at)
+
+
 def risk_signal_raise(
     *,
     enrollment: Enrollment,
@@ -561,10 +568,10 @@ def risk_signal_raise(
     reasons: list[str] | None = None,
     details: list[dict[str, Any]] | None = None,
 ) -> RiskSignal:
-    """A signal for the care team from outside the check-in and messages: partner contact
-    (a level and a date, never any text) or a questionnaire (reason keys of
-    checkin.RISK_REASONS, and in `details` the answers that raised it). Never shown to the
-    participant."""
+    """A signal for the care team from outside the check-in: risk words in a message (which
+    message and which phrase), partner contact (a level and a date, never any text) or a
+    questionnaire (reason keys of checkin.RISK_REASONS, and in `details` the answers that
+    raised it). Never shown to the participant."""
     if source not in RiskSignal.Source.values or level not in RiskLevel.values:
         raise ValidationError(_("Unknown risk level."))
     return RiskSignal.objects.create(
