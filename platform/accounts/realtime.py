@@ -1,5 +1,7 @@
-"""The Channels side of accounts: the second-factor gate for sockets, re-checking a socket's
-session, and force-disconnect."""
+"""The one real-time module: the socket close codes, the one way to send a channel-layer event
+(now, or after the transaction commits), the second-factor gate for sockets, re-checking a
+socket's session, and force-disconnect. It sits in accounts, the lowest layer with sockets, so
+every app above can use it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -20,6 +23,27 @@ from django_otp.models import Device
 
 from .middleware import SEEN_AT, session_clock
 from .models import User
+
+# Close codes the pages understand (messaging/PROTOCOL.md). An application may close with 1000
+# or 3000-4999 only (RFC 6455 7.4.2; daphne's autobahn refuses anything else, so 1009 "message
+# too big" never reached the browser).
+CLOSE_NOT_LOGGED_IN = 4401
+CLOSE_NO_ACCESS = 4403
+CLOSE_TOO_BIG = 4413  # as HTTP's 413 "content too large"
+
+
+def group_send(group: str, event: dict[str, Any]) -> None:
+    """Send `event` to every socket in `group` now. Services call send_on_commit instead,
+    unless they already run after the commit (an on_commit callback)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group, event)
+
+
+def send_on_commit(group: str, event: dict[str, Any]) -> None:
+    """Send `event` to `group` once the current transaction commits, so no socket hears of a
+    write that could still roll back (persist first, then notify)."""
+    transaction.on_commit(lambda: group_send(group, event))
 
 
 def user_group(user_id: int) -> str:
@@ -34,40 +58,20 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     re-check: the logout view sends this before the session row is deleted. Without it (lock,
     log out everywhere, reassignment) each socket re-checks its session and its access, which
     the caller has already committed."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""}
-        )
-
-
-def session_user(
-    user_id: int,
-    session_key: str | None,
-    *,
-    touch: bool = False,
-    annotate: Mapping[str, Any] | None = None,
-) -> User | None:
-    """The user, fetched fresh, while the socket's session is still the live,
-    two-factor-verified login of an active user: not logged out, not idle or too old, not ended
-    everywhere, not locked; None otherwise. Two queries (the session, the user); `annotate`
-    adds expressions evaluated on the user's row in the same query (the thread socket asks
-    whether the user may still see its thread). With `touch`, socket activity counts as
-    activity for the idle limit."""
-    return _checked_session_user(
-        user_id, session_key, touch, lambda: _live_user(user_id, annotate).first()
-    )
-
-
-def session_still_valid(user_id: int, session_key: str | None, *, touch: bool = False) -> bool:
-    """True while the socket's session is still valid (see session_user)."""
-    return session_user(user_id, session_key, touch=touch) is not None
+    group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
 
 
 class SessionCheck:
-    """session_user for one socket, asked again and again: the same question with the same
-    values, so the user's query is compiled once (building and compiling it costs many times
-    what the database takes to answer it) and run anew, against the database, every time."""
+    """Is this socket's session still the live, two-factor-verified login of an active user
+    (not logged out, not idle or too old, not ended everywhere, not locked)? Calling it returns
+    the user, fetched fresh, or None. Two queries (the session, the user); `annotate` adds
+    expressions evaluated on the user's row in the same query (the thread socket asks whether
+    the user may still see its thread). With `touch`, socket activity counts as activity for
+    the idle limit.
+
+    One check per socket, asked again and again: the same question with the same values, so
+    the user's query is compiled once (building and compiling it costs many times what the
+    database takes to answer it) and run anew, against the database, every time."""
 
     def __init__(
         self, user_id: int, session_key: str | None, *, annotate: Mapping[str, Any] | None = None
@@ -130,7 +134,7 @@ def _session_is_verified(user: Any, session: Any) -> bool:
 
 class SecondFactorMiddleware:
     """Wraps socket routes after Channels' AuthMiddlewareStack: a socket whose session has no
-    verified second factor is closed before any consumer code runs, with close code 4401.
+    verified second factor is closed before any consumer code runs, with CLOSE_NOT_LOGGED_IN.
     It is accepted first, because a refused handshake reaches the browser only as a generic
     failure, and the page must know to send the person to the login instead of retrying."""
 
@@ -143,6 +147,6 @@ class SecondFactorMiddleware:
         ):
             await receive()  # the websocket.connect event
             await send({"type": "websocket.accept"})
-            await send({"type": "websocket.close", "code": 4401})
+            await send({"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN})
             return None
         return await self.inner(scope, receive, send)

@@ -23,7 +23,13 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from accounts.models import User
-from accounts.realtime import SessionCheck, user_group
+from accounts.realtime import (
+    CLOSE_NO_ACCESS,
+    CLOSE_NOT_LOGGED_IN,
+    CLOSE_TOO_BIG,
+    SessionCheck,
+    user_group,
+)
 from modules.safety import message_needs_safety
 
 from . import selectors, services
@@ -34,12 +40,6 @@ MAX_FRAME_BYTES = 64 * 1024
 # messages arrive; every frame the client sends is re-checked in full.
 PUSH_SESSION_RECHECK_SECONDS = 10
 
-CLOSE_NOT_LOGGED_IN = 4401
-CLOSE_NO_ACCESS = 4403
-# An application may close with 1000 or 3000-4999 only (RFC 6455 7.4.2; daphne's autobahn
-# refuses anything else, so 1009 "message too big" never reached the browser): 4413, as
-# HTTP's 413 "content too large".
-CLOSE_TOO_BIG = 4413
 
 T = TypeVar("T")
 

@@ -10,8 +10,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.realtime import group_send, send_on_commit
 
 from . import selectors
 from .models import Message, Presence, Side, Thread, WaitClosure
@@ -64,12 +63,6 @@ def message_payload(message: Message) -> dict[str, Any]:
         "body": message.body,
         "html": str(render_text(message.body)),
     }
-
-
-def _group_send(group: str, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(group, event)
 
 
 def _check_rate(user: User) -> None:
@@ -180,7 +173,7 @@ def _participant_wrote(thread: Thread, message: Message) -> None:
 
 
 def _after_send(message: Message, *, notify: bool, origin: str | None) -> None:
-    _group_send(
+    group_send(
         f"thread.{message.thread_id}",
         {
             "type": "message.new",
@@ -207,11 +200,7 @@ def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:
         **{field: target}
     )
     if moved:
-        transaction.on_commit(
-            lambda: _group_send(
-                f"thread.{visible.pk}", {"type": "read.moved", "side": side, "seq": target}
-            )
-        )
+        send_on_commit(f"thread.{visible.pk}", {"type": "read.moved", "side": side, "seq": target})
         return target
     return int(Thread.objects.filter(pk=visible.pk).values_list(field, flat=True).get())
 

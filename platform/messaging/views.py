@@ -21,6 +21,7 @@ from audit.services import record_access
 
 from . import selectors, services
 from .models import Side, Thread
+from .routing import thread_socket_path
 from .services import BODY_MAX
 
 
@@ -185,7 +186,7 @@ def _render_thread(
             if side == Side.PARTICIPANT
             else current.enrollment.participant
         ),
-        "socket_path": f"/ws/messages/{current.public_id}/",
+        "socket_path": thread_socket_path(current.public_id),
         "strings": {
             "sending": _("Sending…"),
             "sent": _("Sent"),
