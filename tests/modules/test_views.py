@@ -262,6 +262,15 @@ def test_checkin_bad_input_is_explained(enrollment, participant):
     form = response.context["form"]
     assert "closeness" in form.errors and "violence" in form.errors and "free_text" in form.errors
     assert not CheckIn.objects.exists()
+    # A summary at the top links each question that needs a look to its first answer, and
+    # what was written comes back.
+    page = response.content.decode()
+    summary = page[
+        page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))
+    ]
+    assert 'href="#id_violence_0"' in summary and 'href="#id_closeness_0"' in summary
+    assert 'href="#id_free_text"' in summary
+    assert "x" * 6000 in page
 
 
 def _answer_every_block(module) -> dict:
