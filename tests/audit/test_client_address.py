@@ -9,11 +9,9 @@ daphne with `--proxy-headers`, which made the left-most X-Forwarded-For the clie
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from audit.models import AuditEvent
 from audit.network import client_address
 from intake.models import Referral
 from tests.conftest import PASSWORD, in_english
+from tests.helpers import manage_check
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOGIN = "/account/login/"
@@ -279,15 +278,9 @@ def test_only_a_trusted_proxy_may_say_the_request_came_over_tls(settings):
 
 
 def _start(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "TRUSTED_PROXIES"}}
-    env.update({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "example.org", **extra})
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return manage_check(
+        {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "example.org", **extra},
+        drop=("DEBUG", "TRUSTED_PROXIES"),
     )
 
 
