@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.urls import reverse
 from wagtail.blocks import Block
 from wagtail.models import Locale, Page, TaskState, WorkflowState
@@ -112,9 +115,16 @@ def drafts_of(user: Any) -> list[EditorItem]:
     """Pages with changes not yet published whose newest revision is this user's, and that
     are not waiting in a review (those are the reviewer's now; a draft sent back with
     "changes requested" is the editor's again); newest first."""
+    # A workflow state names its page by a text object_id: compared as text, which PostgreSQL
+    # requires (it has no varchar = integer operator; SQLite converts silently).
+    in_review = WorkflowState.objects.filter(
+        base_content_type=ContentType.objects.get_for_model(Page),
+        object_id=Cast(OuterRef("pk"), output_field=CharField()),
+        status=WorkflowState.STATUS_IN_PROGRESS,
+    )
     pages = (
         Page.objects.filter(has_unpublished_changes=True, latest_revision__user=user)
-        .exclude(_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS)
+        .exclude(Exists(in_review))
         .select_related("latest_revision", "locale")
         .order_by("-latest_revision__created_at")
     )
