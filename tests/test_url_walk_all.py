@@ -97,15 +97,26 @@ class Walk:
     client: Client = field(init=False)
     requests: int = 0
     errors: list[tuple[str, str, int]] = field(default_factory=list)
+    # Requests after which the session was gone (a logout route): the walk logs in again, so
+    # the rest of it is still made as this role and not, unnoticed, as an anonymous visitor.
+    session_lost_after: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.client = self.client_factory()
+        self.logged_in = self._session() != ""
+
+    def _session(self) -> str:
+        cookie = self.client.cookies.get(settings.SESSION_COOKIE_NAME)
+        return cookie.value if cookie is not None else ""
 
     def request(self, method: str, path: str, **kwargs) -> int:
         self.requests += 1
         response = getattr(self.client, method)(path, **kwargs)
         if response.status_code >= 500:
             self.errors.append((method.upper(), path[:200], response.status_code))
+        if self.logged_in and self._session() == "":
+            self.session_lost_after.append(f"{method.upper()} {path[:80]}")
+            self.client = self.client_factory()
         return response.status_code
 
 
@@ -348,6 +359,8 @@ def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):  # n
         walk = _walk_everything(who, world, cast)
     seconds = time.monotonic() - started
     print(f"\nurl walk as {who}: {walk.requests} requests in {seconds:.1f} s")
+    # Only a POST to a logout route may end the session; a GET never does.
+    assert not [r for r in walk.session_lost_after if r.startswith("GET")], walk.session_lost_after
     tracebacks = [
         f"{r.name}: {r.getMessage()[:200]}" for r in caplog.records if r.levelno >= logging.ERROR
     ]

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -15,6 +16,14 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     # Wagtail's own login form would be a second way in, without allauth's rate limits.
     path("cms/login/", account_views.cms_login, name="cms_login"),
+    # Wagtail's own logout ends the session on a plain GET (a link or an image on another site
+    # could log an editor out) and skips ours (the access log, closing the person's sockets):
+    # its menu item leads to our logout page, which asks and then logs out with a POST.
+    path(
+        "cms/logout/",
+        login_not_required(RedirectView.as_view(pattern_name="account_logout")),
+        name="cms_logout",
+    ),
     # Wagtail's "failwhale" raises on purpose, to try the error page: not on a live site.
     path("cms/failwhale/", content_views.not_found),
     path(

@@ -69,3 +69,43 @@ def test_the_chooser_still_answers_for_a_real_document(editor, media_root):
     document = Document.objects.create(title="Blad", file=ContentFile(b"x", name="blad.txt"))
     response = verified_client(editor).get(f"/cms/documents/chooser/chosen/{document.pk}/")
     assert response.status_code == 200 and "Blad" in response.content.decode()
+
+
+def test_a_malformed_cms_form_is_a_bad_request_not_a_server_error(editor, programme):
+    """Wagtail reads a StreamField's management fields and the copy form's target unchecked;
+    a request without them answers 400 with our page, and the page is unchanged."""
+    from tests.content.conftest import make_module
+
+    module = make_module(programme, [])
+    client = verified_client(editor)
+    client.raise_request_exception = False
+    for url in (
+        f"/cms/pages/{module.pk}/edit/",
+        f"/cms/pages/{module.pk}/copy/",
+        f"/cms/pages/add/content/modulepage/{programme.pk}/",
+    ):
+        response = client.post(url, {"title": "Changed"})
+        assert response.status_code == 400, url
+        assert "Begäran kunde inte hanteras" in response.content.decode(), url
+    module.refresh_from_db()
+    assert module.title == "Module"
+
+
+def test_a_chooser_given_an_id_no_row_can_have_answers_not_found(editor):
+    client = verified_client(editor)
+    client.raise_request_exception = False
+    for url in (
+        "/cms/choose-page/chosen-multiple/?id=1%00",
+        "/cms/images/chooser/chosen-multiple/?id=x",
+        "/cms/documents/chooser/chosen-multiple/?id=99999999999999999999",
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_wagtails_logout_link_does_not_end_the_session_on_a_get(editor):
+    """A link or an image on another site could otherwise log an editor out; Wagtail's menu
+    item leads to our logout page, which asks first."""
+    client = verified_client(editor)
+    response = client.get("/cms/logout/")
+    assert response.status_code == 302 and response["Location"] == "/account/logout/"
+    assert client.get("/editor/").status_code == 200
