@@ -3,7 +3,6 @@ programme's schedule."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from accounts.models import Role
 from accounts.views import request_user, role_required
 from content.models import ProgramPage
 from modules.models import Enrollment
+from modules.receipts import receipt_id, receipt_keep
 from modules.selectors import enrollment_or_404
 
 from . import selectors, services
@@ -70,7 +70,7 @@ def fill(request: HttpRequest, occasion: str, key: str) -> HttpResponse:
         else:
             # The receipt shows what to do now when an answer asks for it (also after a
             # reload); the session, not the address, says which response it was.
-            request.session[MEASURE_RECEIPT] = str(response.public_id)
+            receipt_keep(request, MEASURE_RECEIPT, response.public_id)
             return redirect("measures:thanks")
     return render(
         request,
@@ -102,10 +102,8 @@ def thanks(request: HttpRequest) -> HttpResponse:
 def _receipt_needs_safety(request: HttpRequest, enrollment: Enrollment) -> bool:
     """Whether the response just sent (this participant's own) has an answer that signals
     thoughts of death or self-harm."""
-    receipt = request.session.get(MEASURE_RECEIPT)
-    try:
-        public_id = uuid.UUID(str(receipt))
-    except ValueError:
+    public_id = receipt_id(request, MEASURE_RECEIPT)
+    if public_id is None:
         return False
     response = (
         MeasureResponse.objects.filter(enrollment=enrollment, public_id=public_id)

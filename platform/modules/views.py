@@ -31,6 +31,7 @@ from . import selectors, services
 from .checkin import QUESTIONS, CheckInForm
 from .home import CHECK_IN, MODULE, NextStep, home_panels, next_step
 from .models import Enrollment, EnrollmentStatus, ModuleState
+from .receipts import receipt_id, receipt_keep
 from .safety import checkin_needs_safety
 from .templatetags.participant import answer_text
 
@@ -461,7 +462,7 @@ def checkin(request: HttpRequest) -> HttpResponse:
         else:
             # The receipt page shows what to do now when this check-in asks for it (also
             # after a reload); the session, not the address, says which check-in it was.
-            request.session[CHECKIN_RECEIPT] = str(submitted.public_id)
+            receipt_keep(request, CHECKIN_RECEIPT, submitted.public_id)
             return redirect(reverse("modules:checkin_done"))
     return render(
         request,
@@ -480,22 +481,14 @@ def checkin_done(request: HttpRequest) -> HttpResponse:
     # A calm page whatever was answered: the participant never sees a risk flag. An answer
     # about thoughts of harming themselves or someone else adds what to do now.
     enrollment = selectors.current_enrollment(_participant(request))
-    receipt = request.session.get(CHECKIN_RECEIPT)
+    receipt = receipt_id(request, CHECKIN_RECEIPT)
     checkin = (
         enrollment.checkins.filter(public_id=receipt).only("answers").first()
-        if enrollment is not None and isinstance(receipt, str) and _is_uuid(receipt)
+        if enrollment is not None and receipt is not None
         else None
     )
     safety_now = checkin is not None and checkin_needs_safety(checkin.answers)
     return render(request, "modules/checkin_done.html", {"safety_now": safety_now})
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @role_required(Role.PARTICIPANT)
