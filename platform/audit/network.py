@@ -98,6 +98,26 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return str(address) if address is not None else None
 
 
+# One home connection or phone is handed a whole IPv6 /64 (RFC 6177 advises at least a /56
+# for a site), and its devices pick new addresses inside it at will; allauth counts its login
+# limits per /64 for the same reason (ACCOUNT_RATE_LIMIT_IPV6_PREFIX).
+IPV6_LIMIT_PREFIX = 64
+
+
+def limit_source(request: HttpRequest) -> str:
+    """What a per-address limit counts against: an IPv4 client address itself, an IPv6 one
+    by its /64 network, so one sender cannot step past the limit by changing address within
+    their own network. "unknown" when there is no valid client address."""
+    address = client_address(
+        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
+    )
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):  # an IPv4-mapped one is IPv4 already
+        return str(ipaddress.IPv6Network(f"{address}/{IPV6_LIMIT_PREFIX}", strict=False))
+    return str(address)
+
+
 def peer_is_trusted_proxy(request: HttpRequest) -> bool:
     address = parse_ip(request.META.get("REMOTE_ADDR"))
     return address is not None and _is_trusted(address, trusted_proxies())

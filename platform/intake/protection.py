@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from audit.network import client_ip
+from audit.network import limit_source
 
 _SALT = "intake.ask.issued"
 RATE_WINDOW_SECONDS = 60 * 60
@@ -81,8 +81,8 @@ def token_is_human(token: str, now: float | None = None) -> bool:
 
 def _rate_key(request: HttpRequest) -> str:
     # The address is kept only as a keyed hash, and only for the hour the limit lasts.
-    address = client_ip(request) or "unknown"
-    return "intake:ask:" + salted_hmac(_SALT, address).hexdigest()[:32]
+    source = limit_source(request)
+    return "intake:ask:" + salted_hmac(_SALT, source).hexdigest()[:32]
 
 
 def rate_limited(request: HttpRequest) -> bool:

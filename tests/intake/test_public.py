@@ -226,3 +226,16 @@ def test_a_signed_in_person_is_not_timed_but_the_honeypot_still_counts(participa
     assert client.post(ASK, form_data(started="")).status_code == 302
     assert client.post(ASK, form_data(website="x")).status_code == 400
     assert Referral.objects.count() == 1
+
+
+def test_the_hour_limit_counts_an_ipv6_network_as_one_sender(settings):
+    """A phone or home gets a whole IPv6 /64 and may pick a new address in it for every
+    request: the limit counts the /64, so changing address within it does not reset it."""
+    settings.INTAKE_RATE_LIMIT_PER_HOUR = 2
+    client = english_client()
+    for host in ("1", "2"):
+        assert client.post(ASK, form_data(), REMOTE_ADDR=f"2001:db8:1:1::{host}").status_code == 302
+    assert client.post(ASK, form_data(), REMOTE_ADDR="2001:db8:1:1:ffff::9").status_code == 429
+    # The next /64 (another household) is not affected.
+    assert client.post(ASK, form_data(), REMOTE_ADDR="2001:db8:1:2::1").status_code == 302
+    assert Referral.objects.count() == 3
