@@ -47,27 +47,30 @@ def scrub_text(text: Any) -> Any:
     return text
 
 
+def _each_string(value: Any, scrub: Scrub) -> Any:
+    """`scrub` applied to every string in a JSON value, at any depth; the rest as it was."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_each_string(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {k: _each_string(v, scrub) for k, v in value.items()}
+    return value
+
+
 def scrub_all_text(value: Any) -> Any:
     """Every string, at any depth, becomes the placeholder; numbers and booleans stay."""
-    if isinstance(value, str):
-        return scrub_text(value)
-    if isinstance(value, list):
-        return [scrub_all_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub_all_text(v) for k, v in value.items()}
-    return value
+    return _each_string(value, scrub_text)
+
+
+def _scrub_unless_choice_key(text: str) -> str:
+    return text if _CHOICE_KEY.match(text) else scrub_text(text)
 
 
 def scrub_free_text(value: Any) -> Any:
     """Every string that is not a stored choice key, at any depth, becomes the placeholder;
     numbers, booleans and choice keys stay (a measure's figures, a yes/no)."""
-    if isinstance(value, str):
-        return value if _CHOICE_KEY.match(value) else scrub_text(value)
-    if isinstance(value, list):
-        return [scrub_free_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub_free_text(v) for k, v in value.items()}
-    return value
+    return _each_string(value, _scrub_unless_choice_key)
 
 
 def replace_with(value: Any) -> Scrub:
