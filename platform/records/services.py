@@ -96,6 +96,9 @@ def _log(
     )
 
 
+# --- Anonymising one thing (each app writes its own rows) ----------------------------------
+
+
 def enrollment_anonymise(
     *,
     actor: User | None,
