@@ -28,6 +28,8 @@ class EnrollmentStatus(models.TextChoices):
 
 
 OPEN_STATUSES = [EnrollmentStatus.INVITED, EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED]
+# A treatment that has ended: only such a treatment is anonymised (records).
+ENDED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.DISCONTINUED)
 
 
 class Enrollment(models.Model):

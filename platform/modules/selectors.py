@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404
@@ -10,7 +11,9 @@ from django.utils import translation
 from wagtail.models import Locale
 
 from accounts.models import User
+from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
 from content.models import ModulePage
+from content.selectors import resolve_blocks
 
 from .models import OPEN_STATUSES, Answer, CheckIn, Enrollment, ModuleProgress, ModuleState
 
@@ -120,3 +123,72 @@ def current_and_next(rows: list[ModuleRow]) -> tuple[ModuleRow | None, ModuleRow
         return None, None
     following = next((r for r in rows if r.number == current.number + 1), None)
     return current, following
+
+
+# --- A participant's answers, by module (the therapist's answers page, the own-data file) ---
+
+
+@dataclass
+class AnswerItem:
+    """One answered block next to its question."""
+
+    question: str
+    parts: list[tuple[str, str]]  # (label, answer text); label "" for a single answer
+    current: bool
+    revision_at: datetime | None
+    updated_at: datetime
+
+
+def _question_of(block_type: str, value: Any) -> str:
+    get = value.get if hasattr(value, "get") else (lambda key, default="": default)
+    for key in ("question", "title", "intro"):
+        text = get(key, "")
+        if text:
+            return str(text)
+    return block_type
+
+
+def _answer_parts(shape: Any, value: Any, block_value: Any) -> list[tuple[str, str]]:
+    if shape == AnswerShape.FIELDS:
+        labels = [str(f.get("label", "")) for f in block_value.get("fields", [])]
+        values = value if isinstance(value, list) else []
+        return [
+            (labels[i] if i < len(labels) else f"{i + 1}", str(v)) for i, v in enumerate(values)
+        ]
+    if shape == AnswerShape.TIMEOUT_PLAN:
+        value = value if isinstance(value, dict) else {}
+        return [(str(label), str(value.get(key, ""))) for key, label in TIMEOUT_PLAN_PARTS]
+    if shape == AnswerShape.CHOICES:
+        return [("", ", ".join(str(v) for v in value) if isinstance(value, list) else "")]
+    return [("", "" if value is None else str(value))]
+
+
+def answers_by_module(enrollment: Enrollment) -> list[tuple[Any, list[AnswerItem]]]:
+    """Every module that has answers, in programme order, each with its answers next to the
+    question as it reads now, or as it read in the revision that last had a deleted block."""
+    answers: dict[int, list[Answer]] = {}
+    for answer in Answer.objects.filter(enrollment=enrollment).order_by("pk"):
+        answers.setdefault(answer.module_id, []).append(answer)
+    result = []
+    for row in module_rows(enrollment):
+        given = answers.get(row.progress.module_id)
+        if not given:
+            continue
+        resolved = resolve_blocks(row.page, [a.block_id for a in given])
+        order = {child.id: n for n, child in enumerate(row.page.body)}
+        items = []
+        for answer in sorted(given, key=lambda a: order.get(a.block_id, 10_000)):
+            block = resolved.get(answer.block_id)
+            if block is None:
+                continue
+            items.append(
+                AnswerItem(
+                    question=_question_of(block.block_type, block.value),
+                    parts=_answer_parts(block.answer_shape, answer.value, block.value),
+                    current=block.current,
+                    revision_at=block.revision_created_at,
+                    updated_at=answer.updated_at,
+                )
+            )
+        result.append((row, items))
+    return result

@@ -4,7 +4,9 @@ when the retention period ends, and an admin's erasure request.
 Anonymising keeps what the organisation's report counts (statuses, dates, module progress,
 check-in figures, measure scores, referral sources and dates) and removes what says who the
 person is or what they wrote: the account's email and name, free-text answers, message
-bodies, the check-in's free text, the referral's contact details. Audit events are never
+bodies, the check-in's free text, the referral's contact details. Each app that keeps such
+data does the writes on its own tables (`<app>/personal_data.py`); this module decides what
+is due, marks it done (`Anonymisation`) and writes the access log. Audit events are never
 touched: the access log is append-only and kept as the law requires.
 
 Case notes (therapist.CaseNote) are the staff's journal and append-only by design; they are
@@ -12,8 +14,6 @@ left as they are here (see the report of issue 8 for what their retention should
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,34 +21,25 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, Invitation, Role, User
+from accounts.personal_data import invitation_anonymise, user_anonymise
 from audit.models import AuditEvent
 from audit.services import audit_log
-from content.blocks import AnswerShape
-from content.selectors import resolve_blocks
-from intake.models import OPEN_REFERRAL_STATUSES, Referral, ReferralEvent, Screening
-from messaging.models import Message
-from modules.checkin import QUESTIONS
-from modules.models import Answer, CheckIn, Enrollment, EnrollmentStatus, RiskSignal
+from intake.models import OPEN_REFERRAL_STATUSES, Referral
+from intake.personal_data import referral_contact_anonymise, referral_record_anonymise
+from messaging.personal_data import messages_anonymise
+from modules.models import ENDED_STATUSES, Enrollment
+from modules.personal_data import treatment_anonymise
 
 from . import retention
 from .models import Anonymisation, AnonymisedBasis, AnonymisedKind
 
-ANONYMISED = "[anonymised]"
-ANONYMOUS_EMAIL_DOMAIN = "anonymised.invalid"  # .invalid never resolves (RFC 2606)
 RETENTION_LABEL = "retention"  # the audit event's actor when the nightly run acts
-CLOSED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.DISCONTINUED)
 DOWNLOAD_FORMATS = ("html", "json")
-
-# A stored choice key ("yes", "physical", "social_services"): not the person's own words.
-_CHOICE_KEY = re.compile(r"^[a-z0-9_\-]{0,40}$")
-_CHECKIN_TEXT_KEYS = {q.key for q in QUESTIONS if q.kind == "text"}
-_CHECKIN_KEYS = {q.key for q in QUESTIONS}
 
 
 # --- A participant's own data --------------------------------------------------------------
@@ -72,150 +63,7 @@ def own_data_download_record(
     )
 
 
-# --- Scrubbing -----------------------------------------------------------------------------
-
-
-def _scrub(text: Any) -> Any:
-    """Non-empty text becomes the placeholder; empty stays empty (nothing was written)."""
-    if isinstance(text, str):
-        return ANONYMISED if text.strip() and text != ANONYMISED else text
-    return text
-
-
-def scrub_free_text(value: Any) -> Any:
-    """Every string that is not a stored choice key, at any depth, becomes the placeholder;
-    numbers, booleans and choice keys stay (a measure's figures, a yes/no)."""
-    if isinstance(value, str):
-        return value if _CHOICE_KEY.match(value) else _scrub(value)
-    if isinstance(value, list):
-        return [scrub_free_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub_free_text(v) for k, v in value.items()}
-    return value
-
-
-def _scrub_all_text(value: Any) -> Any:
-    if isinstance(value, str):
-        return _scrub(value)
-    if isinstance(value, list):
-        return [_scrub_all_text(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub_all_text(v) for k, v in value.items()}
-    return value
-
-
-def scrub_answer(shape: AnswerShape | None, value: Any) -> Any:
-    """A module answer without the participant's own words. Choices and scale steps are the
-    editor's option texts and numbers, so they stay; a block no revision knows any more
-    (shape None) loses every string."""
-    if shape in (AnswerShape.CHOICES, AnswerShape.CHOICE, AnswerShape.SCALE):
-        return value
-    return _scrub_all_text(value)
-
-
-def scrub_checkin(answers: Any) -> Any:
-    if not isinstance(answers, dict):
-        return _scrub_all_text(answers)
-    scrubbed = {}
-    for key, value in answers.items():
-        if key in _CHECKIN_TEXT_KEYS:
-            scrubbed[key] = _scrub_all_text(value)
-        elif key in _CHECKIN_KEYS:
-            scrubbed[key] = value
-        else:
-            # A question since removed from QUESTIONS: keep figures, not words.
-            scrubbed[key] = scrub_free_text(value)
-    return scrubbed
-
-
-def _anonymous_email(public_id: Any, prefix: str) -> str:
-    return f"{prefix}-{public_id.hex}@{ANONYMOUS_EMAIL_DOMAIN}"
-
-
-def pseudonym(user: User) -> str:
-    return f"anon-{user.public_id.hex[:8]}"
-
-
-def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
-    """Set the values that differ; return the names of the fields that changed."""
-    fields = []
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            fields.append(name)
-    return fields
-
-
-# --- Anonymising one thing -----------------------------------------------------------------
-
-
-def _anonymise_answers(enrollment: Enrollment) -> None:
-    by_module: dict[int, list[Answer]] = defaultdict(list)
-    for answer in Answer.objects.filter(enrollment=enrollment).select_related("module"):
-        by_module[answer.module_id].append(answer)
-    changed: list[Answer] = []
-    for answers in by_module.values():
-        resolved = resolve_blocks(answers[0].module, [a.block_id for a in answers])
-        for answer in answers:
-            block = resolved.get(answer.block_id)
-            value = scrub_answer(block.answer_shape if block else None, answer.value)
-            if value != answer.value:
-                answer.value = value
-                changed.append(answer)
-    # bulk_update leaves `updated_at` (auto_now) alone: the answer's date is a figure too.
-    Answer.objects.bulk_update(changed, ["value"], batch_size=500)
-
-
-def _anonymise_checkins(enrollment: Enrollment) -> None:
-    changed = []
-    for checkin in CheckIn.objects.filter(enrollment=enrollment):
-        answers = scrub_checkin(checkin.answers)
-        if answers != checkin.answers:
-            checkin.answers = answers
-            changed.append(checkin)
-    CheckIn.objects.bulk_update(changed, ["answers"], batch_size=500)
-
-
-def _anonymise_invitation(invitation: Invitation) -> None:
-    fields = _changed(
-        invitation,
-        {"email": _anonymous_email(invitation.public_id, "invitation"), "display_name": ""},
-    )
-    if fields:
-        invitation.save(update_fields=fields)
-
-
-def _anonymise_referral_contact(referral: Referral) -> None:
-    fields = _changed(
-        referral,
-        {
-            "name": ANONYMISED,
-            "phone": "",
-            "safe_times": _scrub(referral.safe_times),
-            "situation": _scrub(referral.situation),
-            "agency_contact": _scrub(referral.agency_contact),
-        },
-    )
-    if fields:
-        referral.save(update_fields=fields)
-
-
-def _anonymise_referral_record(referral: Referral) -> None:
-    """The screening and the decisions' reasons: the clinician's record of the referral."""
-    fields = _changed(referral, {"decision_reason": _scrub(referral.decision_reason)})
-    if fields:
-        referral.save(update_fields=fields)
-    ReferralEvent.objects.filter(referral=referral).exclude(text="").exclude(
-        text=ANONYMISED
-    ).update(text=ANONYMISED)
-    screening = Screening.objects.filter(referral=referral).first()
-    if screening is not None:
-        fields = _changed(
-            screening,
-            {"notes": _scrub(screening.notes), "answers": scrub_free_text(screening.answers)},
-        )
-        if fields:
-            screening.save(update_fields=fields)
+# --- Marks and the access log -------------------------------------------------------------
 
 
 def _mark(kind: str, pk: int, basis: str) -> None:
@@ -248,6 +96,9 @@ def _log(
     )
 
 
+# --- Anonymising one thing (each app writes its own rows) ----------------------------------
+
+
 def enrollment_anonymise(
     *,
     actor: User | None,
@@ -257,26 +108,17 @@ def enrollment_anonymise(
 ) -> None:
     """Remove the participant's words from one ended treatment; keep its figures. `actor` is
     None for the nightly retention run. Call inside a transaction."""
-    if enrollment.status not in CLOSED_STATUSES:
+    if enrollment.status not in ENDED_STATUSES:
         raise ValidationError(_("Only an ended treatment can be anonymised."))
-    _anonymise_answers(enrollment)
-    _anonymise_checkins(enrollment)
-    Message.objects.filter(thread__enrollment=enrollment).exclude(body="").exclude(
-        body=ANONYMISED
-    ).update(body=ANONYMISED)
-    RiskSignal.objects.filter(enrollment=enrollment).exclude(acknowledgement="").exclude(
-        acknowledgement=ANONYMISED
-    ).update(acknowledgement=ANONYMISED)
-    fields = _changed(enrollment, {"status_reason": _scrub(enrollment.status_reason)})
-    if fields:
-        enrollment.save(update_fields=fields)
+    treatment_anonymise(enrollment=enrollment)
+    messages_anonymise(enrollment=enrollment)
     if enrollment.invitation_id is not None:
         invitation = Invitation.objects.filter(pk=enrollment.invitation_id).first()
         if invitation is not None:
-            _anonymise_invitation(invitation)
+            invitation_anonymise(invitation)
     for referral in Referral.objects.filter(enrollment=enrollment):
-        _anonymise_referral_contact(referral)
-        _anonymise_referral_record(referral)
+        referral_contact_anonymise(referral=referral)
+        referral_record_anonymise(referral=referral)
     _mark(AnonymisedKind.ENROLLMENT, enrollment.pk, basis)
     _log(
         action=AuditEvent.Action.RECORD_ANONYMISED,
@@ -296,43 +138,12 @@ def account_anonymise(
     basis: str,
     request: HttpRequest | None = None,
 ) -> None:
-    """The account can no longer be used or say who it was: a placeholder email, a
-    pseudonym, no password, no second factor, locked, every session ended. The audit rows
-    keep their own copy of who acted (actor_label), as the access log must."""
-    from allauth.account.models import EmailAddress
-    from django_otp import devices_for_user
-
-    from accounts.realtime import disconnect_user
-
+    """The account can no longer be used or say who it was (accounts.personal_data says
+    how). The audit rows keep their own copy of who acted (actor_label), as the access log
+    must."""
     if user.roles & STAFF_ROLES:
         raise ValidationError(_("This account also has a staff role; remove it first."))
-    old_email = user.email
-    user.email = _anonymous_email(user.public_id, "anonymised")
-    user.display_name = pseudonym(user)
-    user.set_unusable_password()
-    user.is_active = False
-    user.locked_at = user.locked_at or timezone.now()
-    user.message_email = False
-    user.save(
-        update_fields=[
-            "email",
-            "display_name",
-            "password",
-            "is_active",
-            "locked_at",
-            "message_email",
-        ]
-    )
-    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
-    EmailAddress.objects.filter(user=user).delete()
-    for device in list(devices_for_user(user, confirmed=None)):
-        device.delete()
-    for invitation in Invitation.objects.filter(accepted_user=user) | Invitation.objects.filter(
-        email__iexact=old_email
-    ):
-        _anonymise_invitation(invitation)
-    user_pk = user.pk
-    transaction.on_commit(lambda: disconnect_user(user_pk))
+    user_anonymise(user)
     _mark(AnonymisedKind.ACCOUNT, user.pk, basis)
     _log(
         action=AuditEvent.Action.RECORD_ANONYMISED,
@@ -348,10 +159,10 @@ def account_anonymise(
 def referral_anonymise(*, referral: Referral, kind: str) -> None:
     """The retention run's work on a referral that never led to an enrollment."""
     if kind == AnonymisedKind.REFERRAL_CONTACT:
-        _anonymise_referral_contact(referral)
+        referral_contact_anonymise(referral=referral)
         what = "contact details"
     else:
-        _anonymise_referral_record(referral)
+        referral_record_anonymise(referral=referral)
         what = "screening"
     _mark(kind, referral.pk, AnonymisedBasis.RETENTION)
     _log(
@@ -438,7 +249,7 @@ def retention_plan(*, now: datetime | None = None) -> RetentionPlan:
     )
     plan.enrollments = list(
         Enrollment.objects.filter(
-            status__in=CLOSED_STATUSES, status_changed_at__lt=plan.closed_before
+            status__in=ENDED_STATUSES, status_changed_at__lt=plan.closed_before
         )
         .exclude(pk__in=_marked_pks(AnonymisedKind.ENROLLMENT))
         .select_related("participant")
@@ -550,7 +361,7 @@ def erasure_carry_out(
     if participant.roles & STAFF_ROLES:
         raise ValidationError(_("This account also has a staff role; remove it first."))
     enrollments = list(Enrollment.objects.filter(participant=participant).order_by("pk"))
-    if any(e.status not in CLOSED_STATUSES for e in enrollments):
+    if any(e.status not in ENDED_STATUSES for e in enrollments):
         raise ValidationError(
             _(
                 "This participant has a treatment that is still open (invited, active or "

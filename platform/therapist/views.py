@@ -23,7 +23,7 @@ from audit.services import record_access
 from messaging.services import BODY_MAX
 from messaging.views import note_at_section, section_note
 from modules.models import Enrollment, RiskSignal
-from modules.selectors import checkins_for, module_rows, progress_or_404
+from modules.selectors import answers_by_module, checkins_for, module_rows, progress_or_404
 from modules.services import participant_invite
 
 from . import selectors, services
@@ -159,7 +159,7 @@ def answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(
         request,
         "therapist/answers.html",
-        {**_tabs(enrollment, "answers"), "modules": selectors.answers_by_module(enrollment)},
+        {**_tabs(enrollment, "answers"), "modules": answers_by_module(enrollment)},
     )
 
 

@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from accounts.models import User
+from accounts.personal_data import ANONYMISED
 from audit.models import AuditEvent
 from messaging.models import Message
 from modules.models import Answer
 from records.models import Anonymisation
-from records.services import ANONYMISED, erasure_carry_out
+from records.services import erasure_carry_out
 from tests.conftest import PASSWORD, in_english, verified_client
 from tests.test_accessibility import _check
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from accounts.personal_data import ANONYMISED
 from audit.models import AuditEvent
 from intake.models import Referral, ReferralSource, ReferralStatus, Screening
 from measures.models import MeasureResponse
 from messaging.models import Message
 from modules.models import Answer, CheckIn, Enrollment, ModuleProgress, RiskSignal
 from records.models import Anonymisation
-from records.services import ANONYMISED
 from tests.conftest import PASSWORD
 from tests.modules.conftest import enroll
 from therapist.models import CaseNote
