@@ -13,11 +13,12 @@ from django.utils.translation import gettext_noop
 from accounts.models import Role
 from accounts.views import role_required
 from audit.services import record_read
+from measures.charts import funnel_chart, improved_chart
 
 from . import selectors
-from .exports import csv_response, xlsx_response
+from .exports import EnrollmentTable, csv_response, enrollment_table, xlsx_response
 from .forms import PeriodForm
-from .selectors import EnrollmentTable, Period, Report
+from .selectors import Period, Report
 
 READERS = (Role.ORG_LEAD, Role.ADMIN)
 
@@ -55,8 +56,8 @@ def report(request: HttpRequest) -> HttpResponse:
             "form": form,
             "report": data,
             "query": f"start={form.period.start.isoformat()}&end={form.period.end.isoformat()}",
-            "funnel_chart": selectors.funnel_chart(data.funnel),
-            "improved_chart": selectors.improved_chart(data.outcomes),
+            "funnel_chart": funnel_chart(data.funnel),
+            "improved_chart": improved_chart(data.outcomes),
             "unlock_days": selectors.UNLOCK_ON_TIME.days,
         },
     )
@@ -76,7 +77,7 @@ def _export(
             content_type="text/plain; charset=utf-8",
         )
     data = selectors.report(form.period)
-    table = selectors.enrollment_table(form.period, data.index)
+    table = enrollment_table(form.period, data.index)
     _log(request, form.period, what)
     return respond(data, table)
 

@@ -273,47 +273,6 @@ def open_risk_count(user: User) -> int:
 
 
 @dataclass
-class ChartPoint:
-    x: float
-    y: float
-    value: int
-    violence: bool
-    at: datetime
-
-
-def closeness_chart(checkins: list[CheckIn], *, width: int = 600, height: int = 200) -> Any:
-    """Points for the server-rendered SVG chart of closeness to violence over time (oldest
-    left), with the check-ins that reported violence marked."""
-    points = [c for c in reversed(checkins) if isinstance(c.answers.get("closeness"), int)]
-    if not points:
-        return None
-    pad = 30
-    step = (width - 2 * pad) / max(len(points) - 1, 1)
-    plotted = [
-        ChartPoint(
-            x=round(pad + i * step, 1),
-            y=round(height - pad - (c.answers["closeness"] / 10) * (height - 2 * pad), 1),
-            value=c.answers["closeness"],
-            violence=c.answers.get("violence") == "yes",
-            at=c.submitted_at,
-        )
-        for i, c in enumerate(points)
-    ]
-    return {
-        "width": width,
-        "height": height,
-        "points": plotted,
-        "polyline": " ".join(f"{p.x},{p.y}" for p in plotted),
-        "grid": [
-            {"y": round(height - pad - (v / 10) * (height - 2 * pad), 1), "label": v}
-            for v in (0, 5, 8, 10)
-        ],
-        "left": pad,
-        "right": width - pad,
-    }
-
-
-@dataclass
 class MeasureOverview:
     history: Any  # measures.selectors.ScoreHistory
     sections: list[dict[str, Any]]  # measures.charts.sections

@@ -20,6 +20,7 @@ from accounts.forms import ParticipantInvitationForm
 from accounts.models import Role
 from accounts.views import request_user, role_required
 from audit.services import record_access
+from measures.charts import closeness_chart
 from messaging.services import BODY_MAX
 from messaging.views import note_at_section, section_note
 from modules.models import Enrollment, RiskSignal
@@ -139,7 +140,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "rows": rows,
             "next_key": selectors.next_module_key(rows),
             "checkins": checkins,
-            "chart": selectors.closeness_chart(checkins),
+            "chart": closeness_chart(checkins),
             "open_signals": open_signals,
             "closed_signals": closed_signals,
             "conversation": conversation,

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from measures.models import MeasureReminder, Occasion
-from measures.tasks import send_reminders
+from measures.reminders import send_reminders
 from modules.models import Enrollment
 from tests.measures.conftest import answer, complete, started
 
@@ -90,7 +90,7 @@ def test_a_failed_send_is_tried_again(enrollment, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
-    monkeypatch.setattr("measures.tasks.send_mail", broken)
+    monkeypatch.setattr("accounts.emails.send_mail", broken)
     with pytest.raises(OSError):
         send_reminders()
     assert not MeasureReminder.objects.exists()

@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from measures.models import Occasion
 from messaging.models import Side
 from modules.models import ModuleState
-from reports.selectors import pseudonym
+from reports.exports import pseudonym
 from tests.conftest import (
     LOGIN,
     SECOND_FACTOR,

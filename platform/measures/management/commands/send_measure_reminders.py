@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from measures.tasks import send_reminders
+from measures.reminders import send_reminders
 
 
 class Command(BaseCommand):
