@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import STAFF_ROLES, Invitation, Role, User
 from audit.models import AuditEvent
 from audit.services import audit_log
-from content.blocks import AnswerShape
+from content.blocks import AnswerShape, answer_block
 from content.selectors import resolve_blocks
 from intake.models import OPEN_REFERRAL_STATUSES, Referral, ReferralEvent, Screening
 from messaging.models import Message
@@ -107,10 +107,8 @@ def _scrub_all_text(value: Any) -> Any:
 def scrub_answer(shape: AnswerShape | None, value: Any) -> Any:
     """A module answer without the participant's own words. Choices and scale steps are the
     editor's option texts and numbers, so they stay; a block no revision knows any more
-    (shape None) loses every string."""
-    if shape in (AnswerShape.CHOICES, AnswerShape.CHOICE, AnswerShape.SCALE):
-        return value
-    return _scrub_all_text(value)
+    (shape None) loses every string. The block of that shape decides (content.blocks)."""
+    return answer_block(shape).scrub_answer(value, _scrub_all_text)
 
 
 def scrub_checkin(answers: Any) -> Any:
