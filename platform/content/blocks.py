@@ -3,16 +3,23 @@
 Blocks that collect an answer say so with `answer_shape` (see `AnswerShape`); answers are
 stored against the StreamField child's own UUID, so the form field names rendered here carry
 that id: `answer-<block id>` and, for blocks with several parts, `answer-<block id>-<part>`.
+
+An answer block owns everything about its answer (`AnswerBlockMixin`): reading it from the
+posted form, checking it, showing it to the therapist and removing the person's own words
+when the record is anonymised. A new exercise is one class here; `modules`, `therapist` and
+`records` call these methods and never switch on the shape themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
@@ -44,6 +51,11 @@ TIMEOUT_PLAN_PARTS: list[tuple[str, Any]] = [
 ]
 
 SCALE_RANGE = range(0, 11)
+ANSWER_MAX_CHARS = 20_000
+
+# Turns the person's own words (a string, or strings at any depth) into the placeholder;
+# records passes it in, so content knows nothing of how anonymisation marks text.
+ScrubText = Callable[[Any], Any]
 
 
 def field_name(block_id: str, part: str | int | None = None) -> str:
@@ -51,8 +63,71 @@ def field_name(block_id: str, part: str | int | None = None) -> str:
     return f"answer-{block_id}" if part is None else f"answer-{block_id}-{part}"
 
 
+def clean_text(value: Any) -> str:
+    """One free-text answer (or one part of one): text, not too long, without NUL characters
+    (PostgreSQL refuses them in JSON). Raises ValidationError the participant can act on."""
+    if not isinstance(value, str):
+        raise ValidationError(gettext("The answer must be text."))
+    if len(value) > ANSWER_MAX_CHARS:
+        raise ValidationError(
+            gettext("An answer can be at most %(max)s characters. Yours has %(count)s.")
+            % {"max": f"{ANSWER_MAX_CHARS:,}".replace(",", " "), "count": len(value)}
+        )
+    return value.replace("\x00", "")
+
+
 class AnswerBlockMixin:
+    """A block that collects an answer and owns its behaviour.
+
+    The defaults are those of one free text (`AnswerShape.TEXT`); a block whose answer has
+    another shape overrides the methods that do not fit it. They are also how an answer is
+    treated whose block no revision knows any more (see `answer_block`): as the person's own
+    words."""
+
     answer_shape: ClassVar[AnswerShape | None] = None
+
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> Any:
+        """The answer as the module form posts it (see the block's template)."""
+        return post.get(field_name(block_id), "")
+
+    def clean_answer(self, block_value: Any, value: Any) -> Any:
+        """The answer checked against the block as it reads now, ready to store. Raises
+        ValidationError with a message the participant can act on."""
+        return clean_text(value)
+
+    def answer_parts(self, value: Any, block_value: Any) -> list[tuple[str, str]]:
+        """What the therapist reads: (label, text) pairs, label "" for a single answer. The
+        stored value may predate the block's current form, so nothing is assumed of it."""
+        return [("", "" if value is None else str(value))]
+
+    def scrub_answer(self, value: Any, scrub_text: ScrubText) -> Any:
+        """The stored answer without the participant's own words, for anonymisation."""
+        return scrub_text(value)
+
+    def answer_is_empty(self, value: Any) -> bool:
+        """Nothing written or chosen: an untouched form is not saved, and an exercise with
+        such an answer counts as unanswered when the module is marked finished."""
+        if value is None or value == "" or value == []:
+            return True
+        if isinstance(value, list):
+            return all(v == "" for v in value)
+        if isinstance(value, dict):
+            return all(v == "" for v in value.values())
+        return False
+
+
+class ChosenAnswerMixin(AnswerBlockMixin):
+    """Answers the participant chooses rather than writes: the editor's option texts or a
+    number, never the person's own words, so anonymisation keeps them for the report."""
+
+    def scrub_answer(self, value: Any, scrub_text: ScrubText) -> Any:
+        return value
+
+
+def _check_options(block_value: Any, chosen: Any) -> None:
+    options = {str(o) for o in block_value["options"]}
+    if not isinstance(chosen, list) or not all(isinstance(c, str) and c in options for c in chosen):
+        raise ValidationError(gettext("Choose among the options shown."))
 
 
 def answer_shape(block: blocks.Block) -> AnswerShape | None:
@@ -214,6 +289,23 @@ class WorksheetBlock(AnswerBlockMixin, blocks.StructBlock):
     intro = blocks.TextBlock(required=False, label=_("Introduction"))
     fields = blocks.ListBlock(WorksheetFieldBlock(), min_num=1, label=_("Fields"))
 
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> list[str]:
+        return [post.get(field_name(block_id, i), "") for i in range(len(block_value["fields"]))]
+
+    def clean_answer(self, block_value: Any, value: Any) -> list[str]:
+        """One text per field, by index; missing trailing fields are empty."""
+        count = len(block_value["fields"])
+        if not isinstance(value, list) or len(value) > count:
+            raise ValidationError(gettext("The answer does not fit this worksheet."))
+        return [clean_text(v) for v in value] + [""] * (count - len(value))
+
+    def answer_parts(self, value: Any, block_value: Any) -> list[tuple[str, str]]:
+        labels = [str(f.get("label", "")) for f in block_value.get("fields", [])]
+        values = value if isinstance(value, list) else []
+        return [
+            (labels[i] if i < len(labels) else f"{i + 1}", str(v)) for i, v in enumerate(values)
+        ]
+
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
         answer = context.get("answer")
@@ -230,7 +322,7 @@ class WorksheetBlock(AnswerBlockMixin, blocks.StructBlock):
         label = _("Worksheet")
 
 
-class ChecklistBlock(AnswerBlockMixin, blocks.StructBlock):
+class ChecklistBlock(ChosenAnswerMixin, blocks.StructBlock):
     answer_shape = AnswerShape.CHOICES
 
     question = blocks.CharBlock(max_length=500, label=_("Question"))
@@ -240,6 +332,16 @@ class ChecklistBlock(AnswerBlockMixin, blocks.StructBlock):
         label=_("Options"),
         help_text=_("The participant may tick any number of them."),
     )
+
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> list[str]:
+        return post.getlist(field_name(block_id))
+
+    def clean_answer(self, block_value: Any, value: Any) -> list[str]:
+        _check_options(block_value, value)
+        return list(value)
+
+    def answer_parts(self, value: Any, block_value: Any) -> list[tuple[str, str]]:
+        return [("", ", ".join(str(v) for v in value) if isinstance(value, list) else "")]
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -256,7 +358,7 @@ class ChecklistBlock(AnswerBlockMixin, blocks.StructBlock):
         label = _("Checklist")
 
 
-class SingleChoiceBlock(AnswerBlockMixin, blocks.StructBlock):
+class SingleChoiceBlock(ChosenAnswerMixin, blocks.StructBlock):
     answer_shape = AnswerShape.CHOICE
 
     question = blocks.CharBlock(max_length=500, label=_("Question"))
@@ -266,6 +368,13 @@ class SingleChoiceBlock(AnswerBlockMixin, blocks.StructBlock):
         label=_("Options"),
         help_text=_("The participant chooses one of them."),
     )
+
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> str | None:
+        return post.get(field_name(block_id)) or None
+
+    def clean_answer(self, block_value: Any, value: Any) -> str:
+        _check_options(block_value, [value])
+        return str(value)
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -281,12 +390,23 @@ class SingleChoiceBlock(AnswerBlockMixin, blocks.StructBlock):
         label = _("Single choice")
 
 
-class ScaleBlock(AnswerBlockMixin, blocks.StructBlock):
+class ScaleBlock(ChosenAnswerMixin, blocks.StructBlock):
     answer_shape = AnswerShape.SCALE
 
     question = blocks.CharBlock(max_length=500, label=_("Question"))
     min_label = blocks.CharBlock(max_length=100, label=_("Label for 0"))
     max_label = blocks.CharBlock(max_length=100, label=_("Label for 10"))
+
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> str | None:
+        return post.get(field_name(block_id)) or None
+
+    def clean_answer(self, block_value: Any, value: Any) -> int:
+        """A whole number on the scale; the form posts it as text."""
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool) or value not in SCALE_RANGE:
+            raise ValidationError(gettext("Choose a number from 0 to 10."))
+        return value
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -315,6 +435,20 @@ class TimeoutPlanBlock(AnswerBlockMixin, blocks.StructBlock):
             "are always asked."
         ),
     )
+
+    def answer_from_post(self, post: QueryDict, block_id: str, block_value: Any) -> dict[str, str]:
+        return {key: post.get(field_name(block_id, key), "") for key, _label in TIMEOUT_PLAN_PARTS}
+
+    def clean_answer(self, block_value: Any, value: Any) -> dict[str, str]:
+        """A text for every part of the plan, and no other keys."""
+        parts = [key for key, _label in TIMEOUT_PLAN_PARTS]
+        if not isinstance(value, dict) or not set(value) <= set(parts):
+            raise ValidationError(gettext("The answer does not fit the time-out plan."))
+        return {key: clean_text(value.get(key, "")) for key in parts}
+
+    def answer_parts(self, value: Any, block_value: Any) -> list[tuple[str, str]]:
+        value = value if isinstance(value, dict) else {}
+        return [(str(label), str(value.get(key, ""))) for key, label in TIMEOUT_PLAN_PARTS]
 
     def get_context(self, value: Any, parent_context: Mapping[str, Any] | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -362,3 +496,23 @@ ANSWER_BLOCK_TYPES: dict[str, AnswerShape] = {
     for name, block in ModuleBodyBlock.base_blocks.items()
     if (shape := answer_shape(block)) is not None
 }
+
+# An answer whose block is unknown is read, shown and scrubbed as the person's own words.
+_UNKNOWN_BLOCK = AnswerBlockMixin()
+# shape -> a block of that shape (the first in the stream), for code that has only the shape.
+_BLOCK_OF_SHAPE: dict[AnswerShape, AnswerBlockMixin] = {
+    block.answer_shape: block
+    for block in reversed(ModuleBodyBlock.base_blocks.values())
+    if isinstance(block, AnswerBlockMixin) and block.answer_shape is not None
+}
+
+
+def answer_block(block: object) -> AnswerBlockMixin:
+    """The answer behaviour of a block, or of an answer shape when that is all the caller
+    has. A block that takes no answer, or a shape no block has, gets the plain-text
+    behaviour: every string in the answer counts as the person's own words."""
+    if isinstance(block, AnswerBlockMixin) and block.answer_shape is not None:
+        return block
+    if isinstance(block, AnswerShape):
+        return _BLOCK_OF_SHAPE.get(block, _UNKNOWN_BLOCK)
+    return _UNKNOWN_BLOCK

@@ -20,7 +20,7 @@ from accounts.personal_data import (
     scrub_text,
     scrub_text_column,
 )
-from content.blocks import AnswerShape
+from content.blocks import AnswerShape, answer_block
 from content.selectors import resolve_blocks
 
 from .checkin import QUESTIONS, YES_NO, Question
@@ -43,10 +43,8 @@ _CHECKIN_KEYS = {q.key for q in QUESTIONS}
 def scrub_answer(shape: AnswerShape | None, value: Any) -> Any:
     """A module answer without the participant's own words. Choices and scale steps are the
     editor's option texts and numbers, so they stay; a block no revision knows any more
-    (shape None) loses every string."""
-    if shape in (AnswerShape.CHOICES, AnswerShape.CHOICE, AnswerShape.SCALE):
-        return value
-    return scrub_all_text(value)
+    (shape None) loses every string. The block of that shape decides (content.blocks)."""
+    return answer_block(shape).scrub_answer(value, scrub_all_text)
 
 
 def scrub_checkin(answers: Any) -> Any:

@@ -11,7 +11,7 @@ from django.utils import translation
 from wagtail.models import Locale
 
 from accounts.models import User
-from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
+from content.blocks import answer_block
 from content.models import ModulePage
 from content.selectors import resolve_blocks
 
@@ -148,21 +148,6 @@ def _question_of(block_type: str, value: Any) -> str:
     return block_type
 
 
-def _answer_parts(shape: Any, value: Any, block_value: Any) -> list[tuple[str, str]]:
-    if shape == AnswerShape.FIELDS:
-        labels = [str(f.get("label", "")) for f in block_value.get("fields", [])]
-        values = value if isinstance(value, list) else []
-        return [
-            (labels[i] if i < len(labels) else f"{i + 1}", str(v)) for i, v in enumerate(values)
-        ]
-    if shape == AnswerShape.TIMEOUT_PLAN:
-        value = value if isinstance(value, dict) else {}
-        return [(str(label), str(value.get(key, ""))) for key, label in TIMEOUT_PLAN_PARTS]
-    if shape == AnswerShape.CHOICES:
-        return [("", ", ".join(str(v) for v in value) if isinstance(value, list) else "")]
-    return [("", "" if value is None else str(value))]
-
-
 def answers_by_module(enrollment: Enrollment) -> list[tuple[Any, list[AnswerItem]]]:
     """Every module that has answers, in programme order, each with its answers next to the
     question as it reads now, or as it read in the revision that last had a deleted block."""
@@ -184,7 +169,7 @@ def answers_by_module(enrollment: Enrollment) -> list[tuple[Any, list[AnswerItem
             items.append(
                 AnswerItem(
                     question=_question_of(block.block_type, block.value),
-                    parts=_answer_parts(block.answer_shape, answer.value, block.value),
+                    parts=answer_block(block.block).answer_parts(answer.value, block.value),
                     current=block.current,
                     revision_at=block.revision_created_at,
                     updated_at=answer.updated_at,

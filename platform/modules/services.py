@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.blocks import StreamValue
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
 from audit.services import audit_log
-from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
+from content.blocks import AnswerBlockMixin
 from content.models import ModulePage, ProgramPage, UnlockRule
 
 from .checkin import FREE_TEXT_MAX, assess
@@ -32,8 +35,6 @@ from .models import (
     RiskSignal,
     RiskTerm,
 )
-
-ANSWER_MAX_CHARS = 20_000
 
 
 class StaleAnswer(Exception):
@@ -423,47 +424,21 @@ def module_part_visit(
 # --- Answers ---------------------------------------------------------------------------------
 
 
-def _text(value: Any, *, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise ValidationError(_("The answer must be text."))
-    if len(value) > ANSWER_MAX_CHARS:
-        raise ValidationError(
-            _("An answer can be at most %(max)s characters. Yours has %(count)s.")
-            % {"max": f"{ANSWER_MAX_CHARS:,}".replace(",", " "), "count": len(value)}
-        )
-    return value.replace("\x00", "")
+def _exercises(page: ModulePage) -> Iterator[tuple[StreamValue.StreamChild, AnswerBlockMixin]]:
+    """The blocks of a page that take an answer, each with the block that owns its behaviour."""
+    for child in page.body:
+        if isinstance(child.block, AnswerBlockMixin) and child.block.answer_shape is not None:
+            yield child, child.block
 
 
-def clean_answer(shape: AnswerShape, block_value: Any, value: Any) -> Any:
-    """Check an answer against the shape of its block. Raises ValidationError with a
-    message the participant can act on."""
-    if shape == AnswerShape.TEXT:
-        return _text(value)
-    if shape == AnswerShape.FIELDS:
-        count = len(block_value["fields"])
-        if not isinstance(value, list) or len(value) > count:
-            raise ValidationError(_("The answer does not fit this worksheet."))
-        return [_text(v) for v in value] + [""] * (count - len(value))
-    if shape in (AnswerShape.CHOICES, AnswerShape.CHOICE):
-        options = {str(o) for o in block_value["options"]}
-        chosen = value if shape == AnswerShape.CHOICES else [value]
-        if not isinstance(chosen, list) or not all(
-            isinstance(c, str) and c in options for c in chosen
-        ):
-            raise ValidationError(_("Choose among the options shown."))
-        return chosen if shape == AnswerShape.CHOICES else value
-    if shape == AnswerShape.SCALE:
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
-            raise ValidationError(_("Choose a number from 0 to 10."))
-        return value
-    if shape == AnswerShape.TIMEOUT_PLAN:
-        parts = [key for key, _label in TIMEOUT_PLAN_PARTS]
-        if not isinstance(value, dict) or not set(value) <= set(parts):
-            raise ValidationError(_("The answer does not fit the time-out plan."))
-        return {key: _text(value.get(key, "")) for key in parts}
-    raise ValidationError(_("This part of the module does not take an answer."))
+def _exercise(
+    module: ModulePage, block_id: str
+) -> tuple[StreamValue.StreamChild, AnswerBlockMixin] | None:
+    return next(((c, b) for c, b in _exercises(module) if c.id == block_id), None)
+
+
+def _not_in_module() -> str:
+    return _("This question is not part of the module (any more).")
 
 
 @dataclass(frozen=True)
@@ -485,11 +460,11 @@ def answer_save(
     or 0 for a block not answered before); a different stored version raises StaleAnswer
     and overwrites nothing."""
     _require_participant_can_work(participant, enrollment)
-    child = next((c for c in module.body if c.id == block_id), None)
-    shape = getattr(child.block, "answer_shape", None) if child is not None else None
-    if child is None or shape is None:
-        raise ValidationError(_("This question is not part of the module (any more)."))
-    cleaned = clean_answer(shape, child.value, value)
+    exercise = _exercise(module, block_id)
+    if exercise is None:
+        raise ValidationError(_not_in_module())
+    child, block = exercise
+    cleaned = block.clean_answer(child.value, value)
     with transaction.atomic():
         progress = _open_progress(enrollment, module)
         answer = (
@@ -499,7 +474,7 @@ def answer_save(
         )
         if answer is None:
             if version:
-                raise ValidationError(_("This question is not part of the module (any more)."))
+                raise ValidationError(_not_in_module())
             answer = Answer.objects.create(
                 enrollment=enrollment, module=module, block_id=block_id, value=cleaned
             )
@@ -523,6 +498,133 @@ def answer_save(
             progress.save(update_fields=["started_at", "state"])
         Enrollment.objects.filter(pk=enrollment.pk).update(last_active_at=now)
     return SavedAnswer(answer, created)
+
+
+@dataclass
+class PostedAnswers:
+    """What saving a module's posted answers did, by block id. `typed` keeps what the
+    participant posted for every answer not saved, so the page can show it again."""
+
+    saved: dict[str, Answer] = field(default_factory=dict)
+    typed: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, Answer] = field(default_factory=dict)  # changed in another window
+    denied: bool = False  # the module is not open for them: saving stopped there
+
+    @property
+    def ok(self) -> bool:
+        return not (self.errors or self.conflicts or self.denied)
+
+
+def _posted_version(post: QueryDict, block_id: str) -> int:
+    raw = post.get(f"version-{block_id}", "0")
+    return int(raw) if raw.isdigit() else -1
+
+
+def _form_answers(
+    module: ModulePage, post: QueryDict, answered: Collection[str]
+) -> Iterator[tuple[str, Any]]:
+    """(block id, value) of each exercise the form of one part posted. An answered exercise
+    whose form was not on the posted part is never touched: its fields are simply absent,
+    which must not read as "emptied"; an unanswered one left empty is not saved."""
+    for child, block in _exercises(module):
+        if f"version-{child.id}" not in post and child.id in answered:
+            continue
+        value = block.answer_from_post(post, child.id, child.value)
+        if child.id in answered or not block.answer_is_empty(value):
+            yield child.id, value
+
+
+def _refuse_untranslatable(
+    result: PostedAnswers, module: ModulePage, shown: ModulePage, post: QueryDict
+) -> None:
+    """A translation an editor has not kept in step may show a question the original module
+    lacks; answers are stored against the original's blocks, so say so and keep the text in
+    the field instead of reporting it saved."""
+    original_ids = {child.id for child in module.body}
+    for child, block in _exercises(shown):
+        if child.id in original_ids:
+            continue
+        value = block.answer_from_post(post, child.id, child.value)
+        if not block.answer_is_empty(value):
+            result.errors[child.id] = _not_in_module()
+            result.typed[child.id] = value
+
+
+def _save_one(
+    result: PostedAnswers,
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    module: ModulePage,
+    post: QueryDict,
+    block_id: str,
+    value: Any,
+) -> None:
+    """Save one posted answer and note in `result` what became of it."""
+    try:
+        saved = answer_save(
+            participant=participant,
+            enrollment=enrollment,
+            module=module,
+            block_id=block_id,
+            value=value,
+            version=_posted_version(post, block_id),
+        )
+    except StaleAnswer as stale:
+        result.conflicts[block_id] = stale.current
+        result.typed[block_id] = value
+    except ValidationError as error:
+        result.errors[block_id] = " ".join(error.messages)
+        result.typed[block_id] = value
+    except PermissionDenied:
+        result.denied = True
+    else:
+        result.saved[block_id] = saved.answer
+
+
+def answers_save_posted(
+    *,
+    participant: User,
+    enrollment: Enrollment,
+    module: ModulePage,
+    post: QueryDict,
+    answered: Collection[str] = (),
+    shown: ModulePage | None = None,
+    block_id: str | None = None,
+) -> PostedAnswers:
+    """Save the answers a module's form posted and say, block by block, what happened; the
+    full save and the autosave share it, so both check and keep answers alike.
+
+    Without `block_id` the post is the whole form of one part (`answered`: the ids answered
+    when the page was read; `shown`: the page in the reader's language). With `block_id` it
+    is one exercise's autosave (static/js/autosave.js), saved as posted, also when empty.
+    Each answer is saved on its own (`answer_save`): one refused answer keeps none of the
+    others from being saved, but a module found closed stops the rest."""
+    result = PostedAnswers()
+    if block_id is None:
+        posted = list(_form_answers(module, post, answered))
+    elif (exercise := _exercise(module, block_id)) is not None:
+        child, block = exercise
+        posted = [(block_id, block.answer_from_post(post, block_id, child.value))]
+    else:
+        result.errors[block_id] = _not_in_module()
+        return result
+    for posted_id, value in posted:
+        _save_one(
+            result,
+            participant=participant,
+            enrollment=enrollment,
+            module=module,
+            post=post,
+            block_id=posted_id,
+            value=value,
+        )
+        if result.denied:
+            return result
+    if shown is not None:
+        _refuse_untranslatable(result, module, shown, post)
+    return result
 
 
 # --- Check-in --------------------------------------------------------------------------------

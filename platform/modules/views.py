@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, User
 from accounts.views import role_required
-from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape, field_name
+from content.blocks import answer_block
 from content.models import MODULE_TEMPLATE
 from content.parts import (
     Part,
@@ -146,34 +147,6 @@ def module_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def answer_from_post(post: QueryDict, block_id: str, shape: AnswerShape, block_value: Any) -> Any:
-    """The answer of one block as the module form posts it (see content/blocks templates)."""
-    if shape == AnswerShape.FIELDS:
-        return [post.get(field_name(block_id, i), "") for i in range(len(block_value["fields"]))]
-    if shape == AnswerShape.CHOICES:
-        return post.getlist(field_name(block_id))
-    if shape == AnswerShape.TIMEOUT_PLAN:
-        return {key: post.get(field_name(block_id, key), "") for key, _label in TIMEOUT_PLAN_PARTS}
-    if shape in (AnswerShape.CHOICE, AnswerShape.SCALE):
-        return post.get(field_name(block_id)) or None
-    return post.get(field_name(block_id), "")
-
-
-def _posted_version(post: QueryDict, block_id: str) -> int:
-    raw = post.get(f"version-{block_id}", "0")
-    return int(raw) if raw.isdigit() else -1
-
-
-def _is_empty(value: Any) -> bool:
-    if value is None or value == "" or value == []:
-        return True
-    if isinstance(value, list):
-        return all(v == "" for v in value)
-    if isinstance(value, dict):
-        return all(v == "" for v in value.values())
-    return False
-
-
 def _items_to_show(page: Any, original: Any, answers: dict[str, Any]) -> list[Any]:
     """The page's blocks in the reader's language. An exercise the translation lacks (an
     editor added it to the original only) is shown at the end in the original's words
@@ -212,6 +185,35 @@ def _part_nav(key: Any, parts: list[Part], current: Part) -> dict[str, Any]:
 SAVED_SESSION_KEY = "modules.saved_part"
 
 
+@dataclass
+class _PageState:
+    """The participant's answers as the module page shows them, with the versions its form
+    posts back, and what a failed full save has to say about them."""
+
+    answers: dict[str, Any]
+    versions: dict[str, int]
+    errors: dict[str, str] = field(default_factory=dict)
+    conflicts: dict[str, Any] = field(default_factory=dict)  # the newer saved value
+    status: int = 200
+
+    def show_unsaved(self, result: services.PostedAnswers) -> None:
+        """Take in a full save that did not go through: what was saved shows as saved, an
+        answer refused or changed in another window keeps what the participant typed."""
+        for block_id, answer in result.saved.items():
+            self.answers[block_id] = answer.value
+            self.versions[block_id] = answer.version
+        for block_id, answer in result.conflicts.items():
+            self.conflicts[block_id] = answer.value
+            self.versions[block_id] = answer.version
+        self.answers.update(result.typed)
+        self.errors = dict(result.errors)
+        self.status = 409 if self.conflicts and not self.errors else 400
+
+
+def _locked(request: HttpRequest, row: selectors.ModuleRow) -> HttpResponse:
+    return render(request, "modules/module_locked.html", {"row": row}, status=403)
+
+
 @role_required(Role.PARTICIPANT)
 def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
     """One part of a module (content.parts), opening where the participant left off.
@@ -225,15 +227,14 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
     enrollment = selectors.enrollment_or_404(participant)
     row = selectors.module_row(enrollment, key)
     if not row.is_open:
-        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+        return _locked(request, row)
     original = row.progress.module
     stored = selectors.answers_for(enrollment, original)
-    answers = {block_id: a.value for block_id, a in stored.items()}
-    versions = {block_id: a.version for block_id, a in stored.items()}
-    errors: dict[str, str] = {}
-    conflicts: dict[str, Any] = {}
-    status = 200
-    parts = split_into_parts(_items_to_show(row.page, original, answers))
+    state = _PageState(
+        answers={block_id: a.value for block_id, a in stored.items()},
+        versions={block_id: a.version for block_id, a in stored.items()},
+    )
+    parts = split_into_parts(_items_to_show(row.page, original, state.answers))
     remembered = clamp_part(row.progress.last_part, len(parts))
     raw_part = (request.POST if request.method == "POST" else request.GET).get("part")
     asked = parse_part(raw_part, len(parts))
@@ -249,75 +250,64 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
             participant=participant, enrollment=enrollment, module=original, part=asked
         )
     if request.method == "POST":
-        for child in original.body:
-            shape = getattr(child.block, "answer_shape", None)
-            if shape is None:
-                continue
-            # An answer whose form was not on the posted part is never touched: its fields
-            # are simply absent, which must not read as "emptied".
-            if f"version-{child.id}" not in request.POST and child.id in stored:
-                continue
-            value = answer_from_post(request.POST, child.id, shape, child.value)
-            if child.id not in stored and _is_empty(value):
-                continue
-            try:
-                saved = services.answer_save(
-                    participant=participant,
-                    enrollment=enrollment,
-                    module=original,
-                    block_id=child.id,
-                    value=value,
-                    version=_posted_version(request.POST, child.id),
-                )
-            except services.StaleAnswer as stale:
-                conflicts[child.id] = stale.current.value
-                versions[child.id] = stale.current.version
-                answers[child.id] = value  # keep what they typed in the field
-            except ValidationError as error:
-                errors[child.id] = " ".join(error.messages)
-                answers[child.id] = value
-            except PermissionDenied:
-                return render(request, "modules/module_locked.html", {"row": row}, status=403)
-            else:
-                answers[child.id] = saved.answer.value
-                versions[child.id] = saved.answer.version
-        # A translation an editor has not kept in step may show a question the original
-        # module lacks; answers are stored against the original's blocks, so say so and keep
-        # the text in the field instead of reporting it saved.
-        original_ids = {child.id for child in original.body}
-        for child in row.page.body:
-            shape = getattr(child.block, "answer_shape", None)
-            if shape is None or child.id in original_ids:
-                continue
-            value = answer_from_post(request.POST, child.id, shape, child.value)
-            if not _is_empty(value):
-                errors[child.id] = _("This question is not part of the module (any more).")
-                answers[child.id] = value
-        if not errors and not conflicts:
-            move = request.POST.get("go")
-            target = number + (1 if move == "next" else -1 if move == "previous" else 0)
-            target = clamp_part(target, len(parts))
-            if target != row.progress.last_part and enrollment.is_active:
-                services.module_part_visit(
-                    participant=participant, enrollment=enrollment, module=original, part=target
-                )
-            if target == number:
-                request.session[SAVED_SESSION_KEY] = f"{key}:{number}"
-                return redirect(_module_url(key, number, "part-save"))
-            return redirect(_module_url(key, target))
-        status = 409 if conflicts and not errors else 400
+        result = services.answers_save_posted(
+            participant=participant,
+            enrollment=enrollment,
+            module=original,
+            post=request.POST,
+            answered=stored.keys(),
+            shown=row.page,
+        )
+        if result.denied:
+            return _locked(request, row)
+        if result.ok:
+            return _after_full_save(request, enrollment, row, number, len(parts))
+        state.show_unsaved(result)
         # Show the part again with the answers as typed (the items carry them).
-        parts = split_into_parts(_items_to_show(row.page, original, answers))
+        parts = split_into_parts(_items_to_show(row.page, original, state.answers))
     current = parts[clamp_part(number, len(parts)) - 1]
+    return _render_part(request, enrollment, row, current, parts, state)
+
+
+def _after_full_save(
+    request: HttpRequest, enrollment: Enrollment, row: selectors.ModuleRow, number: int, count: int
+) -> HttpResponse:
+    """Everything on the part was saved: stay on it, with the note beside the save button
+    pressed, or move to the part the reader asked for (`go`), remembering it."""
+    move = request.POST.get("go")
+    target = clamp_part(number + (1 if move == "next" else -1 if move == "previous" else 0), count)
+    if target != row.progress.last_part and enrollment.is_active:
+        services.module_part_visit(
+            participant=_participant(request),
+            enrollment=enrollment,
+            module=row.progress.module,
+            part=target,
+        )
+    if target == number:
+        request.session[SAVED_SESSION_KEY] = f"{row.key}:{number}"
+        return redirect(_module_url(row.key, number, "part-save"))
+    return redirect(_module_url(row.key, target))
+
+
+def _render_part(
+    request: HttpRequest,
+    enrollment: Enrollment,
+    row: selectors.ModuleRow,
+    current: Part,
+    parts: list[Part],
+    state: _PageState,
+) -> HttpResponse:
+    """The module page at one part, with the participant's answers, versions and problems."""
+    key = row.key
     can_save = enrollment.status == EnrollmentStatus.ACTIVE
     saved_here = request.session.pop(SAVED_SESSION_KEY, None) == f"{key}:{current.number}"
     entries = [
         {
             "item": item,
-            "version": versions.get(item.id, 0),
-            "error": errors.get(item.id),
-            "has_conflict": item.id in conflicts,
-            "conflict_text": answer_text(conflicts.get(item.id)),
+            "version": state.versions.get(item.id, 0),
+            "error": state.errors.get(item.id),
+            "has_conflict": item.id in state.conflicts,
+            "conflict_text": answer_text(state.conflicts.get(item.id)),
         }
         for item in current.items
     ]
@@ -337,7 +327,7 @@ def module_detail(request: HttpRequest, key: UUID) -> HttpResponse:
         part_nav=part_nav,
     )
     context.update(row=row, enrollment=enrollment)
-    return render(request, MODULE_TEMPLATE, context, status=status)
+    return render(request, MODULE_TEMPLATE, context, status=state.status)
 
 
 @role_required(Role.PARTICIPANT)
@@ -347,32 +337,32 @@ def answer_autosave(request: HttpRequest, key: UUID) -> JsonResponse:
     participant = _participant(request)
     enrollment = selectors.enrollment_or_404(participant)
     row = selectors.module_row(enrollment, key)
-    original = row.progress.module
     block_id = request.POST.get("block_id", "")
-    child = next((c for c in original.body if c.id == block_id), None)
-    shape = getattr(child.block, "answer_shape", None) if child is not None else None
-    if child is None or shape is None:
+    result = services.answers_save_posted(
+        participant=participant,
+        enrollment=enrollment,
+        module=row.progress.module,
+        post=request.POST,
+        block_id=block_id,
+    )
+    return _autosave_response(result, block_id)
+
+
+def _autosave_response(result: services.PostedAnswers, block_id: str) -> JsonResponse:
+    """The autosave's answer to the page: saved (with the new version), changed in another
+    window (with the stored text), refused (with why), or the module is closed."""
+    if result.denied:
         return JsonResponse(
-            {"ok": False, "message": _("This question is not part of the module (any more).")},
-            status=400,
+            {"ok": False, "message": _("This module is not open for you right now.")}, status=403
         )
-    value = answer_from_post(request.POST, block_id, shape, child.value)
-    try:
-        saved = services.answer_save(
-            participant=participant,
-            enrollment=enrollment,
-            module=original,
-            block_id=block_id,
-            value=value,
-            version=_posted_version(request.POST, block_id),
-        )
-    except services.StaleAnswer as stale:
+    if block_id in result.conflicts:
+        current = result.conflicts[block_id]
         return JsonResponse(
             {
                 "ok": False,
                 "conflict": True,
-                "version": stale.current.version,
-                "current": stale.current.value,
+                "version": current.version,
+                "current": current.value,
                 "message": _(
                     "This answer was changed in another window. Both texts are shown: "
                     "keep the one you want and save again."
@@ -380,13 +370,9 @@ def answer_autosave(request: HttpRequest, key: UUID) -> JsonResponse:
             },
             status=409,
         )
-    except ValidationError as error:
-        return JsonResponse({"ok": False, "message": " ".join(error.messages)}, status=400)
-    except PermissionDenied:
-        return JsonResponse(
-            {"ok": False, "message": _("This module is not open for you right now.")}, status=403
-        )
-    return JsonResponse({"ok": True, "version": saved.answer.version})
+    if block_id in result.errors:
+        return JsonResponse({"ok": False, "message": result.errors[block_id]}, status=400)
+    return JsonResponse({"ok": True, "version": result.saved[block_id].version})
 
 
 def _unanswered(enrollment: Enrollment, row: selectors.ModuleRow) -> list[dict[str, Any]]:
@@ -398,7 +384,7 @@ def _unanswered(enrollment: Enrollment, row: selectors.ModuleRow) -> list[dict[s
     found = []
     for part in split_into_parts(_items_to_show(row.page, original, answers)):
         for item in part.items:
-            if item.answer_shape and _is_empty(answers.get(item.id)):
+            if item.answer_shape and answer_block(item.block).answer_is_empty(answers.get(item.id)):
                 found.append(
                     {
                         "title": exercise_title(item.block_type, item.value),
@@ -418,7 +404,7 @@ def module_complete(request: HttpRequest, key: UUID) -> HttpResponse:
     enrollment = selectors.enrollment_or_404(participant)
     row = selectors.module_row(enrollment, key)
     if not row.is_open:
-        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+        return _locked(request, row)
     if request.POST.get("confirm") != "1" and row.state != ModuleState.COMPLETED:
         unanswered = _unanswered(enrollment, row)
         if unanswered:
@@ -436,7 +422,7 @@ def module_complete(request: HttpRequest, key: UUID) -> HttpResponse:
             participant=participant, enrollment=enrollment, module=row.progress.module
         )
     except PermissionDenied:
-        return render(request, "modules/module_locked.html", {"row": row}, status=403)
+        return _locked(request, row)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("modules:module", key=key)

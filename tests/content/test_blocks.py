@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import QueryDict
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
@@ -14,9 +16,11 @@ from wagtail.images.tests.utils import get_test_image_file
 from content.blocks import (
     ANSWER_BLOCK_TYPES,
     RICH_TEXT_FEATURES,
+    TIMEOUT_PLAN_PARTS,
     AnswerShape,
     ModuleBodyBlock,
     RestrictedRichTextBlock,
+    answer_block,
     answer_shape,
     sanitise_rich_text,
 )
@@ -212,3 +216,80 @@ def test_rich_text_that_cannot_be_parsed_is_rejected():
     block = RestrictedRichTextBlock()
     with pytest.raises(ValidationError):
         block.clean(block.to_python('<p>broken <img src="x"></p>'))
+
+
+# --- Each answer block owns its answer: read from the form, checked, shown, scrubbed -------
+
+# block type: (the form's fields by name suffix, the answer as stored, what the therapist reads;
+# a label may be lazy, read in the test's language)
+ROUND_TRIPS: dict[str, tuple[dict[str, Any], Any, list[tuple[Any, str]]]] = {
+    "reflection": ({"": "My\x00 words"}, "My words", [("", "My words")]),
+    "worksheet": (
+        {"-0": "Here", "-1": "Shouted"},
+        ["Here", "Shouted"],
+        [("The situation", "Here"), ("What I did", "Shouted")],
+    ),
+    "checklist": ({"": ["Raised voice"]}, ["Raised voice"], [("", "Raised voice")]),
+    "single_choice": ({"": "No"}, "No", [("", "No")]),
+    "scale": ({"": "7"}, 7, [("", "7")]),
+    "timeout_plan": (
+        {"-where_i_go": "The park"},
+        {key: "The park" if key == "where_i_go" else "" for key, _label in TIMEOUT_PLAN_PARTS},
+        [(label, "The park" if key == "where_i_go" else "") for key, label in TIMEOUT_PLAN_PARTS],
+    ),
+    "homework": ({"": "Done"}, "Done", [("", "Done")]),
+}
+CHOSEN_NOT_WRITTEN = {"checklist", "single_choice", "scale"}
+
+
+def _post(fields: dict[str, Any]) -> QueryDict:
+    post = QueryDict(mutable=True)
+    for suffix, value in fields.items():
+        post.setlist(f"answer-{BLOCK_ID}{suffix}", value if isinstance(value, list) else [value])
+    return post
+
+
+def test_every_answer_block_has_a_round_trip():
+    assert set(ROUND_TRIPS) == set(ANSWER_BLOCK_TYPES)
+
+
+@pytest.mark.parametrize("block_type", sorted(ROUND_TRIPS))
+def test_an_answer_block_reads_checks_shows_and_scrubs_its_answer(block_type):
+    fields, stored, parts = ROUND_TRIPS[block_type]
+    child = ModuleBodyBlock().child_blocks[block_type]
+    block, block_value = answer_block(child), child.to_python(RAW_VALUES[block_type])
+    posted = block.answer_from_post(_post(fields), BLOCK_ID, block_value)
+    value = block.clean_answer(block_value, posted)
+    assert value == stored
+    assert block.answer_parts(value, block_value) == [(str(lab), text) for lab, text in parts]
+    scrubbed = block.scrub_answer(value, lambda _value: "[scrubbed]")
+    assert scrubbed == (value if block_type in CHOSEN_NOT_WRITTEN else "[scrubbed]")
+    untouched = block.answer_from_post(QueryDict(), BLOCK_ID, block_value)
+    assert block.answer_is_empty(untouched) and not block.answer_is_empty(value)
+
+
+@pytest.mark.parametrize(
+    ("block_type", "bad"),
+    [
+        ("reflection", "x" * 20_001),
+        ("worksheet", ["a", "b", "c"]),
+        ("checklist", ["Not an option"]),
+        ("single_choice", "Maybe"),
+        ("scale", 11),
+        ("timeout_plan", {"unknown_part": "x"}),
+    ],
+)
+def test_an_answer_block_refuses_an_answer_that_does_not_fit(block_type, bad):
+    child = ModuleBodyBlock().child_blocks[block_type]
+    with pytest.raises(ValidationError):
+        answer_block(child).clean_answer(child.to_python(RAW_VALUES[block_type]), bad)
+
+
+def test_code_with_only_the_shape_or_no_answer_block_gets_the_right_behaviour():
+    children = ModuleBodyBlock().child_blocks
+    assert answer_block(AnswerShape.TEXT) is children["reflection"]
+    assert answer_block(AnswerShape.SCALE) is children["scale"]
+    for unknown in (None, children["heading"]):
+        plain = answer_block(unknown)
+        assert plain.scrub_answer(["a", 1], lambda _value: "[scrubbed]") == "[scrubbed]"
+        assert plain.answer_parts(None, {}) == [("", "")]

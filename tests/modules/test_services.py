@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 
 from content.models import UnlockRule
 from modules import services
@@ -215,3 +216,56 @@ def test_accepting_a_participant_invitation_starts_the_treatment(therapist, prog
     first = modules_of(programme)[0]
     assert _state(enrollment, first) == ModuleState.UNLOCKED
     assert Client().get("/").status_code == 302
+
+
+def _form(**fields: str) -> QueryDict:
+    post = QueryDict(mutable=True)
+    post.update(fields)
+    return post
+
+
+@pytest.mark.django_db
+def test_a_full_save_saves_each_posted_answer_and_says_what_became_of_the_rest(
+    enrollment, programme, participant
+):
+    first = modules_of(programme)[0]
+    reflection, worksheet, scale = first.body[1].id, first.body[2].id, first.body[5].id
+    save_answer(participant, enrollment, first, worksheet, ["kept", ""], version=0)
+    post = _form(**{f"answer-{reflection}": "Mine", f"answer-{scale}": "11"})
+    result = services.answers_save_posted(
+        participant=participant,
+        enrollment=enrollment,
+        module=first,
+        post=post,
+        answered={worksheet},
+        shown=first,
+    )
+    assert not result.ok and not result.denied
+    assert set(result.saved) == {reflection} and result.saved[reflection].value == "Mine"
+    assert set(result.errors) == {scale} and result.typed == {scale: "11"}
+    # The worksheet's form was not on the posted part: its answer is left alone.
+    assert enrollment.answers.get(block_id=worksheet).value == ["kept", ""]
+
+
+@pytest.mark.django_db
+def test_an_autosave_reports_a_conflict_an_unknown_block_and_a_closed_module(
+    enrollment, programme, participant
+):
+    first, second, _third = modules_of(programme)
+    block_id = first.body[1].id
+    save_answer(participant, enrollment, first, block_id, "other tab", version=0)
+    post = _form(**{f"answer-{block_id}": "this tab", f"version-{block_id}": "0"})
+
+    def autosave(module, block_id):
+        return services.answers_save_posted(
+            participant=participant,
+            enrollment=enrollment,
+            module=module,
+            post=post,
+            block_id=block_id,
+        )
+
+    stale = autosave(first, block_id)
+    assert stale.conflicts[block_id].value == "other tab" and stale.typed[block_id] == "this tab"
+    assert autosave(first, first.body[0].id).errors  # a text block takes no answer
+    assert autosave(second, second.body[1].id).denied
