@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (login, logout and OTP events go to the audit log)
+        # signals: login, logout and OTP events go to the audit log.
+        from . import audit_actions, signals  # noqa: F401
+
+        audit_actions.register()

@@ -1,20 +1,21 @@
 """The one real-time module: the socket close codes, the one way to send a channel-layer event
 (now, or after the transaction commits), the second-factor gate for sockets, re-checking a
-socket's session, and force-disconnect. It sits in accounts, the lowest layer with sockets, so
-every app above can use it."""
+socket's session, force-disconnect, and the sockets' database connections (socket_db). It sits
+in accounts, the lowest layer with sockets, so every app above can use it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from importlib import import_module
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -150,3 +151,44 @@ class SecondFactorMiddleware:
             await send({"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN})
             return None
         return await self.inner(scope, receive, send)
+
+
+# --- The sockets' database connections ------------------------------------------------------
+
+
+def refresh_socket_connections() -> None:
+    """close_old_connections for the sockets' database calls, which keep their connection for
+    SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
+
+    Every socket's database call runs on one thread per process (asgiref's thread-sensitive
+    executor: daphne runs consumers outside any request context), so this keeps one connection
+    per daphne process, instead of opening and closing one for each call (with SQLite, closing
+    the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
+    Django advises under ASGI, where each request has a thread of its own). Django's own rules
+    still close a connection that is broken, left in a transaction, or past its age; the
+    health check runs before each call, so a server restart costs a reconnect, not a frame."""
+    max_age = settings.SOCKET_CONN_MAX_AGE
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is not None and max_age > 0 and getattr(conn, "_socket_kept", None) is not raw:
+            # First seen open (just after the call that opened it): its age counts from now.
+            conn.close_at = time.monotonic() + max_age
+            conn.health_check_enabled = True  # type: ignore[attr-defined]
+            conn._socket_kept = raw  # type: ignore[attr-defined]
+        conn.close_if_unusable_or_obsolete()
+
+
+class SocketDatabaseSyncToAsync(SyncToAsync):
+    """channels' database_sync_to_async for sockets: refresh_socket_connections before and
+    after each call instead of closing old connections by the pages' rules."""
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        refresh_socket_connections()
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            refresh_socket_connections()
+
+
+# Every socket consumer's database call goes through this: `await socket_db(fn)(...)`.
+socket_db = SocketDatabaseSyncToAsync

@@ -242,6 +242,38 @@ def user_logout_everywhere(*, user: User, request: HttpRequest | None = None) ->
         )
 
 
+# --- The person's own security settings ---------------------------------------------------
+
+
+def user_reauthenticated(*, user: User, request: HttpRequest | None = None) -> None:
+    """Record that the person confirmed who they are again (password, and code for staff)."""
+    audit_log(action=AuditEvent.Action.REAUTHENTICATED, actor=user, subject=user, request=request)
+
+
+def user_set_password(*, user: User, password: str, request: HttpRequest | None = None) -> None:
+    """Change the person's own password. Their other sessions end with it (the session hash
+    no longer matches); the caller keeps the current one with update_session_auth_hash."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_log(
+            action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, subject=user, request=request
+        )
+
+
+def user_set_email(*, user: User, email: str, request: HttpRequest | None = None) -> None:
+    """Make a confirmed new address the person's sign-in address, also for allauth (one
+    verified primary address), in one transaction with its audit event."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        user.email = email
+        user.save(update_fields=["email"])
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        audit_log(action=AuditEvent.Action.EMAIL_CHANGED, actor=user, subject=user, request=request)
+
+
 # --- Second factor -----------------------------------------------------------------------
 
 

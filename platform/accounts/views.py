@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,8 +24,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.exports import csv_response
-from audit.models import AuditEvent
-from audit.services import audit_log
+from audit.selectors import record_reads_of
 
 from . import services
 from .forms import (
@@ -282,9 +280,7 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             form.add_error("code", _code_error(result, user))
         else:
             request.session[REAUTH_AT] = timezone.now().isoformat()
-            audit_log(
-                action=AuditEvent.Action.REAUTHENTICATED, actor=user, subject=user, request=request
-            )
+            services.user_reauthenticated(user=user, request=request)
             return redirect(next_url)
     return render(request, "accounts/reauthenticate.html", {"form": form, "next": next_url})
 
@@ -294,12 +290,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = SetPasswordForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user.set_password(form.cleaned_data["password1"])
-            user.save(update_fields=["password"])
-            audit_log(
-                action=AuditEvent.Action.PASSWORD_CHANGED, actor=user, subject=user, request=request
-            )
+        services.user_set_password(
+            user=user, password=form.cleaned_data["password1"], request=request
+        )
         # Other sessions end (their hash no longer matches); this one continues.
         update_session_auth_hash(request, user)
         _notify_security_change(user)
@@ -350,19 +343,12 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if not data or data.get("u") != user.pk:
         messages.error(request, _("This link is no longer valid. Start the change again."))
         return redirect("accounts:security")
-    from allauth.account.models import EmailAddress
-
     new_email = data["e"]
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         messages.error(request, _("This link is no longer valid. Start the change again."))
         return redirect("accounts:security")
     old_email = user.email
-    with transaction.atomic():
-        user.email = new_email
-        user.save(update_fields=["email"])
-        EmailAddress.objects.filter(user=user).delete()
-        EmailAddress.objects.create(user=user, email=new_email, primary=True, verified=True)
-        audit_log(action=AuditEvent.Action.EMAIL_CHANGED, actor=user, subject=user, request=request)
+    services.user_set_email(user=user, email=new_email, request=request)
     _notify_security_change(user, address=old_email)
     messages.success(request, _("Your email address has been changed."))
     return redirect("accounts:security")
@@ -395,9 +381,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def my_access_log(request: HttpRequest) -> HttpResponse:
     """The person's own record: when staff opened it and in which role, never by name."""
     user = request_user(request)
-    events = AuditEvent.objects.filter(
-        subject=user, action=AuditEvent.Action.RECORD_VIEWED
-    ).order_by("-created_at")
+    events = record_reads_of(user)
     rows = [[_("Time"), _("Role"), _("What")]]
     rows += [
         [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]

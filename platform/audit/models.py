@@ -8,7 +8,8 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+
+from .actions import actions
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -20,64 +21,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    class Action(models.TextChoices):
-        LOGIN = "login", _("Logged in")
-        LOGIN_FAILED = "login_failed", _("Failed login")
-        LOGOUT = "logout", _("Logged out")
-        LOGOUT_EVERYWHERE = "logout_everywhere", _("Logged out everywhere")
-        OTP_VERIFIED = "otp_verified", _("Second factor verified")
-        OTP_FAILED = "otp_failed", _("Wrong second-factor code")
-        OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
-        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
-        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", _("Recovery codes renewed")
-        REAUTHENTICATED = "reauthenticated", _("Confirmed identity again")
-        PASSWORD_CHANGED = "password_changed", _("Password changed")
-        PASSWORD_RESET = "password_reset", _("Password reset")
-        EMAIL_CHANGED = "email_changed", _("Email changed")
-        INVITATION_SENT = "invitation_sent", _("Invitation sent")
-        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
-        ACCOUNT_LOCKED = "account_locked", _("Account locked")
-        ACCOUNT_UNLOCKED = "account_unlocked", _("Account unlocked")
-        ROLES_CHANGED = "roles_changed", _("Roles changed")
-        RECORD_VIEWED = "record_viewed", _("Record viewed")
-        ENROLLMENT_CREATED = "enrollment_created", _("Enrollment created")
-        MODULE_UNLOCKED = "module_unlocked", _("Module unlocked")
-        MODULE_LOCKED = "module_locked", _("Module locked")
-        CARE_TEAM_CHANGED = "care_team_changed", _("Therapist assignment changed")
-        RISK_ACKNOWLEDGED = "risk_acknowledged", _("Risk signal acknowledged")
-        NO_REPLY_NEEDED = "no_reply_needed", _("Message marked as needing no reply")
-        NOTE_WRITTEN = "note_written", _("Case note written")
-        ENROLLMENT_STATUS_CHANGED = "enrollment_status_changed", _("Treatment status changed")
-        PARTNER_CONSENT_RECORDED = "partner_consent_recorded", _("Partner-contact consent recorded")
-        PARTNER_CONSENT_WITHDRAWN = (
-            "partner_consent_withdrawn",
-            _("Partner-contact consent withdrawn"),
-        )
-        PARTNER_CASE_OPENED = "partner_case_opened", _("Partner case opened")
-        PARTNER_CASE_CHANGED = "partner_case_changed", _("Partner case changed")
-        PARTNER_CASE_ASSIGNED = "partner_case_assigned", _("Partner-contact worker assigned")
-        PARTNER_CONVERSATION_LOGGED = (
-            "partner_conversation_logged",
-            _("Partner conversation logged"),
-        )
-        PARTNER_ASSESSMENT_RECORDED = "partner_assessment_recorded", _("Risk assessment recorded")
-        PARTNER_RISK_SHARED = "partner_risk_shared", _("Risk level shared with the therapist")
-        PARTNER_SAFETY_PLAN_SAVED = "partner_safety_plan_saved", _("Safety plan saved")
-        REFERRAL_RECEIVED = "referral_received", _("Request for help received")
-        REFERRAL_ENTERED = "referral_entered", _("Referral entered")
-        REFERRAL_CONTACTED = "referral_contacted", _("First contact with a referred person")
-        REFERRAL_SCREENED = "referral_screened", _("Screening saved")
-        REFERRAL_ENROLLED = "referral_enrolled", _("Referral enrolled")
-        REFERRAL_REFERRED_ELSEWHERE = "referral_referred_elsewhere", _("Referred elsewhere")
-        REFERRAL_CLOSED = "referral_closed", _("Referral closed")
-        REFERRAL_REOPENED = "referral_reopened", _("Referral reopened")
-        # records: a person's own data, retention and erasure.
-        OWN_DATA_DOWNLOADED = "own_data_downloaded", _("Own data downloaded")
-        RECORD_ANONYMISED = "record_anonymised", _("Treatment record anonymised")
-        REFERRAL_ANONYMISED = "referral_anonymised", _("Referral anonymised")
-        ERASURE_CARRIED_OUT = "erasure_carried_out", _("Erasure request carried out")
-        RISK_TERM_ADDED = "risk_term_added", _("Risk word added")
-        RISK_TERM_CHANGED = "risk_term_changed", _("Risk word turned on or off")
+    # The registry of actions (audit.actions), filled by the apps that write them:
+    # `AuditEvent.Action.LOGIN` is the code "login".
+    Action = actions
 
     id = models.BigAutoField(primary_key=True)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -92,8 +38,8 @@ class AuditEvent(models.Model):
     # Kept as text too, so the row still says who it was if the account is ever anonymised.
     actor_label = models.CharField(max_length=254, blank=True)
     actor_roles = models.CharField(max_length=200, blank=True)
-    # A code from Action, stored without `choices`: a new action is one line in Action and no
-    # migration of the access log's table.
+    # A code registered in audit.actions, stored without `choices`: a new action is one line
+    # in the app that writes it and no migration of the access log's table.
     action = models.CharField(max_length=40, db_index=True)
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -133,10 +79,7 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         """The action's name in the reader's language, or its code if it is no longer known."""
-        try:
-            return str(self.Action(self.action).label)
-        except ValueError:
-            return self.action
+        return actions.label(self.action)
 
     @property
     def detail_display(self) -> str:

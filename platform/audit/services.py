@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from django.http import HttpRequest
 
+from .actions import actions
 from .models import AuditEvent
 from .network import client_ip
 
@@ -26,6 +27,9 @@ def audit_log(
     detail: str = "",
     actor_label: str = "",
 ) -> AuditEvent:
+    """Write one event. The action must be registered (audit.actions) by the app that writes
+    it: an unknown code raises UnknownAuditAction rather than leaving a row nobody can name."""
+    actions.require(action)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return AuditEvent.objects.create(

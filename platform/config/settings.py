@@ -162,7 +162,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 # How long the thread socket's database connection is kept (seconds; 0: a new one for every
 # call). Every socket's database call runs on one thread per daphne process, so this is one
-# connection per process (messaging/consumers.py). Pages keep CONN_MAX_AGE (from
+# connection per process (accounts/realtime.py, socket_db). Pages keep CONN_MAX_AGE (from
 # DATABASE_URL, default 0): under ASGI each request has a thread of its own, and Django advises
 # against persistent connections there.
 SOCKET_CONN_MAX_AGE = env.int("SOCKET_CONN_MAX_AGE", default=60)

@@ -15,9 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 from django.db.models import QuerySet
@@ -28,6 +26,7 @@ from accounts.realtime import (
     CLOSE_NOT_LOGGED_IN,
     CLOSE_TOO_BIG,
     SessionCheck,
+    socket_db,
     user_group,
 )
 from modules.safety import message_needs_safety
@@ -42,42 +41,6 @@ PUSH_SESSION_RECHECK_SECONDS = 10
 
 
 T = TypeVar("T")
-
-
-def _close_old_socket_connections() -> None:
-    """close_old_connections for the socket's database calls, which keep their connection for
-    SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
-
-    Every socket's database call runs on one thread per process (asgiref's thread-sensitive
-    executor: daphne runs consumers outside any request context), so this keeps one connection
-    per daphne process, instead of opening and closing one for each call (with SQLite, closing
-    the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
-    Django advises under ASGI, where each request has a thread of its own). Django's own rules
-    still close a connection that is broken, left in a transaction, or past its age; the
-    health check runs before each call, so a server restart costs a reconnect, not a frame."""
-    max_age = settings.SOCKET_CONN_MAX_AGE
-    for conn in connections.all(initialized_only=True):
-        raw = conn.connection
-        if raw is not None and max_age > 0 and getattr(conn, "_socket_kept", None) is not raw:
-            # First seen open (just after the call that opened it): its age counts from now.
-            conn.close_at = time.monotonic() + max_age
-            conn.health_check_enabled = True  # type: ignore[attr-defined]
-            conn._socket_kept = raw  # type: ignore[attr-defined]
-        conn.close_if_unusable_or_obsolete()
-
-
-class SocketDatabaseSyncToAsync(SyncToAsync):
-    """channels' database_sync_to_async, with _close_old_socket_connections."""
-
-    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
-        _close_old_socket_connections()
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            _close_old_socket_connections()
-
-
-socket_db = SocketDatabaseSyncToAsync
 
 
 class PreparedExists:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.models import STAFF_ROLES, Invitation, Role, User
 from accounts.personal_data import invitation_anonymise, user_anonymise
 from audit.models import AuditEvent
+from audit.selectors import count_before
 from audit.services import audit_log
 from intake.models import OPEN_REFERRAL_STATUSES, Referral
 from intake.personal_data import referral_contact_anonymise, referral_record_anonymise
@@ -269,7 +270,7 @@ def retention_plan(*, now: datetime | None = None) -> RetentionPlan:
         .exclude(pk__in=_marked_pks(AnonymisedKind.REFERRAL_RECORD))
         .order_by("status_changed_at", "pk")
     )
-    plan.access_log_kept = AuditEvent.objects.filter(created_at__lt=plan.access_log_before).count()
+    plan.access_log_kept = count_before(plan.access_log_before)
     return plan
 
 

@@ -29,6 +29,7 @@ from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
 from audit.exports import csv_response
 from audit.models import AuditEvent
+from audit.selectors import record_reads
 from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
 
@@ -130,28 +131,32 @@ def _parse_day(value: str) -> date | None:
     return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
+def _parse_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
 def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, Any]]:
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.RECORD_VIEWED).select_related(
-        "actor", "subject"
-    )
+    """The access log's rows as the filter form chose them, and the choices as understood
+    (a malformed person id is dropped, as if none was chosen)."""
+    staff = _parse_uuid(request.GET.get("staff", ""))
+    participant = _parse_uuid(request.GET.get("participant", ""))
     chosen: dict[str, Any] = {
-        "staff": request.GET.get("staff", ""),
-        "participant": request.GET.get("participant", ""),
+        "staff": request.GET.get("staff", "") if staff else "",
+        "participant": request.GET.get("participant", "") if participant else "",
         "start": _parse_day(request.GET.get("from", "")),
         "end": _parse_day(request.GET.get("to", "")),
     }
-    for field, key in (("actor__public_id", "staff"), ("subject__public_id", "participant")):
-        if chosen[key]:
-            try:
-                events = events.filter(**{field: UUID(chosen[key])})
-            except ValueError:
-                chosen[key] = ""
     zone = timezone.get_current_timezone()
-    if chosen["start"]:
-        events = events.filter(created_at__gte=datetime.combine(chosen["start"], time.min, zone))
-    if chosen["end"]:
-        events = events.filter(created_at__lte=datetime.combine(chosen["end"], time.max, zone))
-    return events.order_by("-created_at", "-id"), chosen
+    events = record_reads(
+        staff=staff,
+        subject=participant,
+        since=datetime.combine(chosen["start"], time.min, zone) if chosen["start"] else None,
+        until=datetime.combine(chosen["end"], time.max, zone) if chosen["end"] else None,
+    )
+    return events, chosen
 
 
 @role_required(Role.ADMIN)

@@ -1,0 +1,37 @@
+"""The access-log actions the accounts app writes: signing in and out, second factor, password and
+email, invitations, locks and roles.
+
+Registered with audit.actions at start-up (accounts.apps ready()); callers name them as
+`AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.actions import Label, actions
+
+ACTIONS: tuple[tuple[str, str, Label], ...] = (
+    ("LOGIN", "login", _("Logged in")),
+    ("LOGIN_FAILED", "login_failed", _("Failed login")),
+    ("LOGOUT", "logout", _("Logged out")),
+    ("LOGOUT_EVERYWHERE", "logout_everywhere", _("Logged out everywhere")),
+    ("OTP_VERIFIED", "otp_verified", _("Second factor verified")),
+    ("OTP_FAILED", "otp_failed", _("Wrong second-factor code")),
+    ("OTP_ENROLLED", "otp_enrolled", _("Second factor enrolled")),
+    ("RECOVERY_CODE_USED", "recovery_code_used", _("Recovery code used")),
+    ("RECOVERY_CODES_REGENERATED", "recovery_codes_regenerated", _("Recovery codes renewed")),
+    ("REAUTHENTICATED", "reauthenticated", _("Confirmed identity again")),
+    ("PASSWORD_CHANGED", "password_changed", _("Password changed")),
+    ("PASSWORD_RESET", "password_reset", _("Password reset")),
+    ("EMAIL_CHANGED", "email_changed", _("Email changed")),
+    ("INVITATION_SENT", "invitation_sent", _("Invitation sent")),
+    ("INVITATION_ACCEPTED", "invitation_accepted", _("Invitation accepted")),
+    ("ACCOUNT_LOCKED", "account_locked", _("Account locked")),
+    ("ACCOUNT_UNLOCKED", "account_unlocked", _("Account unlocked")),
+    ("ROLES_CHANGED", "roles_changed", _("Roles changed")),
+)
+
+
+def register() -> None:
+    """Make this app's actions known to the access log."""
+    actions.register_all(ACTIONS)

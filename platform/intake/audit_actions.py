@@ -1,0 +1,27 @@
+"""The access-log actions the intake app writes: referrals, from the request for help to enrolment
+or closing.
+
+Registered with audit.actions at start-up (intake.apps ready()); callers name them as
+`AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.actions import Label, actions
+
+ACTIONS: tuple[tuple[str, str, Label], ...] = (
+    ("REFERRAL_RECEIVED", "referral_received", _("Request for help received")),
+    ("REFERRAL_ENTERED", "referral_entered", _("Referral entered")),
+    ("REFERRAL_CONTACTED", "referral_contacted", _("First contact with a referred person")),
+    ("REFERRAL_SCREENED", "referral_screened", _("Screening saved")),
+    ("REFERRAL_ENROLLED", "referral_enrolled", _("Referral enrolled")),
+    ("REFERRAL_REFERRED_ELSEWHERE", "referral_referred_elsewhere", _("Referred elsewhere")),
+    ("REFERRAL_CLOSED", "referral_closed", _("Referral closed")),
+    ("REFERRAL_REOPENED", "referral_reopened", _("Referral reopened")),
+)
+
+
+def register() -> None:
+    """Make this app's actions known to the access log."""
+    actions.register_all(ACTIONS)
