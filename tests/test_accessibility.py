@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.conftest import make_user, unverified_client, verified_client
+from tests.helpers import make_user, unverified_client, verified_client
 
 PUBLIC_PAGES = ["/account/login/", "/account/password/reset/", "/account/password/reset/done/"]
 SIGNED_IN_PAGES = {

@@ -28,8 +28,7 @@ from accounts.models import Role, User
 from messaging.models import Thread
 from modules.models import RiskSignal
 from tests.accounts.test_url_walk import _sample
-from tests.conftest import make_user, unverified_client, verified_client
-from tests.records.conftest import World, world  # noqa: F401  (the seeded world fixture)
+from tests.helpers import World, make_user, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -187,7 +186,7 @@ def _world_ids(world: World, partner_worker: User, *, robin: bool = False) -> Id
     from modules.models import Enrollment
     from partner import services as partner_services
     from partner.models import PartnerCase, PartnerConsent, RiskAssessment
-    from tests.modules.conftest import modules_of
+    from tests.helpers import modules_of
 
     enrollment: Enrollment = world.e_robin if robin else world.e_alex
     person = world.robin if robin else world.alex

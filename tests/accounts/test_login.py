@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role, User
 from accounts.services import _new_recovery_codes
 from audit.models import AuditEvent
-from tests.conftest import PASSWORD, current_code, end_otp_pause, make_user
+from tests.helpers import PASSWORD, current_code, end_otp_pause, make_user
 
 LOGIN = "/account/login/"
 TWO_FA = "/account/2fa/"

@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.models import RecoveryCode
 from accounts.services import _new_recovery_codes
 from audit.models import AuditEvent
-from tests.conftest import PASSWORD, current_code, unverified_client, verified_client
+from tests.helpers import PASSWORD, current_code, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, current_code, end_otp_pause, in_english
+from tests.helpers import PASSWORD, current_code, end_otp_pause, in_english
 
 TWO_FA = "/account/2fa/"
 

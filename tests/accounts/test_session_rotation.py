@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
 from accounts.services import _new_recovery_codes
-from tests.conftest import PASSWORD, current_code, make_user, verified_client
+from tests.helpers import PASSWORD, current_code, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from accounts.middleware import UNVERIFIED_ALLOWED
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 SAMPLES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
 # Reachable without logging in at all.

@@ -20,7 +20,7 @@ from accounts.models import Role
 from audit.exports import csv_response, is_formula_like, safe_cell, xlsx_response
 from audit.models import AuditEvent
 from audit.services import record_access
-from tests.conftest import make_user, verified_client
+from tests.helpers import make_user, verified_client
 
 # What a spreadsheet evaluates: a cell starting, after spaces, with one of these.
 FORMULA = re.compile(r"^[\s\x00-\x1f]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]")

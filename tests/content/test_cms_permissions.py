@@ -10,9 +10,7 @@ from wagtail.models import GroupPagePermission, Page
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from content.models import ModulePage
-from tests.conftest import verified_client
-
-from .conftest import make_module
+from tests.helpers import make_module, verified_client
 
 BODY = [{"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"}]
 

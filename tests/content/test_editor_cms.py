@@ -18,9 +18,8 @@ from wagtail.models import Locale, Page, Site, TaskState
 from content.blocks import ModuleBodyBlock
 from content.models import HelpSettings, ModulePage
 from content.seed import attach_review_workflow, review_workflow
-from tests.conftest import verified_client
+from tests.helpers import make_module, verified_client
 
-from .conftest import make_module
 from .test_cms_permissions import module_form
 
 pytestmark = pytest.mark.django_db

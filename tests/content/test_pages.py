@@ -9,8 +9,7 @@ from django.test import RequestFactory
 from wagtail.models import Page
 
 from content.models import ModulePage, ProgramPage
-
-from .conftest import make_module
+from tests.helpers import make_module
 
 BODY = [
     {"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"},
@@ -91,7 +90,7 @@ def test_programme_preview_lists_its_modules(programme, editor):
 
 
 def test_view_draft_in_the_admin_uses_the_participant_template(programme, editor):
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
     module = make_module(programme, BODY)
     editor.is_superuser = True  # page permissions are granted by a later seed step
@@ -111,7 +110,7 @@ def test_preview_panel_may_frame_the_preview_and_nothing_else(programme, editor)
     from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
     from wagtail.test.utils.form_data import streamfield as stream
 
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
     module = make_module(programme, BODY)
     editor.is_superuser = True  # page permissions are granted by a later seed step

@@ -10,10 +10,9 @@ from django.urls import reverse
 from wagtail.models import Locale
 
 from content.models import ModulePage
-from tests.conftest import verified_client
+from tests.helpers import make_module, verified_client
 from tests.test_accessibility import _check
 
-from .conftest import make_module
 from .test_cms_permissions import module_form
 from .test_pages import BODY
 

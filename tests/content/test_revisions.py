@@ -12,9 +12,8 @@ from wagtail.models import Revision
 
 from content.models import ModulePage
 from content.seed import attach_review_workflow
-from tests.conftest import verified_client
+from tests.helpers import make_module, verified_client
 
-from .conftest import make_module
 from .test_cms_permissions import BODY, module_form
 
 

@@ -10,9 +10,8 @@ from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowSt
 
 from content.models import ModulePage, ProgramPage
 from content.seed import WORKFLOW_NAME, attach_review_workflow
-from tests.conftest import verified_client
+from tests.helpers import make_module, verified_client
 
-from .conftest import make_module
 from .test_cms_permissions import BODY, module_form
 
 

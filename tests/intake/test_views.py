@@ -12,9 +12,7 @@ from audit.models import AuditEvent
 from intake import services
 from intake.models import Referral, ReferralStatus
 from modules.models import Enrollment
-from tests.conftest import make_user, unverified_client, verified_client
-
-from .conftest import SCREENING, make_referral
+from tests.helpers import SCREENING, make_referral, make_user, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from measures.models import Occasion
-from tests.conftest import verified_client
-from tests.measures.conftest import answer, complete, enroll
+from tests.helpers import answer, complete, enroll, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from accounts.services import user_lock
 from config.asgi import application
 from messaging.models import Message, Thread
 from modules.services import enrollment_assign
-from tests.conftest import unverified_client, verified_client
-from tests.messaging.conftest import send
+from tests.helpers import send, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -34,7 +34,7 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.models import User
 from messaging.models import Message, Side, Thread
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of
+from tests.helpers import modules_of, verified_client
 from tests.test_accessibility import _check
 
 

@@ -13,8 +13,7 @@ from content.models import ModulePage, ProgramPage
 from content.parts import RawItem, split_into_parts
 from content.seed import load_seed, raw_body
 from modules.models import Answer, Enrollment, ModuleProgress, ModuleState
-from tests.conftest import verified_client
-from tests.modules.conftest import enroll, wagtail_root
+from tests.helpers import enroll, verified_client, wagtail_root
 
 
 def _seed_module(slug: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from content.models import UnlockRule
 from modules import services
 from modules.models import EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
-from tests.modules.conftest import make_programme, modules_of, save_answer
+from tests.helpers import make_programme, modules_of, save_answer
 
 
 def _state(enrollment, module) -> str:

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from modules import services
 from modules.models import Answer, CheckIn, ModuleProgress, ModuleState, RiskSignal
-from tests.conftest import verified_client
-from tests.modules.conftest import make_programme, modules_of, save_answer
+from tests.helpers import make_programme, modules_of, save_answer, verified_client
 
 
 def url(module, suffix=""):
@@ -31,7 +30,7 @@ def test_home_says_when_the_first_checkin_is_due_not_that_it_is_done(enrollment,
 
     from django.utils import timezone
 
-    from tests.conftest import in_english
+    from tests.helpers import in_english
 
     client = in_english(verified_client(participant))
     page = client.get("/participant/").content.decode()

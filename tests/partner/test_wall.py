@@ -33,8 +33,7 @@ from partner.models import (
     RiskAssessment,
 )
 from tests.accounts.test_url_walk import _sample
-from tests.conftest import verified_client
-from tests.partner.conftest import consent_both
+from tests.helpers import consent_both, verified_client
 
 TODAY = date.today()
 MARK = "ZQX~partner~"  # every marker starts with this; "~" is in no random token (CSRF, nonces)

@@ -15,10 +15,17 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from modules.checkin import RISK_REASONS
-from tests.conftest import unverified_client, verified_client
+from tests.helpers import (
+    ALEX,
+    ALEX_SCORE,
+    INSTRUMENT_NAME,
+    ROBIN,
+    SECRETS,
+    World,
+    unverified_client,
+    verified_client,
+)
 from tests.test_accessibility import _check
-
-from .conftest import ALEX, ALEX_SCORE, INSTRUMENT_NAME, ROBIN, SECRETS, World
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,8 @@ from messaging.models import Message
 from modules.models import Answer
 from records.models import Anonymisation
 from records.services import ANONYMISED, erasure_carry_out
-from tests.conftest import PASSWORD, in_english, verified_client
+from tests.helpers import ALEX, PASSWORD, ROBIN, World, end_treatment, in_english, verified_client
 from tests.test_accessibility import _check
-
-from .conftest import ALEX, ROBIN, World, end_treatment
 
 pytestmark = pytest.mark.django_db
 

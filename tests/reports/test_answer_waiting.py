@@ -9,8 +9,8 @@ import pytest
 from messaging.models import Side, Thread, WaitClosure
 from messaging.selectors import waiting_messages
 from reports import selectors
+from tests.helpers import PERIOD, at, message, person
 
-from .conftest import PERIOD, at, message, person
 from .test_views import QUERY, URL, lead
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,7 @@ from messaging.models import Side
 from modules.models import EnrollmentStatus, ModuleState
 from reports import selectors
 from reports.selectors import Period
-
-from .conftest import (
+from tests.helpers import (
     PERIOD,
     at,
     hours,

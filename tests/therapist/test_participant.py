@@ -12,8 +12,7 @@ from audit.models import AuditEvent
 from content.models import ModulePage
 from messaging.models import Message
 from modules.models import ModuleProgress, ModuleState, RiskSignal
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of, save_answer
+from tests.helpers import modules_of, save_answer, verified_client
 from therapist.models import CaseNote
 
 pytestmark = pytest.mark.django_db
