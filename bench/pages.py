@@ -147,12 +147,12 @@ def therapist_user() -> Any:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import Role, User
-    from accounts.services import _grant_roles
+    from accounts.services import grant_roles
 
     user = User.objects.filter(email=THERAPIST_EMAIL).first()
     if user is None:
         user = User.objects.create_user(THERAPIST_EMAIL, PASSWORD, display_name="Bench T")
-        _grant_roles(user, [Role.THERAPIST])
+        grant_roles(user, [Role.THERAPIST])
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     return user
 

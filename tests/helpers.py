@@ -30,9 +30,10 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Locale, Page
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from accounts.models import Role, User
-from accounts.services import _grant_roles
+from accounts.services import grant_roles
 from content.models import ModulePage, ProgramPage, UnlockRule
 from intake import protection, services
 from intake.models import Referral, ReferralSource, ReferralStatus, Screening
@@ -86,7 +87,7 @@ TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238 test key
 
 def make_user(email: str, roles: list[str], *, name: str = "", enrolled: bool = True) -> User:
     user = User.objects.create_user(email, PASSWORD, display_name=name)
-    _grant_roles(user, roles)
+    grant_roles(user, roles)
     if enrolled:
         TOTPDevice.objects.create(user=user, name="app", key=TOTP_KEY, confirmed=True)
     return user
@@ -957,3 +958,211 @@ def approve_in_editor(page: BrowserPage, edit_url: str) -> None:
     expect(approve).to_be_visible()
     approve.click()
     expect(page).not_to_have_url(re.compile(re.escape(edit_url) + "$"))
+
+
+# --- Markup every page must have (tests/test_accessibility.py) -----------------------------------
+
+
+def check_accessibility(html: str, url: str) -> None:
+    """What every page's markup must have: one h1, a language, the skip link, and a label
+    for every field a person fills in."""
+    assert len(re.findall(r"<h1[\s>]", html)) == 1, url
+    assert re.search(r'<html lang="(sv|en)">', html), url
+    assert 'class="skip-link" href="#main"' in html, url
+    ids = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
+    for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
+        if re.search(r'type="(hidden|submit|checkbox)"', tag):
+            continue
+        field_id = re.search(r'id="([^"]+)"', tag)
+        assert field_id and field_id.group(1) in ids, (url, tag)
+
+
+# --- A sample path for a URL pattern (the URL walks) ---------------------------------------------
+
+
+URL_SAMPLES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
+
+
+def sample_path(pattern: object) -> str:
+    """A path that a URL pattern matches, with a sample value in each of its slots."""
+    text = str(pattern)
+    # path() converters: <uuid:pk>, <int:x>, <str:token>, <name>
+    text = re.sub(r"<(?:(\w+):)?\w+>", lambda m: URL_SAMPLES.get(m.group(1) or "str", "x"), text)
+    # re_path() groups: replace each group with a plausible value, then drop regex syntax.
+    text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)
+    text = re.sub(r"\([^)]*\)", "1", text)
+    return text.replace("^", "").replace("$", "").replace("\\", "").replace("?", "")
+
+
+# --- The thread socket through the real ASGI application -----------------------------------------
+
+
+def socket_headers(client: Client, origin: str = "http://testserver") -> list[tuple[bytes, bytes]]:
+    """The session cookie of a test client, and an origin, as a socket handshake sends them."""
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    return [(b"cookie", cookie.encode()), (b"origin", origin.encode())]
+
+
+async def open_socket(
+    user: User,
+    thread: Thread,
+    *,
+    verified: bool = True,
+    origin: str = "http://testserver",
+    client: Client | None = None,
+) -> tuple[Any, bool, int | None]:
+    """Open the thread's socket as `user` (logged in past the second factor unless
+    `verified` is False): (communicator, connected, close code)."""
+    from asgiref.sync import sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    if client is None:
+        make = verified_client if verified else unverified_client
+        client = await sync_to_async(make)(user)
+    path = f"/ws/messages/{thread.public_id}/"
+    communicator = WebsocketCommunicator(application, path, headers=socket_headers(client, origin))
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def next_frame(communicator: Any, kind: str | None = None, timeout: float = 3) -> dict:
+    """The next frame from the server, skipping frames of other kinds when `kind` is given."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if kind is None or frame["type"] == kind:
+            return frame
+
+
+# --- A module page form that answers every block -------------------------------------------------
+
+
+def answer_every_block(module: ModulePage) -> dict[str, Any]:
+    """A form post that answers every answer block of a module, whatever its type."""
+    from content.blocks import TIMEOUT_PLAN_PARTS
+
+    data: dict[str, Any] = {}
+    for child in module.body:
+        name = f"answer-{child.id}"
+        if child.block_type in ("reflection", "homework"):
+            data[name] = "An answer"
+        elif child.block_type == "worksheet":
+            data.update({f"{name}-{i}": "A field" for i in range(len(child.value["fields"]))})
+        elif child.block_type == "checklist":
+            data[name] = [child.value["options"][0]]
+        elif child.block_type == "single_choice":
+            data[name] = child.value["options"][0]
+        elif child.block_type == "scale":
+            data[name] = "5"
+        elif child.block_type == "timeout_plan":
+            data.update({f"{name}-{key}": "A part" for key, _label in TIMEOUT_PLAN_PARTS})
+    return data
+
+
+# --- The CMS: a module body and the admin form of a module page ----------------------------------
+
+
+HEADING_BODY = [
+    {"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"}
+]
+
+
+def module_form(title: str, slug: str = "m", **extra: Any) -> dict[str, Any]:
+    """The admin's add/edit form for a ModulePage, as the browser would post it."""
+    return nested_form_data(
+        {
+            "title": title,
+            "slug": slug,
+            "theme": "other",
+            "summary": "Summary",
+            "estimated_minutes": "30",
+            "unlock_rule": "therapist",
+            "body": streamfield([("heading", "A heading")]),
+            "comments": inline_formset([]),
+            **extra,
+        }
+    )
+
+
+# --- A module body with every kind of block (tests/content/test_pages.py) ------------------------
+
+
+PAGE_BODY = [
+    {"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"},
+    {
+        "type": "reflection",
+        "value": {"question": "What happened?", "help_text": ""},
+        "id": "22222222-2222-4222-8222-222222222222",
+    },
+    {
+        "type": "worksheet",
+        "value": {
+            "title": "Analysis",
+            "intro": "",
+            "fields": [{"label": "Before", "help_text": ""}, {"label": "After", "help_text": ""}],
+        },
+        "id": "33333333-3333-4333-8333-333333333333",
+    },
+]
+
+
+# --- Exports: no cell a spreadsheet would evaluate -----------------------------------------------
+
+
+# What a spreadsheet evaluates: a cell starting, after spaces, with one of these.
+FORMULA_START = re.compile(r"^[\s\x00-\x1f]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]")
+# A genuine number: never a formula, whatever its sign.
+EXPORT_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def assert_no_formula(cells: list[object]) -> None:
+    """No text cell a spreadsheet would evaluate. A genuine number (written as a number, or
+    in CSV an unquoted plain decimal) is not a formula, whatever its sign."""
+    for cell in cells:
+        if isinstance(cell, (int, float)):
+            continue
+        text = str(cell)
+        assert EXPORT_NUMBER.match(text) or not FORMULA_START.match(text), repr(text)
+
+
+# --- Charts: numbers inside an SVG ---------------------------------------------------------------
+
+
+# A plain number (or percentage) in an SVG attribute.
+SVG_NUMBER = re.compile(r"^-?\d+(\.\d+)?%?$")
+
+SVG_NUMERIC = re.compile(
+    r'\s(x|y|x1|x2|y1|y2|cx|cy|r|width|height|opacity|fill-opacity|stroke-width)="([^"]*)"'
+)
+
+
+def svg_problems(html: str) -> list[str]:
+    """Every numeric attribute inside the page's <svg> elements that is not a plain number,
+    and every `points` pair that is not "x,y"."""
+    problems = []
+    for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
+        for name, value in SVG_NUMERIC.findall(svg):
+            if not SVG_NUMBER.match(value):
+                problems.append(f'{name}="{value}"')
+        for points in re.findall(r'points="([^"]*)"', svg):
+            for pair in points.split():
+                x, _, y = pair.partition(",")
+                if not (SVG_NUMBER.match(x) and SVG_NUMBER.match(y)):
+                    problems.append(f"points pair {pair!r}")
+    return problems
+
+
+# --- The report page: its address, its period, a lead reading it ---------------------------------
+
+
+REPORT_URL = "/reports/"
+
+REPORT_QUERY = "?start=2026-01-01&end=2026-06-30"
+
+
+def lead(user: User) -> Client:
+    """A verified client reading in English (the interface's default is Swedish)."""
+    client = verified_client(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

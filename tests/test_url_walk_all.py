@@ -27,8 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Role, User
 from messaging.models import Thread
 from modules.models import RiskSignal
-from tests.accounts.test_url_walk import _sample
-from tests.helpers import World, make_user, unverified_client, verified_client
+from tests.helpers import World, make_user, sample_path, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +138,7 @@ def _fill(route: str, value: Callable[[str, str], str]) -> str:
         name = match.group("name") or match.group("rname")
         return value(name, match.group("conv") or "")
 
-    return "/" + _sample(SLOT.sub(one, route))
+    return "/" + sample_path(SLOT.sub(one, route))
 
 
 def _converter_takes(conv: str, value: str) -> bool:

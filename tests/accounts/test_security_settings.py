@@ -102,9 +102,9 @@ def test_email_change_takes_effect_only_from_the_link(participant):
 
 @pytest.mark.django_db
 def test_regenerating_recovery_codes_replaces_the_old_ones(participant):
-    from accounts.services import _new_recovery_codes
+    from accounts.services import new_recovery_codes
 
-    old = _new_recovery_codes(participant)
+    old = new_recovery_codes(participant)
     client = _reauthed(participant)
     response = client.post("/account/security/recovery-codes/")
     new = response.context["codes"]

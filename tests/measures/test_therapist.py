@@ -30,7 +30,7 @@ def _article(section: str, key: str) -> str:
 
 
 def test_the_measures_chart_has_decimal_points_in_swedish(enrollment, therapist, instruments):
-    from tests.test_charts import svg_problems
+    from tests.helpers import svg_problems
 
     answer(enrollment, instruments["phq-9"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0, 2, 0])
     answer(enrollment, instruments["gad-7"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0])

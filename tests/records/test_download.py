@@ -22,10 +22,10 @@ from tests.helpers import (
     ROBIN,
     SECRETS,
     World,
+    check_accessibility,
     unverified_client,
     verified_client,
 )
-from tests.test_accessibility import _check
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_the_page_offers_the_download_and_says_what_is_left_out(world: World) ->
     assert 'value="html"' in html and 'value="json"' in html
     # The help box (DESIGN rule 5) is on the page, as on every participant page.
     assert 'class="help-box' in html
-    _check(html, PAGE)
+    check_accessibility(html, PAGE)
 
 
 def test_the_security_page_links_to_it_for_participants_only(world: World, therapist) -> None:

@@ -8,9 +8,7 @@ import io
 import re
 
 import pytest
-from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -22,10 +20,13 @@ from modules.models import ModuleState
 from reports.selectors import pseudonym
 from tests.helpers import (
     LOGIN,
+    REPORT_QUERY,
+    REPORT_URL,
     SECOND_FACTOR,
     at,
     client_as,
     instrument,
+    lead,
     message,
     outcome_of,
     person,
@@ -38,24 +39,15 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-URL = "/reports/"
-PAGES = (URL, "/reports/export.csv", "/reports/export.xlsx")
-QUERY = "?start=2026-01-01&end=2026-06-30"
+PAGES = (REPORT_URL, "/reports/export.csv", "/reports/export.xlsx")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-
-def lead(user) -> Client:
-    """A verified client reading in English (the interface's default is Swedish)."""
-    client = verified_client(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 # --- Who may open what ---------------------------------------------------------------------------
 
 
 def test_urls_are_where_the_navigation_says():
-    assert reverse("reports:report") == URL
+    assert reverse("reports:report") == REPORT_URL
     assert [reverse(f"reports:{n}") for n in ("export_csv", "export_xlsx")] == list(PAGES[1:])
 
 
@@ -81,10 +73,10 @@ def test_role_page_matrix(path, cast, clinical_lead, org_lead):
 
 
 def test_the_navigation_shows_the_report(org_lead, admin_user, therapist):
-    assert 'href="/reports/"' in verified_client(org_lead).get(URL).content.decode()
-    assert 'href="/reports/"' in verified_client(admin_user).get(URL).content.decode()
+    assert 'href="/reports/"' in verified_client(org_lead).get(REPORT_URL).content.decode()
+    assert 'href="/reports/"' in verified_client(admin_user).get(REPORT_URL).content.decode()
     # The lead's start page is the report.
-    assert verified_client(org_lead).get("/")["Location"] == URL
+    assert verified_client(org_lead).get("/")["Location"] == REPORT_URL
     page = verified_client(therapist).get(reverse("therapist:home")).content.decode()
     assert 'href="/reports/"' not in page
 
@@ -118,7 +110,7 @@ def world(programme, therapist):
 
 
 def test_the_page_shows_the_funnel_outcomes_and_service(world, org_lead):
-    response = lead(org_lead).get(URL + QUERY)
+    response = lead(org_lead).get(REPORT_URL + REPORT_QUERY)
     page = response.content.decode()
     assert response.status_code == 200
     assert 'role="img"' in page and "<figcaption" in page
@@ -137,7 +129,7 @@ def test_small_groups_read_fewer_than_five(world, org_lead):
     phq = world[0].measure_responses.first().instrument
     for enrollment in world[:4]:
         respond(enrollment, phq, Occasion.FOLLOWUP_3, 3, at("2026-05-01"))
-    page = lead(org_lead).get(URL + QUERY).content.decode()
+    page = lead(org_lead).get(REPORT_URL + REPORT_QUERY).content.decode()
     row = next(r for r in page.split("<tr>") if ">PHQ9<" in r and "Three months after" in r)
     assert row.count("fewer than 5") == 5
     assert ">4<" not in row
@@ -146,7 +138,7 @@ def test_small_groups_read_fewer_than_five(world, org_lead):
 def test_the_default_period_is_filled_in(org_lead):
     from reports.selectors import default_period
 
-    page = verified_client(org_lead).get(URL).content.decode()
+    page = verified_client(org_lead).get(REPORT_URL).content.decode()
     assert f'value="{default_period().start.isoformat()}"' in page
 
 
@@ -160,7 +152,7 @@ def test_the_default_period_is_filled_in(org_lead):
     ],
 )
 def test_bad_dates_say_so_and_keep_the_input(query, message, org_lead):
-    response = lead(org_lead).get(URL + query)
+    response = lead(org_lead).get(REPORT_URL + query)
     page = response.content.decode()
     assert response.status_code == 400
     assert message in page
@@ -174,7 +166,7 @@ def test_bad_dates_say_so_and_keep_the_input(query, message, org_lead):
 def test_every_view_and_export_is_logged(world, org_lead):
     client = verified_client(org_lead)
     for path in PAGES:
-        client.get(path + QUERY)
+        client.get(path + REPORT_QUERY)
     events = AuditEvent.objects.filter(actor=org_lead, target_type="report").order_by("id")
     assert [e.detail for e in events] == ["report", "report csv", "report xlsx"]
     assert {e.target_id for e in events} == {"2026-01-01..2026-06-30"}
@@ -210,7 +202,7 @@ def _forbidden(world) -> list[str]:
 
 
 def test_csv_export(world, org_lead):
-    response = lead(org_lead).get("/reports/export.csv" + QUERY)
+    response = lead(org_lead).get("/reports/export.csv" + REPORT_QUERY)
     assert response["Content-Type"].startswith("text/csv")
     assert "omtag-report-20260101-20260630.csv" in response["Content-Disposition"]
     text = response.content.decode()
@@ -248,7 +240,7 @@ def test_xlsx_export_and_stable_pseudonyms(world, org_lead):
     client = lead(org_lead)
     books = []
     for _ in range(2):
-        response = client.get("/reports/export.xlsx" + QUERY)
+        response = client.get("/reports/export.xlsx" + REPORT_QUERY)
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
         books.append(load_workbook(io.BytesIO(response.content), read_only=True))
     book = books[0]
@@ -277,7 +269,7 @@ def test_suppressed_figures_in_the_exports(world, org_lead):
     phq = world[0].measure_responses.first().instrument
     for enrollment in world[:4]:
         respond(enrollment, phq, Occasion.FOLLOWUP_3, 3, at("2026-05-01"))
-    sections = _csv_sections(lead(org_lead).get("/reports/export.csv" + QUERY).content)
+    sections = _csv_sections(lead(org_lead).get("/reports/export.csv" + REPORT_QUERY).content)
     row = next(r for r in sections["outcomes"] if r[:2] == ["phq9", "followup_3"])
     assert row[2:8] == ["fewer than 5"] * 6
 
@@ -287,7 +279,7 @@ def test_a_formula_is_written_as_text(world, org_lead, therapist):
     from content.models import ModulePage
 
     ModulePage.objects.filter(title="Module 1").update(title="=HYPERLINK(1)")
-    text = lead(org_lead).get("/reports/export.csv" + QUERY).content.decode()
+    text = lead(org_lead).get("/reports/export.csv" + REPORT_QUERY).content.decode()
     assert "'=HYPERLINK(1)" in text
 
 
@@ -317,10 +309,10 @@ def _grow(programme, therapist, n: int, offset: int) -> None:
 def test_query_count_does_not_grow_with_the_data(path, programme, therapist, org_lead):
     client = verified_client(org_lead)
     _grow(programme, therapist, 1, 0)
-    client.get(path + QUERY)  # sessions and caches settle
-    small = _queries(client, path + QUERY)
+    client.get(path + REPORT_QUERY)  # sessions and caches settle
+    small = _queries(client, path + REPORT_QUERY)
     _grow(programme, therapist, 12, 1)
-    assert _queries(client, path + QUERY) == small
+    assert _queries(client, path + REPORT_QUERY) == small
 
 
 def test_nothing_from_partner_contact_is_imported():

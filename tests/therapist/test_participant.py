@@ -186,7 +186,7 @@ def test_the_chart_and_table_show_the_checkins(enrollment, participant, therapis
     assert "<svg" in page and 'role="img"' in page
     assert RiskSignal.objects.filter(enrollment=enrollment).exists()
     assert "Kvittera" in page
-    from tests.test_charts import svg_problems
+    from tests.helpers import svg_problems
 
     assert svg_problems(page) == []  # drawn in Swedish, with decimal points
 
