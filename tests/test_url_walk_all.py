@@ -181,7 +181,7 @@ class Ids:
         return value
 
 
-def _world_ids(world: World, partner_worker: User, *, robin: bool = False) -> Ids:  # noqa: F811
+def _world_ids(world: World, partner_worker: User, *, robin: bool = False) -> Ids:
     from modules.models import Enrollment
     from partner import services as partner_services
     from partner.models import PartnerCase, PartnerConsent, RiskAssessment
@@ -257,7 +257,7 @@ ROLES = [
 ]
 
 
-def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:  # noqa: F811
+def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:
     people = {
         "participant": world.alex,
         "therapist": world.therapist,
@@ -350,7 +350,7 @@ def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:  # 
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):  # noqa: F811
+def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 10_000  # the walk writes; limits are tested apart
     started = time.monotonic()
     with caplog.at_level(logging.ERROR):
