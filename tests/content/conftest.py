@@ -1,3 +1,5 @@
+"""A published programme under Wagtail's root, for the CMS tests."""
+
 from __future__ import annotations
 
 import pytest

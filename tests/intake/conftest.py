@@ -1,4 +1,5 @@
-"""Referrals as the services make them, and the public form's data."""
+"""A referral four days old, and a small programme to enroll into (the referral and form
+helpers are in tests/helpers.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A small programme with the default measure schedule, the seeded instruments (made again
-when a transactional test flushed them), and helpers to answer a measure."""
+when a transactional test flushed them), and an enrollment in it; the helpers that answer a
+measure are in tests/helpers.py."""
 
 from __future__ import annotations
 

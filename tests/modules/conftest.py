@@ -1,5 +1,5 @@
-"""A small programme built in code, and an active enrollment of the cast's participant
-(`enroll`, which the other apps' tests use too)."""
+"""A programme built in code, and an active enrollment of the cast's participant in it
+(tests.helpers.make_programme and enroll, which the other apps' tests use too)."""
 
 from __future__ import annotations
 

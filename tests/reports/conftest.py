@@ -1,6 +1,8 @@
 """A hand-built world for the organisation's report: a three-module programme, people
 enrolled through the services, and dates set by hand (Stockholm time, at noon unless a test
-needs otherwise), so every expected figure can be worked out on paper."""
+needs otherwise), so every expected figure can be worked out on paper. The programme and the
+organisation lead are here; the dating helpers (person, referral, at, ...) are in
+tests/helpers.py."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""A three-module programme and the cast's participant enrolled in it."""
+
 from __future__ import annotations
 
 import pytest
