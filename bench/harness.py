@@ -1,11 +1,11 @@
-"""What the benchmarks (and tests/messaging/test_two_servers.py) share: the environment of a
-throw-away installation, manage.py commands, a daphne server on 127.0.0.1 that is always
-stopped, logged-in second-factor-verified sessions, and throw-away PostgreSQL databases and
-Redis keys. Every wait is bounded by a Deadline.
+"""What the benchmarks share: the environment of a throw-away installation, manage.py
+commands, a daphne server on 127.0.0.1 that is always stopped, logged-in second-factor-verified
+sessions, and throw-away PostgreSQL databases and Redis keys. Every wait is bounded by a
+Deadline. The data they seed comes from the platform (reports.load, `manage.py seed_load`).
 
 Not a benchmark itself (`make bench` runs every bench/*.py, so run directly it only says so).
-The scripts beside it import it as `harness`; the tests, with the repository root on their
-path, as `bench.harness`."""
+The scripts beside it import it as `harness`. The tests do not import the bench: the two-server
+test has its own small daphne server in tests/helpers.py."""
 
 from __future__ import annotations
 

@@ -70,7 +70,6 @@ SERVERS = {
     "omtag": "messages",
 }
 
-PASSWORD = "bench-password-not-secret-0123"
 BODY = "Bench message {k} from the {role} of pair {pair}: " + "how the week went, " * 4
 
 DEADLINE = harness.Deadline(TIME_LIMIT)
@@ -138,55 +137,30 @@ class Pair:
 
 
 def make_pairs(count: int, tag: str) -> list[Pair]:
-    """`count` participants, each in an active enrollment with a therapist of their own (so
-    every socket is a different person), and a verified session for each of them."""
-    from django.contrib.auth.hashers import make_password
-    from django.db import transaction
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.models import Role, RoleGrant, User
+    """`count` participants, each in an active enrollment with a therapist of their own (see
+    reports.load.seed_pairs, which `manage.py seed_load --pairs` runs too), and a verified
+    session for each of them."""
     from messaging.models import Thread
-    from modules.services import default_programme, enrollment_create, enrollment_start
+    from reports.load import seed_pairs
 
-    programme = default_programme()
-    if programme is None:
-        raise RuntimeError("seed_programme made no programme")
-    password = make_password(PASSWORD)  # hashed once, shared: logins are not measured
-    with transaction.atomic():
-        therapists = User.objects.bulk_create(
-            User(
-                email=f"bench-{tag}-t{i:04d}@bench.invalid", display_name=f"T{i}", password=password
-            )
-            for i in range(count)
-        )
-        participants = User.objects.bulk_create(
-            User(
-                email=f"bench-{tag}-p{i:04d}@bench.invalid", display_name=f"P{i}", password=password
-            )
-            for i in range(count)
-        )
-        RoleGrant.objects.bulk_create(
-            [RoleGrant(user=u, role=Role.THERAPIST) for u in therapists]
-            + [RoleGrant(user=u, role=Role.PARTICIPANT) for u in participants]
-        )
-        TOTPDevice.objects.bulk_create(
-            TOTPDevice(user=u, name="app", confirmed=True) for u in therapists + participants
-        )
-        for therapist, participant in zip(therapists, participants, strict=True):
-            remaining()
-            enrollment = enrollment_create(
-                actor=None, participant=participant, programme=programme, therapist=therapist
-            )
-            enrollment_start(enrollment=enrollment)
+    pairs = seed_pairs(count, tag, tick=remaining)
     threads = dict(
-        Thread.objects.filter(enrollment__participant__in=participants).values_list(
-            "enrollment__participant_id", "public_id"
-        )
+        Thread.objects.filter(
+            enrollment__participant__in=[p.participant for p in pairs]
+        ).values_list("enrollment__participant_id", "public_id")
     )
-    sessions = harness.sessions_for([u.pk for u in therapists + participants])
+    people = [p.therapist.pk for p in pairs] + [p.participant.pk for p in pairs]
+    sessions = harness.sessions_for(people)
     return [
-        Pair(i, str(threads[p.pk]), sessions[p.pk], sessions[t.pk], p.pk, t.pk)
-        for i, (t, p) in enumerate(zip(therapists, participants, strict=True))
+        Pair(
+            i,
+            str(threads[p.participant.pk]),
+            sessions[p.participant.pk],
+            sessions[p.therapist.pk],
+            p.participant.pk,
+            p.therapist.pk,
+        )
+        for i, p in enumerate(pairs)
     ]
 
 

@@ -22,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,10 +41,9 @@ STARTUP_TIMEOUT = 30.0  # daphne answering /healthz
 REQUEST_TIMEOUT = 10.0  # one HTTP request
 STOP_TIMEOUT = 10.0  # daphne exiting after SIGTERM
 
+# What reports.load (manage.py seed_load) writes into every text answer; the first module's
+# page must show it.
 TEXT_ANSWER = "Benchmark answer text"
-EMAIL = "bench-participant-{:05d}@bench.invalid"
-THERAPIST_EMAIL = "bench-therapist@bench.invalid"
-PASSWORD = "bench-password-not-secret-0123"
 
 DEADLINE = harness.Deadline(TIME_LIMIT)
 remaining = DEADLINE.remaining
@@ -123,98 +121,21 @@ def get(port: int, path: str, session_key: str | None, *, timeout: float) -> tup
 # --- Data, through Django in this process ---------------------------------------------------
 
 
-def answer_value(shape: Any, block_value: Any) -> Any:
-    """A valid answer of each shape (see content.blocks.AnswerShape); None to skip."""
-    from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
-
-    if shape == AnswerShape.TEXT:
-        return TEXT_ANSWER
-    if shape == AnswerShape.FIELDS:
-        return [f"{TEXT_ANSWER} {i}" for i in range(len(block_value["fields"]))]
-    if shape == AnswerShape.CHOICES:
-        return [str(o) for o in list(block_value["options"])[:2]]
-    if shape == AnswerShape.CHOICE:
-        options = list(block_value["options"])
-        return str(options[0]) if options else None
-    if shape == AnswerShape.SCALE:
-        return 5
-    if shape == AnswerShape.TIMEOUT_PLAN:
-        return {key: TEXT_ANSWER for key, _label in TIMEOUT_PLAN_PARTS}
-    return None
-
-
 def therapist_user() -> Any:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """The one therapist whose caseload every seeded participant is on."""
+    from reports.load import load_therapist
 
-    from accounts.models import Role, User
-    from accounts.services import _grant_roles
-
-    user = User.objects.filter(email=THERAPIST_EMAIL).first()
-    if user is None:
-        user = User.objects.create_user(THERAPIST_EMAIL, PASSWORD, display_name="Bench T")
-        _grant_roles(user, [Role.THERAPIST])
-        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    return user
+    return load_therapist()
 
 
 def ensure_participants(count: int) -> tuple[int, int, float]:
-    """At least `count` participants, each enrolled, started, with a confirmed TOTP device and
-    answers to every answer block of the first module. Returns (created, answers each,
-    seconds)."""
-    from django.contrib.auth.hashers import make_password
-    from django.db import transaction
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.models import Role, RoleGrant, User
-    from modules.services import (
-        answer_save,
-        default_programme,
-        enrollment_create,
-        enrollment_start,
-        programme_modules,
-    )
+    """At least `count` participants (see reports.load.seed_participants, which
+    `manage.py seed_load --participants` runs too). Returns (created, answers each, seconds)."""
+    from reports.load import seed_participants
 
     started = time.monotonic()
-    existing = RoleGrant.objects.filter(role=Role.PARTICIPANT).count()
-    if existing >= count:
-        return 0, 0, 0.0
-    programme = default_programme()
-    if programme is None:
-        raise RuntimeError("seed_programme made no programme")
-    module = programme_modules(programme)[0]
-    answers = [
-        (child.id, value)
-        for child in module.body
-        if (shape := getattr(child.block, "answer_shape", None)) is not None
-        and (value := answer_value(shape, child.value)) is not None
-    ]
-    password = make_password(PASSWORD)  # hashed once, shared: logins are not measured
-    with transaction.atomic():
-        therapist = therapist_user()
-        users = User.objects.bulk_create(
-            User(email=EMAIL.format(i), display_name=f"P{i}", password=password)
-            for i in range(existing, count)
-        )
-        RoleGrant.objects.bulk_create(RoleGrant(user=u, role=Role.PARTICIPANT) for u in users)
-        TOTPDevice.objects.bulk_create(
-            TOTPDevice(user=u, name="app", confirmed=True) for u in users
-        )
-        for user in users:
-            remaining()
-            enrollment = enrollment_create(
-                actor=None, participant=user, programme=programme, therapist=therapist
-            )
-            enrollment_start(enrollment=enrollment)
-            for block_id, value in answers:
-                answer_save(
-                    participant=user,
-                    enrollment=enrollment,
-                    module=module,
-                    block_id=block_id,
-                    value=value,
-                    version=None,
-                )
-    return len(users), len(answers), time.monotonic() - started
+    created, answers = seed_participants(count, tick=remaining)
+    return created, answers, time.monotonic() - started
 
 
 def participant_sessions(count: int, rng: random.Random) -> list[str]:
@@ -296,204 +217,23 @@ REPORT_RESPONSES = 10_000
 REPORT_REFERRALS_NOT_ENROLLED = 1_500
 REPORT_REQUESTS = 10
 REPORT_WARMUP = 2
-REPORT_EMAIL = "bench-report-{:05d}@bench.invalid"
-ORG_LEAD_EMAIL = "bench-org-lead@bench.invalid"
 
 
 def ensure_report_data(rng: random.Random) -> tuple[dict[str, int], float]:
-    """An organisation of REPORT_ENROLLMENTS enrollments spread over the last year, with
-    referrals, screenings, module progress, threads and messages, weekly check-ins and measure
-    responses, in bulk. Returns the row counts and the seconds it took."""
-    from datetime import timedelta
-
-    from django.contrib.auth.hashers import make_password
-    from django.db import transaction
-    from django.utils import timezone
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from accounts.models import Role, RoleGrant, User
-    from intake.models import Referral, ReferralSource, ReferralStatus, Screening
-    from measures.models import Instrument, MeasureResponse, Occasion
-    from messaging.models import Message, Side, Thread
-    from modules.models import CheckIn, Enrollment, EnrollmentStatus, ModuleProgress, ModuleState
-    from modules.services import default_programme, programme_modules
+    """An organisation of REPORT_ENROLLMENTS enrollments (see reports.load.seed_report_data,
+    which `manage.py seed_load --report-enrollments` runs too). Returns the row counts and
+    the seconds it took."""
+    from reports.load import ReportSize, seed_report_data
 
     started = time.monotonic()
-    programme = default_programme()
-    assert programme is not None
-    modules = programme_modules(programme)
-    now = timezone.now()
-    password = make_password(PASSWORD)
-    sources = [s for s, _label in ReferralSource.choices]
-    with transaction.atomic():
-        therapist = therapist_user()
-        lead = User.objects.create_user(ORG_LEAD_EMAIL, PASSWORD, display_name="Bench Lead")
-        RoleGrant.objects.create(user=lead, role=Role.ORG_LEAD)
-        TOTPDevice.objects.create(user=lead, name="app", confirmed=True)
-
-        count = REPORT_ENROLLMENTS - Enrollment.objects.count()
-        users = User.objects.bulk_create(
-            User(email=REPORT_EMAIL.format(i), display_name=f"R{i}", password=password)
-            for i in range(count)
-        )
-        RoleGrant.objects.bulk_create(RoleGrant(user=u, role=Role.PARTICIPANT) for u in users)
-        # How far each got: weighted towards the early modules, as in real services.
-        plans = []
-        for _user in users:
-            received = now - timedelta(days=rng.uniform(0, 360))
-            begun = received + timedelta(days=rng.uniform(2, 20))
-            reached = min(rng.choice([0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9]), len(modules))
-            status = EnrollmentStatus.ACTIVE
-            if reached == len(modules) and rng.random() < 0.8:
-                status = EnrollmentStatus.COMPLETED
-            elif rng.random() < 0.25:
-                status = EnrollmentStatus.DISCONTINUED
-            plans.append((received, begun, reached, status))
-        enrollments = Enrollment.objects.bulk_create(
-            Enrollment(
-                participant=u,
-                programme=programme,
-                therapist=therapist,
-                status=status,
-                started_at=begun,
-                status_changed_at=begun + timedelta(days=7 * reached),
-            )
-            for u, (_r, begun, reached, status) in zip(users, plans, strict=True)
-        )
-        for e, (_received, begun, _reached, _status) in zip(enrollments, plans, strict=True):
-            e.created_at = begun - timedelta(days=1)  # auto_now_add: set afterwards
-        Enrollment.objects.bulk_update(enrollments, ["created_at"], batch_size=1000)
-
-        referrals = Referral.objects.bulk_create(
-            [
-                Referral(
-                    source=rng.choice(sources),
-                    received_at=received,
-                    name="Bench",
-                    phone="000",
-                    status=ReferralStatus.ENROLLED,
-                    first_contact_at=received + timedelta(hours=rng.uniform(1, 120)),
-                    enrollment=e,
-                )
-                for e, (received, *_rest) in zip(enrollments, plans, strict=True)
-            ]
-            + [
-                Referral(
-                    source=rng.choice(sources),
-                    received_at=now - timedelta(days=rng.uniform(0, 360)),
-                    name="Bench",
-                    phone="000",
-                    status=ReferralStatus.CLOSED,
-                )
-                for _ in range(REPORT_REFERRALS_NOT_ENROLLED)
-            ],
-            batch_size=1000,
-        )
-        Screening.objects.bulk_create(
-            (
-                Screening(referral=r, screened_by=therapist, screened_at=r.received_at)
-                for r in referrals
-                if r.enrollment_id is not None or rng.random() < 0.5
-            ),
-            batch_size=1000,
-        )
-
-        progress = []
-        for e, (_received, begun, reached, _status) in zip(enrollments, plans, strict=True):
-            for i, module in enumerate(modules):
-                opened = begun + timedelta(days=7 * i + rng.choice([0, 0, 1, 3, 9]))
-                if i < reached - 1:
-                    state, done = ModuleState.COMPLETED, opened + timedelta(days=6)
-                elif i == reached - 1:
-                    state, done = ModuleState.STARTED, None
-                elif i == reached:
-                    state, done = ModuleState.UNLOCKED, None
-                else:
-                    state, done, opened = ModuleState.LOCKED, None, None
-                progress.append(
-                    ModuleProgress(
-                        enrollment=e,
-                        module=module,
-                        state=state,
-                        unlocked_at=opened,
-                        started_at=opened if state in ("started", "completed") else None,
-                        completed_at=done,
-                    )
-                )
-        ModuleProgress.objects.bulk_create(progress, batch_size=2000)
-
-        per_thread = REPORT_MESSAGES // len(enrollments)
-        threads = Thread.objects.bulk_create(
-            Thread(enrollment=e, last_seq=per_thread, created_at=e.created_at) for e in enrollments
-        )
-        messages = []
-        for thread, e, (_r, begun, *_rest) in zip(threads, enrollments, plans, strict=True):
-            at = begun
-            for seq in range(1, per_thread + 1):
-                participant_side = seq % 2 == 1 or rng.random() < 0.2
-                at += timedelta(hours=rng.uniform(0.5, 60))
-                messages.append(
-                    Message(
-                        thread=thread,
-                        seq=seq,
-                        sender_id=e.participant_id if participant_side else therapist.pk,
-                        side=Side.PARTICIPANT if participant_side else Side.TEAM,
-                        body="Bench message",
-                        client_id=uuid.uuid4(),
-                        created_at=at,
-                    )
-                )
-        Message.objects.bulk_create(messages, batch_size=2000)
-
-        all_enrollments = list(Enrollment.objects.values_list("pk", "started_at"))
-        per_enrollment = REPORT_CHECKINS // len(all_enrollments)
-        checkins = [
-            CheckIn(
-                enrollment_id=pk,
-                submitted_at=(begun or now) + timedelta(days=7 * week),
-                answers={"violence": "no", "closeness": rng.randint(0, 10)},
-            )
-            for pk, begun in all_enrollments
-            for week in range(per_enrollment)
-        ]
-        CheckIn.objects.bulk_create(checkins, batch_size=2000)
-
-        instruments = list(Instrument.objects.filter(active=True).order_by("key")[:2])
-        while len(instruments) < 2:
-            key = f"bench-{len(instruments)}"
-            instruments.append(Instrument.objects.create(key=key, name_sv=key, name_en=key))
-        responses = []
-        with_measures = [(e, plan) for e, plan in zip(enrollments, plans, strict=True) if plan[2]]
-        for e, (_received, begun, reached, status) in with_measures:
-            if len(responses) >= REPORT_RESPONSES:
-                break
-            occasions = [(Occasion.INTAKE, begun)]
-            if status == EnrollmentStatus.COMPLETED:
-                end = begun + timedelta(days=7 * reached)
-                occasions.append((Occasion.COMPLETION, end))
-                if end + timedelta(days=90) < now:
-                    occasions.append((Occasion.FOLLOWUP_3, end + timedelta(days=90)))
-            for instrument in instruments:
-                for occasion, at in occasions:
-                    responses.append(
-                        MeasureResponse(
-                            enrollment=e,
-                            instrument=instrument,
-                            occasion=occasion,
-                            answers={},
-                            score=rng.randint(0, 20),
-                            submitted_at=at,
-                        )
-                    )
-        MeasureResponse.objects.bulk_create(responses[:REPORT_RESPONSES], batch_size=2000)
-    counts = {
-        "enrollments": Enrollment.objects.count(),
-        "referrals": len(referrals),
-        "module progress": ModuleProgress.objects.count(),
-        "messages": Message.objects.count(),
-        "check-ins": CheckIn.objects.count(),
-        "measure responses": MeasureResponse.objects.count(),
-    }
+    size = ReportSize(
+        enrollments=REPORT_ENROLLMENTS,
+        checkins=REPORT_CHECKINS,
+        messages=REPORT_MESSAGES,
+        responses=REPORT_RESPONSES,
+        referrals_not_enrolled=REPORT_REFERRALS_NOT_ENROLLED,
+    )
+    counts = seed_report_data(rng, size)
     return counts, time.monotonic() - started
 
 
@@ -504,6 +244,7 @@ def report_bench(env: dict[str, str], var_dir: Path) -> Row:
     from django.db import connections
 
     from accounts.models import User
+    from reports.load import ORG_LEAD_EMAIL
 
     rng = random.Random(8)  # the data's shape, not security
     counts, seconds = ensure_report_data(rng)

@@ -4,31 +4,10 @@ scatters the labels and drops the bars."""
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 from measures.charts import Axis, bar_rows, polyline, spread
-
-NUMBER = re.compile(r"^-?\d+(\.\d+)?%?$")
-NUMERIC = re.compile(
-    r'\s(x|y|x1|x2|y1|y2|cx|cy|r|width|height|opacity|fill-opacity|stroke-width)="([^"]*)"'
-)
-
-
-def svg_problems(html: str) -> list[str]:
-    """Every numeric attribute inside the page's <svg> elements that is not a plain number,
-    and every `points` pair that is not "x,y"."""
-    problems = []
-    for svg in re.findall(r"<svg\b.*?</svg>", html, re.S):
-        for name, value in NUMERIC.findall(svg):
-            if not NUMBER.match(value):
-                problems.append(f'{name}="{value}"')
-        for points in re.findall(r'points="([^"]*)"', svg):
-            for pair in points.split():
-                x, _, y = pair.partition(",")
-                if not (NUMBER.match(x) and NUMBER.match(y)):
-                    problems.append(f"points pair {pair!r}")
-    return problems
+from tests.helpers import svg_problems
 
 
 def test_the_check_it_finds_a_decimal_comma():

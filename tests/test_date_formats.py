@@ -17,8 +17,7 @@ from accounts.models import User
 from messaging.models import Message, Thread
 from messaging.services import message_send
 from modules.models import Enrollment
-from tests.conftest import in_english, verified_client
-from tests.modules.conftest import enroll, make_programme
+from tests.helpers import enroll, in_english, make_programme, verified_client
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 WHEN = datetime(2025, 11, 23, 14, 5, tzinfo=STOCKHOLM)

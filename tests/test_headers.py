@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 
 @pytest.mark.django_db

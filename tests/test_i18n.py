@@ -39,7 +39,7 @@ def test_compiled_swedish_catalog_is_in_use():
 
 @pytest.mark.django_db
 def test_english_is_one_click_away(participant):
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
     client = verified_client(participant)
     assert "Min behandling" in client.get("/participant/").content.decode()

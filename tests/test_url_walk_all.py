@@ -27,9 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts.models import Role, User
 from messaging.models import Thread
 from modules.models import RiskSignal
-from tests.accounts.test_url_walk import _sample
-from tests.conftest import make_user, unverified_client, verified_client
-from tests.records.conftest import World, world  # noqa: F401  (the seeded world fixture)
+from tests.helpers import World, make_user, sample_path, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +138,7 @@ def _fill(route: str, value: Callable[[str, str], str]) -> str:
         name = match.group("name") or match.group("rname")
         return value(name, match.group("conv") or "")
 
-    return "/" + _sample(SLOT.sub(one, route))
+    return "/" + sample_path(SLOT.sub(one, route))
 
 
 def _converter_takes(conv: str, value: str) -> bool:
@@ -183,11 +181,11 @@ class Ids:
         return value
 
 
-def _world_ids(world: World, partner_worker: User, *, robin: bool = False) -> Ids:  # noqa: F811
+def _world_ids(world: World, partner_worker: User, *, robin: bool = False) -> Ids:
     from modules.models import Enrollment
     from partner import services as partner_services
     from partner.models import PartnerCase, PartnerConsent, RiskAssessment
-    from tests.modules.conftest import modules_of
+    from tests.helpers import modules_of
 
     enrollment: Enrollment = world.e_robin if robin else world.e_alex
     person = world.robin if robin else world.alex
@@ -259,7 +257,7 @@ ROLES = [
 ]
 
 
-def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:  # noqa: F811
+def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:
     people = {
         "participant": world.alex,
         "therapist": world.therapist,
@@ -352,7 +350,7 @@ def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:  # 
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):  # noqa: F811
+def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 10_000  # the walk writes; limits are tested apart
     started = time.monotonic()
     with caplog.at_level(logging.ERROR):

@@ -133,7 +133,7 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
         user = User.objects.create_user(
             invitation.email, password, display_name=invitation.display_name
         )
-        _grant_roles(user, invitation.roles)
+        grant_roles(user, invitation.roles)
         invitation.accepted_at = timezone.now()
         invitation.accepted_user = user
         invitation.save(update_fields=["accepted_at", "accepted_user"])
@@ -154,7 +154,9 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
     return user
 
 
-def _grant_roles(user: User, roles: Iterable[str]) -> None:
+def grant_roles(user: User, roles: Iterable[str]) -> None:
+    """Give `user` exactly these roles (and their Django groups), without the checks and the
+    audit of user_set_roles: for an accepted invitation, the seeds and the tests' cast."""
     roles = set(roles)
     RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
     existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
@@ -182,7 +184,7 @@ def user_set_roles(
         raise ValidationError(_("You cannot remove your own administrator role."))
     before = ",".join(sorted(user.roles))
     with transaction.atomic():
-        _grant_roles(user, roles)
+        grant_roles(user, roles)
         audit_log(
             action=AuditEvent.Action.ROLES_CHANGED,
             actor=actor,
@@ -298,12 +300,14 @@ def totp_device_confirm(
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        codes = _new_recovery_codes(user)
+        codes = new_recovery_codes(user)
         audit_log(action=AuditEvent.Action.OTP_ENROLLED, actor=user, subject=user, request=request)
     return codes
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def new_recovery_codes(user: User) -> list[str]:
+    """A fresh set of recovery codes for `user`, replacing any earlier set; the codes are
+    returned once, only their hashes are kept. No audit: the callers log why."""
     RecoveryCodeDevice.objects.filter(user=user).delete()
     device = RecoveryCodeDevice.objects.create(user=user, name="recovery codes", confirmed=True)
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
@@ -315,7 +319,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None) -> list[str]:
     with transaction.atomic():
-        codes = _new_recovery_codes(user)
+        codes = new_recovery_codes(user)
         audit_log(
             action=AuditEvent.Action.RECOVERY_CODES_REGENERATED,
             actor=user,
@@ -325,21 +329,23 @@ def recovery_codes_regenerate(*, user: User, request: HttpRequest | None = None)
     return codes
 
 
-def _otp_failure_key(user: User) -> str:
+def otp_failure_key(user: User) -> str:
+    """The cache key counting `user`'s wrong second-factor codes in the current window."""
     return f"omtag:otp-failures:{user.pk}"
 
 
 OTP_FAILURE_WINDOW = 15 * 60
 
 
-def _otp_window_end_key(user: User) -> str:
+def otp_window_end_key(user: User) -> str:
+    """The cache key holding when `user`'s current window of wrong codes ends."""
     return f"omtag:otp-failures-until:{user.pk}"
 
 
 def second_factor_locked_out(user: User) -> bool:
     from django.core.cache import cache
 
-    return int(cache.get(_otp_failure_key(user), 0)) >= settings.OTP_FAILURE_LIMIT
+    return int(cache.get(otp_failure_key(user), 0)) >= settings.OTP_FAILURE_LIMIT
 
 
 def second_factor_locked_until(user: User) -> datetime | None:
@@ -349,7 +355,7 @@ def second_factor_locked_until(user: User) -> datetime | None:
 
     if not second_factor_locked_out(user):
         return None
-    until = cache.get(_otp_window_end_key(user))
+    until = cache.get(otp_window_end_key(user))
     if isinstance(until, datetime):
         return until
     # The window's end was not kept (an older cache entry): the longest it can last.
@@ -403,7 +409,7 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
     for device in devices:
         if device.verify_token(code):
             session_verify(request=request, device=device)
-            cache.delete_many([_otp_failure_key(user), _otp_window_end_key(user)])
+            cache.delete_many([otp_failure_key(user), otp_window_end_key(user)])
             audit_log(
                 action=(
                     AuditEvent.Action.RECOVERY_CODE_USED
@@ -415,11 +421,11 @@ def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Veri
                 request=request,
             )
             return Verification.OK
-    key = _otp_failure_key(user)
+    key = otp_failure_key(user)
     if cache.add(key, 0, OTP_FAILURE_WINDOW):
         # The window starts now: remember when it ends, to tell a locked-out person.
         cache.set(
-            _otp_window_end_key(user),
+            otp_window_end_key(user),
             timezone.now() + timedelta(seconds=OTP_FAILURE_WINDOW),
             OTP_FAILURE_WINDOW,
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Role, User
 from accounts.services import invitation_create
 from audit.models import AuditEvent
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 GOOD_PASSWORD = "Sommarstuga-vid-sjon-9"
 
@@ -126,7 +126,7 @@ def test_therapist_invites_participant_from_their_page(
     therapist, django_capture_on_commit_callbacks
 ):
     from modules.models import Enrollment
-    from tests.modules.conftest import make_programme
+    from tests.helpers import make_programme
 
     make_programme(modules=1)
     client = verified_client(therapist)

@@ -8,9 +8,9 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
-from accounts.services import _new_recovery_codes
+from accounts.services import new_recovery_codes
 from audit.models import AuditEvent
-from tests.conftest import PASSWORD, current_code, end_otp_pause, make_user
+from tests.helpers import PASSWORD, current_code, end_otp_pause, make_user
 
 LOGIN = "/account/login/"
 TWO_FA = "/account/2fa/"
@@ -93,7 +93,7 @@ def test_a_totp_code_cannot_be_used_twice(participant):
 
 @pytest.mark.django_db
 def test_recovery_code_works_once(participant):
-    codes = _new_recovery_codes(participant)
+    codes = new_recovery_codes(participant)
     first = Client()
     password_login(first, participant.email)
     assert first.post(TWO_FA, {"code": codes[0].upper()}).status_code == 302
@@ -107,7 +107,7 @@ def test_recovery_code_works_once(participant):
 
 @pytest.mark.django_db
 def test_recovery_codes_are_not_stored_in_plain_text(participant):
-    codes = _new_recovery_codes(participant)
+    codes = new_recovery_codes(participant)
     from accounts.models import RecoveryCode
 
     stored = set(RecoveryCode.objects.values_list("code_hash", flat=True))

@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import RecoveryCode
-from accounts.services import _new_recovery_codes
+from accounts.services import new_recovery_codes
 from audit.models import AuditEvent
-from tests.conftest import PASSWORD, current_code, unverified_client, verified_client
+from tests.helpers import PASSWORD, current_code, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_the_code_field_opens_the_number_keypad_and_offers_autofill(participant)
 
 
 def test_a_recovery_code_in_its_own_field_logs_in_once(participant):
-    codes = _new_recovery_codes(participant)
+    codes = new_recovery_codes(participant)
     client = unverified_client(participant)
     response = client.post(TWO_FA, {"code": "", "recovery_code": codes[1]})
     assert response.status_code == 302
@@ -75,7 +75,7 @@ def _use(user, count: int) -> None:
 
 @pytest.mark.parametrize(("used", "warned"), [(0, False), (7, False), (8, True), (10, True)])
 def test_the_account_page_warns_when_two_or_fewer_codes_are_left(participant, used, warned):
-    _new_recovery_codes(participant)
+    new_recovery_codes(participant)
     _use(participant, used)
     page = verified_client(participant).get(SECURITY).content.decode()
     assert ('id="recovery-low"' in page) is warned
@@ -92,7 +92,7 @@ def test_the_account_page_warns_when_two_or_fewer_codes_are_left(participant, us
 def test_new_codes_need_the_verified_session_and_the_password_are_audited_and_shown_once(
     participant,
 ):
-    old = _new_recovery_codes(participant)
+    old = new_recovery_codes(participant)
     _use(participant, 9)
     # Not without the second factor, and not without confirming the password.
     assert (

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import path
 
 from accounts.realtime import SecondFactorMiddleware, disconnect_user, user_group
-from tests.conftest import unverified_client, verified_client
+from tests.helpers import unverified_client, verified_client
 
 
 class EchoConsumer(AsyncJsonWebsocketConsumer):

@@ -7,7 +7,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import user_set_roles
 from audit.models import AuditEvent
-from tests.conftest import make_user, verified_client
+from tests.helpers import make_user, verified_client
 
 HOMES = {
     "participant": "/participant/",

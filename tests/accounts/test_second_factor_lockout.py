@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.conftest import PASSWORD, current_code, end_otp_pause, in_english
+from tests.helpers import PASSWORD, current_code, end_otp_pause, in_english
 
 TWO_FA = "/account/2fa/"
 
@@ -57,10 +57,10 @@ def test_the_lockout_page_in_english_counts_down(participant, settings):
     # Ten minutes later, five remain.
     from django.core.cache import cache
 
-    from accounts.services import _otp_window_end_key
+    from accounts.services import otp_window_end_key
 
     until = timezone.now() + timedelta(minutes=5)
-    cache.set(_otp_window_end_key(participant), until, 300)
+    cache.set(otp_window_end_key(participant), until, 300)
     response = client.get(TWO_FA)
     assert response.status_code == 429
     text = response.content.decode()
@@ -73,11 +73,11 @@ def test_the_lockout_page_in_english_counts_down(participant, settings):
 def test_after_the_lockout_the_right_code_gets_in(participant, settings):
     from django.core.cache import cache
 
-    from accounts.services import _otp_failure_key, _otp_window_end_key
+    from accounts.services import otp_failure_key, otp_window_end_key
 
     client = Client(raise_request_exception=False)
     _lock_out(client, participant, settings.OTP_FAILURE_LIMIT)
-    cache.delete_many([_otp_failure_key(participant), _otp_window_end_key(participant)])
+    cache.delete_many([otp_failure_key(participant), otp_window_end_key(participant)])
     response = client.get(TWO_FA)
     assert response.status_code == 200
     assert "För många felaktiga koder" not in response.content.decode()

@@ -8,7 +8,7 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import RecoveryCodeDevice
-from tests.conftest import PASSWORD, current_code, end_otp_pause, verified_client
+from tests.helpers import PASSWORD, current_code, end_otp_pause, verified_client
 
 SENSITIVE = [
     "/account/security/password/",
@@ -89,7 +89,7 @@ def test_email_change_takes_effect_only_from_the_link(participant):
     path = next(w for w in message.body.split() if "/account/security/email/confirm/" in w)
     path = path[path.index("/account/") :]
     # Someone else's session cannot use the link.
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     intruder = make_user("intruder@example.org", ["participant"])
     verified_client(intruder).get(path)
@@ -102,9 +102,9 @@ def test_email_change_takes_effect_only_from_the_link(participant):
 
 @pytest.mark.django_db
 def test_regenerating_recovery_codes_replaces_the_old_ones(participant):
-    from accounts.services import _new_recovery_codes
+    from accounts.services import new_recovery_codes
 
-    old = _new_recovery_codes(participant)
+    old = new_recovery_codes(participant)
     client = _reauthed(participant)
     response = client.post("/account/security/recovery-codes/")
     new = response.context["codes"]

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.models import Role
 from accounts.selectors import users_with_role
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

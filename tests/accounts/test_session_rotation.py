@@ -12,8 +12,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
-from accounts.services import _new_recovery_codes
-from tests.conftest import PASSWORD, current_code, make_user, verified_client
+from accounts.services import new_recovery_codes
+from tests.helpers import PASSWORD, current_code, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def test_verifying_the_app_code_gives_a_new_session_key(participant):
 
 
 def test_a_recovery_code_gives_a_new_session_key_too(therapist):
-    codes = _new_recovery_codes(therapist)
+    codes = new_recovery_codes(therapist)
     client, before = _password_only(therapist)
     assert client.post(TWO_FA, {"code": codes[0]}).status_code == 302
     _assert_rotated(client, before, "/therapist/")

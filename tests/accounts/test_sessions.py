@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.middleware import LOGIN_AT, SEEN_AT
 from audit.models import AuditEvent
-from tests.conftest import current_code, verified_client
+from tests.helpers import current_code, verified_client
 
 
 def _age_session(client: Client, **ages: timedelta) -> None:

@@ -3,8 +3,6 @@ nothing behind login, and an anonymous visitor reaches nothing but the public pa
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,9 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from accounts.middleware import UNVERIFIED_ALLOWED
-from tests.conftest import make_user
+from tests.helpers import make_user, sample_path
 
-SAMPLES = {"uuid": str(uuid.uuid4()), "int": "1", "str": "x", "slug": "x", "path": "x"}
 # Reachable without logging in at all.
 PUBLIC = {
     "account_login",
@@ -32,22 +29,12 @@ PUBLIC = {
 }
 
 
-def _sample(pattern: object) -> str:
-    text = str(pattern)
-    # path() converters: <uuid:pk>, <int:x>, <str:token>, <name>
-    text = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), text)
-    # re_path() groups: replace each group with a plausible value, then drop regex syntax.
-    text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", text)
-    text = re.sub(r"\([^)]*\)", "1", text)
-    return text.replace("^", "").replace("$", "").replace("\\", "").replace("?", "")
-
-
 def walk(patterns: list, prefix: str = "") -> Iterator[str]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, prefix + _sample(entry.pattern))
+            yield from walk(entry.url_patterns, prefix + sample_path(entry.pattern))
         elif isinstance(entry, URLPattern):
-            yield "/" + prefix + _sample(entry.pattern)
+            yield "/" + prefix + sample_path(entry.pattern)
 
 
 def all_paths() -> list[tuple[str, str]]:

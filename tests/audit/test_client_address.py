@@ -22,8 +22,7 @@ from django.test import Client
 from audit.models import AuditEvent
 from audit.network import client_address
 from intake.models import Referral
-from tests.conftest import PASSWORD, in_english
-from tests.helpers import manage_check
+from tests.helpers import PASSWORD, in_english, manage_check
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 LOGIN = "/account/login/"
@@ -127,7 +126,7 @@ def test_forty_wrong_passwords_from_forty_made_up_addresses_hit_the_limit(comman
 @pytest.mark.django_db
 @pytest.mark.parametrize("command", COMMANDS)
 def test_thirty_help_requests_from_thirty_made_up_addresses_hit_the_limit(command, settings):
-    from tests.intake.conftest import form_data
+    from tests.helpers import form_data
 
     settings.INTAKE_RATE_LIMIT_PER_HOUR = 10
     statuses = []
@@ -199,7 +198,7 @@ def test_behind_a_trusted_proxy_the_right_most_untrusted_address_is_the_client(
 def test_behind_a_trusted_proxy_each_client_has_its_own_limit(settings):
     """The proxy's own address is not everyone's: ten help requests from each of two people
     behind the proxy all go through; the eleventh from one of them does not."""
-    from tests.intake.conftest import form_data
+    from tests.helpers import form_data
 
     settings.TRUSTED_PROXIES = ["127.0.0.1"]
     settings.INTAKE_RATE_LIMIT_PER_HOUR = 10

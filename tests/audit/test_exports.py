@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -20,11 +19,7 @@ from accounts.models import Role
 from audit.exports import csv_response, is_formula_like, safe_cell, xlsx_response
 from audit.models import AuditEvent
 from audit.services import record_access
-from tests.conftest import make_user, verified_client
-
-# What a spreadsheet evaluates: a cell starting, after spaces, with one of these.
-FORMULA = re.compile(r"^[\s\x00-\x1f]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]")
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+from tests.helpers import assert_no_formula, make_user, verified_client
 
 PAYLOADS = [
     '=HYPERLINK("http://x","y")',
@@ -41,16 +36,6 @@ PAYLOADS = [
     "\uff1d1+1",
     "=cmd|' /C calc'!A0",
 ]
-
-
-def assert_no_formula(cells: list[object]) -> None:
-    """No text cell a spreadsheet would evaluate. A genuine number (written as a number, or
-    in CSV an unquoted plain decimal) is not a formula, whatever its sign."""
-    for cell in cells:
-        if isinstance(cell, (int, float)):
-            continue
-        text = str(cell)
-        assert NUMBER.match(text) or not FORMULA.match(text), repr(text)
 
 
 def csv_cells(content: bytes) -> list[list[str]]:

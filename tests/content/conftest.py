@@ -1,11 +1,11 @@
-from __future__ import annotations
+"""A published programme under Wagtail's root, for the CMS tests."""
 
-from typing import Any
+from __future__ import annotations
 
 import pytest
 from wagtail.models import Page
 
-from content.models import ModulePage, ProgramPage
+from content.models import ProgramPage
 
 
 @pytest.fixture
@@ -16,10 +16,3 @@ def programme(db: None) -> ProgramPage:
     root.add_child(instance=page)
     page.save_revision().publish()
     return page
-
-
-def make_module(programme: ProgramPage, body: list[dict[str, Any]], slug: str = "m") -> ModulePage:
-    module = ModulePage(title="Module", slug=slug, summary="Summary", body=body)
-    programme.add_child(instance=module)
-    module.save_revision().publish()
-    return module

@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.test import Client
 
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_the_chooser_still_answers_for_a_real_document(editor, media_root):
 def test_a_malformed_cms_form_is_a_bad_request_not_a_server_error(editor, programme):
     """Wagtail reads a StreamField's management fields and the copy form's target unchecked;
     a request without them answers 400 with our page, and the page is unchanged."""
-    from tests.content.conftest import make_module
+    from tests.helpers import make_module
 
     module = make_module(programme, [])
     client = verified_client(editor)

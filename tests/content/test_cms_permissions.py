@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import Group
 from wagtail.models import GroupPagePermission, Page
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from content.models import ModulePage
-from tests.conftest import verified_client
-
-from .conftest import make_module
-
-BODY = [{"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"}]
-
-
-def module_form(title: str, slug: str = "m", **extra: Any) -> dict[str, Any]:
-    """The admin's add/edit form for a ModulePage, as the browser would post it."""
-    return nested_form_data(
-        {
-            "title": title,
-            "slug": slug,
-            "theme": "other",
-            "summary": "Summary",
-            "estimated_minutes": "30",
-            "unlock_rule": "therapist",
-            "body": streamfield([("heading", "A heading")]),
-            "comments": inline_formset([]),
-            **extra,
-        }
-    )
+from tests.helpers import HEADING_BODY, make_module, module_form, verified_client
 
 
 def _root_codenames(group_name: str) -> set[str]:
@@ -62,7 +38,7 @@ def test_groups_hold_the_page_permissions_of_their_role():
 
 
 def test_permission_api_agrees(programme, editor, clinical_lead):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     editor_perms = module.permissions_for_user(editor)
     assert editor_perms.can_edit() and editor_perms.can_submit_for_moderation()
     assert not editor_perms.can_publish()
@@ -83,7 +59,7 @@ def test_editor_creates_a_module_as_a_draft_and_cannot_publish_it(programme, edi
 
 
 def test_editor_edits_a_draft_but_publishing_is_refused(programme, editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     client = verified_client(editor)
     assert client.get(f"/cms/pages/{module.pk}/edit/").status_code == 200
     response = client.post(
@@ -98,7 +74,7 @@ def test_editor_edits_a_draft_but_publishing_is_refused(programme, editor):
 
 
 def test_clinical_lead_publishes(programme, clinical_lead):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     response = verified_client(clinical_lead).post(
         f"/cms/pages/{module.pk}/edit/",
         {**module_form("Edited by the lead"), "action-publish": "action-publish"},
@@ -112,7 +88,7 @@ def test_clinical_lead_publishes(programme, clinical_lead):
 @pytest.mark.parametrize("role", ["therapist", "participant"])
 def test_no_cms_at_all_for_therapists_and_participants(programme, role, request):
     user = request.getfixturevalue(role)
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     client = verified_client(user)
     for url in [
         "/cms/",
@@ -136,7 +112,7 @@ def test_no_cms_at_all_for_therapists_and_participants(programme, role, request)
 
 
 def test_admin_preview_renders_the_participant_template(programme, editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     client = verified_client(editor)
     url = f"/cms/pages/{module.pk}/edit/preview/"
     response = client.post(url, module_form("Previewed title"))

@@ -18,10 +18,7 @@ from wagtail.models import Locale, Page, Site, TaskState
 from content.blocks import ModuleBodyBlock
 from content.models import HelpSettings, ModulePage
 from content.seed import attach_review_workflow, review_workflow
-from tests.conftest import verified_client
-
-from .conftest import make_module
-from .test_cms_permissions import module_form
+from tests.helpers import make_module, module_form, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from content.context_processors import help_box
 from content.models import DEFAULT_NOT_REALTIME_SV, HelpSettings
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 

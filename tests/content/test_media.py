@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from wagtail.documents.models import Document
 
-from tests.conftest import unverified_client, verified_client
+from tests.helpers import unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -9,26 +9,7 @@ from django.test import RequestFactory
 from wagtail.models import Page
 
 from content.models import ModulePage, ProgramPage
-
-from .conftest import make_module
-
-BODY = [
-    {"type": "heading", "value": "A heading", "id": "11111111-1111-4111-8111-111111111111"},
-    {
-        "type": "reflection",
-        "value": {"question": "What happened?", "help_text": ""},
-        "id": "22222222-2222-4222-8222-222222222222",
-    },
-    {
-        "type": "worksheet",
-        "value": {
-            "title": "Analysis",
-            "intro": "",
-            "fields": [{"label": "Before", "help_text": ""}, {"label": "After", "help_text": ""}],
-        },
-        "id": "33333333-3333-4333-8333-333333333333",
-    },
-]
+from tests.helpers import PAGE_BODY, make_module
 
 
 def test_programme_only_under_the_root(programme):
@@ -40,7 +21,7 @@ def test_programme_only_under_the_root(programme):
 
 def test_module_only_under_a_programme(programme):
     root = Page.get_first_root_node()
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     assert ModulePage.can_create_at(programme)
     assert not ModulePage.can_create_at(root)
     assert not ModulePage.can_create_at(module)
@@ -54,7 +35,7 @@ def test_default_unlock_rule_is_the_therapist(programme):
 
 @pytest.mark.parametrize("user_kind", ["anonymous", "editor"])
 def test_wagtail_never_serves_a_module_or_the_programme(programme, editor, user_kind):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     request = RequestFactory().get("/")
     request.user = AnonymousUser() if user_kind == "anonymous" else editor
     with pytest.raises(Http404):
@@ -64,7 +45,7 @@ def test_wagtail_never_serves_a_module_or_the_programme(programme, editor, user_
 
 
 def test_preview_renders_as_the_participant_sees_it_with_empty_answers(programme, editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     request = RequestFactory().get("/")
     request.user = editor
     response = module.serve_preview(request, "")
@@ -82,7 +63,7 @@ def test_preview_renders_as_the_participant_sees_it_with_empty_answers(programme
 
 
 def test_programme_preview_lists_its_modules(programme, editor):
-    make_module(programme, BODY)
+    make_module(programme, PAGE_BODY)
     request = RequestFactory().get("/")
     request.user = editor
     response = programme.serve_preview(request, "")
@@ -91,9 +72,9 @@ def test_programme_preview_lists_its_modules(programme, editor):
 
 
 def test_view_draft_in_the_admin_uses_the_participant_template(programme, editor):
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     editor.is_superuser = True  # page permissions are granted by a later seed step
     editor.save(update_fields=["is_superuser"])
     response = verified_client(editor).get(f"/cms/pages/{module.pk}/view_draft/")
@@ -111,9 +92,9 @@ def test_preview_panel_may_frame_the_preview_and_nothing_else(programme, editor)
     from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
     from wagtail.test.utils.form_data import streamfield as stream
 
-    from tests.conftest import verified_client
+    from tests.helpers import verified_client
 
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     editor.is_superuser = True  # page permissions are granted by a later seed step
     editor.save(update_fields=["is_superuser"])
     client = verified_client(editor)

@@ -10,12 +10,7 @@ from django.urls import reverse
 from wagtail.models import Locale
 
 from content.models import ModulePage
-from tests.conftest import verified_client
-from tests.test_accessibility import _check
-
-from .conftest import make_module
-from .test_cms_permissions import module_form
-from .test_pages import BODY
+from tests.helpers import PAGE_BODY, check_accessibility, make_module, module_form, verified_client
 
 
 @pytest.fixture
@@ -41,7 +36,7 @@ def _header(html: str) -> str:
 
 
 def test_preview_has_the_participants_header_and_help_box_not_the_editors(programme, cms_editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     html = _preview(verified_client(cms_editor), module)
     header = _header(html)
 
@@ -68,11 +63,11 @@ def test_preview_has_the_participants_header_and_help_box_not_the_editors(progra
     assert 'id="help-box-title"' in html
     assert 'href="tel:112"' in html and "020-555 666" in html
     assert "läses inte i realtid" in html
-    _check(html, "preview")  # one h1, a language, a skip link, every field labelled
+    check_accessibility(html, "preview")  # one h1, a language, a skip link, every field labelled
 
 
 def test_preview_shows_the_exercises_empty_and_saves_nothing(programme, cms_editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     # The module as stored (a reflection and a two-field worksheet), through the admin's
     # "view draft", which calls the same serve_preview as the preview panel.
     html = verified_client(cms_editor).get(f"/cms/pages/{module.pk}/view_draft/")
@@ -89,14 +84,14 @@ def test_preview_shows_the_exercises_empty_and_saves_nothing(programme, cms_edit
 
 
 def test_preview_says_where_the_module_stands_like_the_participants_page(programme, cms_editor):
-    make_module(programme, BODY, slug="first")
-    second = make_module(programme, BODY, slug="second")
+    make_module(programme, PAGE_BODY, slug="first")
+    second = make_module(programme, PAGE_BODY, slug="second")
     html = _preview(verified_client(cms_editor), second)
     assert "Modul 2 av 2" in html
 
 
 def test_preview_leaves_the_editors_messages_for_the_admin(programme, cms_editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     client = verified_client(cms_editor)
     # Saving a draft leaves a message ("Page 'Saved draft' has been updated") for the
     # admin's next page; rendering the preview must neither show nor consume it.
@@ -109,7 +104,7 @@ def test_preview_leaves_the_editors_messages_for_the_admin(programme, cms_editor
 
 
 def test_an_english_module_is_previewed_in_english(programme, cms_editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, PAGE_BODY)
     english = Locale.objects.get_or_create(language_code="en")[0]
     programme.copy_for_translation(english).save_revision().publish()
     translated = module.copy_for_translation(english)

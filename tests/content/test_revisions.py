@@ -12,14 +12,11 @@ from wagtail.models import Revision
 
 from content.models import ModulePage
 from content.seed import attach_review_workflow
-from tests.conftest import verified_client
-
-from .conftest import make_module
-from .test_cms_permissions import BODY, module_form
+from tests.helpers import HEADING_BODY, make_module, module_form, verified_client
 
 
 def test_an_editor_compares_a_draft_with_the_live_module(programme, editor):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     client = verified_client(editor)
     saved = client.post(f"/cms/pages/{module.pk}/edit/", module_form("Reworded title"))
     assert saved.status_code == 302
@@ -35,7 +32,7 @@ def test_an_editor_compares_a_draft_with_the_live_module(programme, editor):
 
 
 def test_compare_is_not_for_therapists(programme, therapist):
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     response = verified_client(therapist).get(
         f"/cms/pages/{module.pk}/revisions/compare/earliest...latest/"
     )
@@ -52,7 +49,7 @@ def test_a_change_approved_for_later_goes_live_when_its_time_comes(
     """The editor sets a go-live time and submits; the clinical lead approves; nothing changes
     for participants until the clock process (Procfile) runs publish_scheduled after it."""
     attach_review_workflow()
-    module = make_module(programme, BODY)
+    module = make_module(programme, HEADING_BODY)
     url = f"/cms/pages/{module.pk}/edit/"
     form = module_form("Published tomorrow", go_live_at=_go_live_in(24 * 60))
     submitted = verified_client(editor).post(url, {**form, "action-submit": "action-submit"})

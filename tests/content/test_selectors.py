@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from content.selectors import resolve_blocks
-
-from .conftest import make_module
+from tests.helpers import make_module
 
 KEEP = "aaaaaaaa-0000-4000-8000-000000000001"
 REWORD = "aaaaaaaa-0000-4000-8000-000000000002"

@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 
 from content.blocks import CalloutBlock
 from content.templatetags.phone import tel_href, tel_links
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 

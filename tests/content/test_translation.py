@@ -11,7 +11,7 @@ from wagtail.models import Locale
 
 from accounts.models import Role
 from content.models import ModulePage, ProgramPage
-from tests.conftest import make_user, verified_client
+from tests.helpers import make_user, verified_client
 
 pytestmark = pytest.mark.django_db
 

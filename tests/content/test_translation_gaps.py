@@ -11,9 +11,7 @@ from wagtail.models import Locale
 from accounts.models import Role
 from content.models import ModulePage
 from content.translation import missing_exercises
-from tests.conftest import LOGIN, make_user, outcome_of, verified_client
-
-from .conftest import make_module
+from tests.helpers import LOGIN, make_module, make_user, outcome_of, verified_client
 
 pytestmark = pytest.mark.django_db
 

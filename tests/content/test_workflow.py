@@ -10,16 +10,13 @@ from wagtail.models import GroupApprovalTask, Workflow, WorkflowPage, WorkflowSt
 
 from content.models import ModulePage, ProgramPage
 from content.seed import WORKFLOW_NAME, attach_review_workflow
-from tests.conftest import verified_client
-
-from .conftest import make_module
-from .test_cms_permissions import BODY, module_form
+from tests.helpers import HEADING_BODY, make_module, module_form, verified_client
 
 
 @pytest.fixture
 def reviewed_module(programme: ProgramPage) -> ModulePage:
     attach_review_workflow()
-    return make_module(programme, BODY)
+    return make_module(programme, HEADING_BODY)
 
 
 def _edit_as(module: ModulePage, user, title: str) -> ModulePage:  # type: ignore[no-untyped-def]

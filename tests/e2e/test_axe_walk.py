@@ -31,7 +31,7 @@ from django.db import connections
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from tests.e2e.conftest import REPO_ROOT, SERVER_LOCK, screenshot
+from tests.helpers import REPO_ROOT, SERVER_LOCK, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -214,7 +214,7 @@ def _demo() -> Demo:
     from messaging.models import Thread
     from modules.models import Enrollment, ModuleProgress, ModuleState
     from partner.models import PartnerCase, RiskAssessment
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     def user(email: str) -> User:
         from accounts.models import User
@@ -376,7 +376,7 @@ def _session_cookie(user: User | None, *, verified: bool) -> str | None:
     from django.test import Client
 
     from accounts.views import REAUTH_AT
-    from tests.conftest import unverified_client, verified_client
+    from tests.helpers import unverified_client, verified_client
 
     if user is None:
         return None

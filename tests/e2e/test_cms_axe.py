@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from content.models import ModulePage
 from content.seed import seed_programme
-from tests.e2e.conftest import REPO_ROOT, SERVER_LOCK, log_in, screenshot, user_with_key
+from tests.helpers import REPO_ROOT, SERVER_LOCK, log_in, screenshot, user_with_key
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,15 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from modules.models import Answer
 from modules.services import enrollment_create, enrollment_start
-from tests.conftest import TOTP_KEY, make_user
-from tests.e2e.conftest import SERVER_LOCK, log_in, screenshot
-from tests.modules.conftest import make_programme, modules_of
+from tests.helpers import (
+    SERVER_LOCK,
+    TOTP_KEY,
+    log_in,
+    make_programme,
+    make_user,
+    modules_of,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -14,19 +14,19 @@ from accounts.models import Role
 from content.models import ModulePage
 from modules.models import Answer
 from modules.services import enrollment_create, enrollment_start
-from tests.conftest import make_user
-from tests.e2e.conftest import (
+from tests.helpers import (
     SERVER_LOCK,
     approve_in_editor,
     cms_module,
     log_in,
     log_out,
+    make_user,
     path_is,
+    save_answer,
     screenshot,
     submit_for_review,
     user_with_key,
 )
-from tests.modules.conftest import save_answer
 
 pytestmark = pytest.mark.browser
 

@@ -8,13 +8,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role, User
-from tests.conftest import TOTP_KEY, make_user
-from tests.e2e.conftest import (
+from tests.helpers import (
     SERVER_LOCK,
+    TOTP_KEY,
     approve_in_editor,
     cms_module,
     log_in,
     log_out,
+    make_user,
     path_is,
     screenshot,
     submit_for_review,

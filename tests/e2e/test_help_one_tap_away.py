@@ -15,8 +15,7 @@ from measures.models import Instrument
 from measures.services import schedule_default
 from modules.models import RiskSignal
 from modules.services import enrollment_create, enrollment_start
-from tests.e2e.conftest import SERVER_LOCK, log_in, user_with_key
-from tests.modules.conftest import make_programme
+from tests.helpers import SERVER_LOCK, log_in, make_programme, user_with_key
 
 pytestmark = pytest.mark.browser
 

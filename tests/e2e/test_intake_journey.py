@@ -28,16 +28,16 @@ from measures.selectors import items_of
 from measures.services import measure_response_submit, schedule_default
 from modules.models import EnrollmentStatus
 from modules.services import default_programme, enrollment_set_status
-from tests.e2e.conftest import (
+from tests.helpers import (
     SERVER_LOCK,
     log_in,
     log_out,
+    make_programme,
     next_code,
     path_is,
     screenshot,
     user_with_key,
 )
-from tests.modules.conftest import make_programme
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings

@@ -31,8 +31,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from accounts.models import Role, User
 from messaging.models import Message, Thread
 from modules.services import enrollment_create, enrollment_start
-from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, log_in, screenshot, user_with_key
-from tests.modules.conftest import make_programme
+from tests.helpers import DEFAULT_TIMEOUT_MS, log_in, make_programme, screenshot, user_with_key
 
 pytestmark = pytest.mark.browser
 

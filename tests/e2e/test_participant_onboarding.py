@@ -10,8 +10,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from accounts.services import invitation_create
-from tests.conftest import make_user
-from tests.e2e.conftest import next_code, screenshot, wrong_code
+from tests.helpers import make_user, next_code, screenshot, wrong_code
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from tests.e2e.conftest import SERVER_LOCK, log_in, screenshot, user_with_key
+from tests.helpers import SERVER_LOCK, log_in, screenshot, user_with_key
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def _world() -> dict[str, Any]:
     from content.models import ModulePage, ProgramPage
     from content.seed import load_seed, raw_body
     from modules.services import enrollment_create, enrollment_start, module_unlock
-    from tests.modules.conftest import wagtail_root
+    from tests.helpers import wagtail_root
 
     therapist = user_with_key("t-parts@example.org", [Role.THERAPIST], "4b" * 20)
     participant = user_with_key(

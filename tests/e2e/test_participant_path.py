@@ -12,9 +12,16 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from modules.models import Answer, ModuleProgress, ModuleState, RiskSignal
 from modules.services import enrollment_create, enrollment_start
-from tests.conftest import PASSWORD, TOTP_KEY, make_user
-from tests.e2e.conftest import SERVER_LOCK, next_code, screenshot
-from tests.modules.conftest import make_programme, modules_of
+from tests.helpers import (
+    PASSWORD,
+    SERVER_LOCK,
+    TOTP_KEY,
+    make_programme,
+    make_user,
+    modules_of,
+    next_code,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -23,8 +23,15 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from modules.services import enrollment_create, enrollment_start
 from partner.models import PartnerCase, RiskAssessment, RiskItem
-from tests.e2e.conftest import SERVER_LOCK, log_in, log_out, path_is, screenshot, user_with_key
-from tests.modules.conftest import make_programme
+from tests.helpers import (
+    SERVER_LOCK,
+    log_in,
+    log_out,
+    make_programme,
+    path_is,
+    screenshot,
+    user_with_key,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,16 @@ from accounts.models import Role
 from messaging.models import Message, Thread
 from modules.models import ModuleProgress, ModuleState
 from modules.services import enrollment_create, enrollment_start, module_complete
-from tests.e2e.conftest import SERVER_LOCK, log_in, log_out, screenshot, user_with_key
-from tests.modules.conftest import make_programme, modules_of, save_answer
+from tests.helpers import (
+    SERVER_LOCK,
+    log_in,
+    log_out,
+    make_programme,
+    modules_of,
+    save_answer,
+    screenshot,
+    user_with_key,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Role
 from messaging.models import Message, Thread
 from modules.services import enrollment_create, enrollment_start
-from tests.e2e.conftest import SERVER_LOCK, log_in, log_out, screenshot, user_with_key
-from tests.modules.conftest import make_programme
+from tests.helpers import SERVER_LOCK, log_in, log_out, make_programme, screenshot, user_with_key
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from intake import protection
 from intake.models import Referral, ReferralSource, ReferralStatus
-from tests.conftest import make_user, unverified_client, verified_client
-
-from .conftest import english_client, form_data
+from tests.helpers import english_client, form_data, make_user, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from intake.models import Referral, ReferralStatus
 from intake.selectors import days_waited
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from intake.models import Referral, ReferralEventKind, ReferralStatus, Screening
 from intake.screening import clean_answers, concerns
 from intake.selectors import days_waited, open_queue, waiting_count
 from modules.models import Enrollment, EnrollmentStatus
-
-from .conftest import SCREENING, make_referral, person
+from tests.helpers import SCREENING, make_referral, referral_person
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +34,7 @@ def enter(actor, **overrides):
             "agency": "Socialtjänsten",
             "agency_contact": "Anna, 036-10 20 30",
             "consent_to_contact": True,
-            "person": person(may_leave_message="unknown", safe_times=""),
+            "person": referral_person(may_leave_message="unknown", safe_times=""),
             **overrides,
         }
     )
@@ -54,7 +53,7 @@ def test_therapists_and_admins_enter_agency_referrals(who, cast):
 
 def test_today_is_received_now():
     # Any therapist will do; the cast is not needed for this one.
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     referral = enter(make_user("t@example.org", ["therapist"]), received_on=date.today())
     assert abs((timezone.now() - referral.received_at).total_seconds()) < 5
@@ -75,9 +74,9 @@ def test_other_roles_cannot_enter_referrals(who, cast):
         {"agency": " "},
         {"agency_contact": ""},
         {"received_on": date.today() + timedelta(days=1)},
-        {"person": person(phone="abc")},
-        {"person": person(name="")},
-        {"person": person(may_leave_message="perhaps")},
+        {"person": referral_person(phone="abc")},
+        {"person": referral_person(name="")},
+        {"person": referral_person(may_leave_message="perhaps")},
     ],
 )
 def test_agency_referral_is_checked_again_by_the_service(bad, therapist):

@@ -12,9 +12,7 @@ from audit.models import AuditEvent
 from intake import services
 from intake.models import Referral, ReferralStatus
 from modules.models import Enrollment
-from tests.conftest import make_user, unverified_client, verified_client
-
-from .conftest import SCREENING, make_referral
+from tests.helpers import SCREENING, make_referral, make_user, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +294,7 @@ def test_entering_an_agency_referral_through_the_page(therapist, admin_user):
 def test_the_pages_pass_the_basic_accessibility_checks(therapist, referral):
     import re
 
-    from tests.test_accessibility import _check
+    from tests.helpers import check_accessibility
 
     client = verified_client(therapist)
     closed = make_referral(days_ago=1)
@@ -312,6 +310,6 @@ def test_the_pages_pass_the_basic_accessibility_checks(therapist, referral):
     ]
     for url in pages:
         html = client.get(url).content.decode()
-        _check(html, url)
+        check_accessibility(html, url)
         ids = re.findall(r'\bid="([^"]+)"', html)
         assert len(ids) == len(set(ids)), (url, sorted(i for i in ids if ids.count(i) > 1))

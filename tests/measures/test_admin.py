@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from measures.models import Instrument, ScheduleRule
 from measures.selectors import band_for, max_score
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -221,7 +221,7 @@ def test_an_admin_sets_the_schedule(admin_user, therapist, programme, instrument
 
 def test_the_schedule_command_is_idempotent(instruments):
     from content.models import ProgramPage
-    from tests.modules.conftest import make_programme
+    from tests.helpers import make_programme
 
     first = make_programme(modules=1, answers_per_module=1)
     out = StringIO()

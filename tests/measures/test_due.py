@@ -13,7 +13,7 @@ from measures.models import Occasion, ScheduleRule
 from measures.selectors import due_for
 from measures.services import AlreadyAnswered, schedule_default
 from modules.models import Enrollment, EnrollmentStatus
-from tests.measures.conftest import answer, complete
+from tests.helpers import answer, complete
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from measures.models import Instrument, Occasion, ScheduleRule
-from tests.conftest import in_english, verified_client
-from tests.measures.conftest import answer
+from tests.helpers import answer, in_english, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -143,7 +142,7 @@ def test_the_last_of_the_occasion_is_counted_with_the_answered_ones(
 def test_the_occasion_is_counted_on_its_own(enrollment, participant, instruments):
     """The answers at the start do not count at the end, and an instrument taken out of use
     is not counted."""
-    from tests.measures.conftest import complete
+    from tests.helpers import complete
 
     for key in ("audit", "gad-7", "phq-9"):
         answer(enrollment, instruments[key], Occasion.INTAKE)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from measures.models import MeasureReminder, Occasion
 from measures.reminders import send_reminders
 from modules.models import Enrollment
-from tests.measures.conftest import answer, complete, started
+from tests.helpers import answer, complete, started
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_a_failed_send_is_tried_again(enrollment, monkeypatch):
 def test_the_query_count_does_not_grow_with_the_participants(
     programme, therapist, django_assert_max_num_queries
 ):
-    from tests.therapist.conftest import many_participants
+    from tests.helpers import many_participants
 
     enrollments = many_participants(12, therapist, programme)
     Enrollment.objects.filter(pk__in=[e.pk for e in enrollments]).update(

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from measures.models import Instrument, MeasureResponse
 from modules.models import RiskSignal
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_other_answers_do_not_even_with_a_high_score(enrollment, participant, ke
 def test_the_receipt_of_someone_elses_response_shows_nothing(
     enrollment, participant, participant2, therapist, programme
 ):
-    from tests.measures.conftest import enroll
+    from tests.helpers import enroll
 
     enroll(participant2, therapist, programme)
     _fill(verified_client(participant2), "phq-9", [0] * 8 + [3])

@@ -11,7 +11,7 @@ from measures.instruments import seed_instruments
 from measures.models import Instrument, InstrumentItem
 from measures.selectors import band_for, items_of, label_of, max_score
 from measures.services import score
-from tests.measures.conftest import answers_for
+from tests.helpers import answers_for
 
 pytestmark = pytest.mark.django_db
 

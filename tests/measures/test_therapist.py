@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from measures.models import Occasion
-from tests.conftest import verified_client
-from tests.measures.conftest import answer, complete, enroll
+from tests.helpers import answer, complete, enroll, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +30,7 @@ def _article(section: str, key: str) -> str:
 
 
 def test_the_measures_chart_has_decimal_points_in_swedish(enrollment, therapist, instruments):
-    from tests.test_charts import svg_problems
+    from tests.helpers import svg_problems
 
     answer(enrollment, instruments["phq-9"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0, 2, 0])
     answer(enrollment, instruments["gad-7"], Occasion.INTAKE, [1, 2, 0, 3, 1, 1, 0])

@@ -10,8 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from measures.models import MeasureResponse, Occasion
-from tests.conftest import unverified_client, verified_client
-from tests.measures.conftest import answer, answers_for, complete, enroll
+from tests.helpers import answer, answers_for, complete, enroll, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +133,7 @@ def test_a_participant_never_sees_or_answers_for_another(
     assert MeasureResponse.objects.get(enrollment=other).score == 27
     assert MeasureResponse.objects.get(enrollment=enrollment).score == 0
     # A participant without an enrollment has nothing here at all.
-    from tests.conftest import make_user
+    from tests.helpers import make_user
 
     stranger = make_user("stranger@example.org", ["participant"])
     assert verified_client(stranger).get(_url()).status_code == 404

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from accounts.models import User
-from messaging.models import Message, Thread
-from messaging.services import message_send
+from messaging.models import Thread
 from modules.models import Enrollment
-from tests.modules.conftest import enroll, make_programme
+from tests.helpers import enroll, make_programme
 
 
 @pytest.fixture
@@ -28,10 +25,3 @@ def other_thread(participant2: User, other_therapist: User) -> Thread:
     """Someone else's conversation: participant2 with the second therapist."""
     e = enroll(participant2, other_therapist, make_programme(modules=1, answers_per_module=1))
     return Thread.objects.get(enrollment=e)
-
-
-def send(user: User, thread: Thread, body: str = "Hej", client_id: str | None = None) -> Message:
-    message, _created = message_send(
-        sender=user, thread=thread, body=body, client_id=client_id or str(uuid.uuid4())
-    )
-    return message

@@ -14,7 +14,7 @@ from messaging.models import Side, Thread
 from messaging.services import presence_seen, thread_mark_read
 from messaging.tasks import notify_new_message
 from modules.services import enrollment_assign
-from tests.messaging.conftest import send
+from tests.helpers import send
 
 pytestmark = pytest.mark.django_db
 

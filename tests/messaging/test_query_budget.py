@@ -22,7 +22,7 @@ from django.db.backends.utils import CursorWrapper
 
 from config.asgi import application
 from messaging.consumers import ThreadConsumer
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

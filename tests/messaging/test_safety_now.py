@@ -17,8 +17,7 @@ from django.utils import timezone
 from messaging.models import Message
 from modules.models import RiskLevel, RiskSignal, RiskTerm
 from modules.services import risk_signal_raise
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
+from tests.helpers import send, verified_client
 
 
 def _url(thread) -> str:

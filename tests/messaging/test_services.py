@@ -19,8 +19,7 @@ from messaging.services import (
 )
 from modules.models import EnrollmentStatus
 from modules.services import enrollment_assign
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
+from tests.helpers import send, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bench import harness
-from bench.harness import HOST
 from django.conf import settings
 from django.db import connection
 from websockets.asyncio.client import connect
@@ -34,7 +32,14 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.models import User
 from messaging.models import Message, Side, Thread
-from tests.conftest import verified_client
+from tests.helpers import (
+    HOST,
+    DaphneServer,
+    Deadline,
+    forget_redis_keys,
+    postgres_url,
+    verified_client,
+)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -62,7 +67,7 @@ STOP_TIMEOUT = 10.0
 # --- Servers ---------------------------------------------------------------------------------
 
 
-class Server(harness.Server):
+class Server(DaphneServer):
     def ws_url(self, thread: Thread) -> str:
         return f"ws://{HOST}:{self.port}/ws/messages/{thread.public_id}/"
 
@@ -94,7 +99,7 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         # The database pytest-django made (test_<name>).
-        "DATABASE_URL": harness.postgres_url(settings.DATABASES["default"]),
+        "DATABASE_URL": postgres_url(settings.DATABASES["default"]),
         "REDIS_URL": REDIS_URL,
         "CHANNEL_PREFIX": prefix,
         "CACHE_KEY_PREFIX": prefix,
@@ -123,7 +128,7 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     try:
         for server in started:  # both start at once; then each gets the rest of the time
             server.start()
-        deadline = harness.Deadline(STARTUP_TIMEOUT)
+        deadline = Deadline(STARTUP_TIMEOUT)
         for server in started:
             try:
                 server.startup_timeout = deadline.remaining()
@@ -135,7 +140,7 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         for server in started:
             server.stop()
         _wait_until_no_other_connections()
-        harness.forget_redis_keys(REDIS_URL, prefix)
+        forget_redis_keys(REDIS_URL, prefix)
 
 
 # --- A client that follows PROTOCOL.md ------------------------------------------------------

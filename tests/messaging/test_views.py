@@ -12,8 +12,7 @@ from audit.models import AuditEvent
 from messaging.models import Message
 from messaging.selectors import PAGE_SIZE
 from modules.models import EnrollmentStatus
-from tests.conftest import unverified_client, verified_client
-from tests.messaging.conftest import send
+from tests.helpers import send, unverified_client, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,7 @@ from audit.models import AuditEvent
 from messaging import selectors
 from messaging.models import Message, Thread, WaitClosure
 from messaging.services import thread_close_wait, thread_mark_read
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
-from tests.modules.conftest import enroll, make_programme
+from tests.helpers import enroll, make_programme, send, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +190,7 @@ def test_the_navigation_badge_counts_waiting_conversations_and_says_so(
 
 
 def test_the_inbox_puts_the_longest_wait_first_with_an_escaped_preview(therapist, participant):
-    from tests.therapist.conftest import many_participants
+    from tests.helpers import many_participants
 
     programme = make_programme(modules=1, answers_per_module=1)
     answered, recent, oldest, quiet = many_participants(4, therapist, programme)
@@ -224,7 +222,7 @@ def test_the_inbox_puts_the_longest_wait_first_with_an_escaped_preview(therapist
 def test_the_inbox_and_the_caseload_take_the_same_queries_whatever_their_size(
     therapist, participant
 ):
-    from tests.therapist.conftest import many_participants
+    from tests.helpers import many_participants
 
     programme = make_programme(modules=1, answers_per_module=1)
     client = verified_client(therapist)

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of
-from tests.test_accessibility import _check
+from tests.helpers import check_accessibility, modules_of, verified_client
 
 
 @pytest.mark.django_db
@@ -27,7 +25,7 @@ def test_participant_pages_are_labelled_and_structured(enrollment, programme, pa
         response = client.get(path)
         assert response.status_code == status, path
         html = response.content.decode()
-        _check(html, path)
+        check_accessibility(html, path)
         assert 'id="help-box-title"' in html, path  # safety rule 5
     module_page = client.get(f"/participant/modules/{first.translation_key}/").content.decode()
     for block_type in ("reflection", "worksheet", "checklist", "single_choice", "scale"):

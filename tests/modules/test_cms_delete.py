@@ -8,8 +8,7 @@ import pytest
 
 from content.models import ModulePage
 from modules.models import Answer
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of, save_answer
+from tests.helpers import modules_of, save_answer, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,7 @@ from measures.services import schedule_default
 from messaging.models import Thread
 from messaging.services import message_send
 from modules.models import Enrollment, EnrollmentStatus
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of
+from tests.helpers import modules_of, verified_client
 
 
 def next_step(page: str) -> str:

@@ -12,8 +12,7 @@ from django.urls import reverse
 from content.models import ModulePage
 from content.seed import load_seed
 from modules.services import default_programme, enrollment_create, enrollment_start
-from tests.conftest import verified_client
-from tests.modules.conftest import save_answer
+from tests.helpers import save_answer, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +67,7 @@ def test_a_question_only_in_the_translation_is_not_reported_saved(participant, t
     from wagtail.models import Locale
 
     from modules.models import Answer
-    from tests.modules.conftest import make_programme, modules_of
+    from tests.helpers import make_programme, modules_of
 
     programme = make_programme(modules=1)
     [module] = modules_of(programme)
@@ -107,7 +106,7 @@ def test_a_question_only_in_the_original_is_shown_to_the_english_reader(particip
     from wagtail.models import Locale
 
     from modules.models import Answer
-    from tests.modules.conftest import make_programme, modules_of
+    from tests.helpers import make_programme, modules_of
 
     programme = make_programme(modules=1)
     [module] = modules_of(programme)

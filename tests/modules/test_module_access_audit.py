@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from audit.models import AuditEvent
 from modules import services
 from modules.models import Answer
-from tests.modules.conftest import modules_of, save_answer
+from tests.helpers import modules_of, save_answer
 
 
 @pytest.mark.django_db

@@ -13,8 +13,7 @@ from content.models import ModulePage, ProgramPage
 from content.parts import RawItem, split_into_parts
 from content.seed import load_seed, raw_body
 from modules.models import Answer, Enrollment, ModuleProgress, ModuleState
-from tests.conftest import verified_client
-from tests.modules.conftest import enroll, wagtail_root
+from tests.helpers import enroll, verified_client, wagtail_root
 
 
 def _seed_module(slug: str) -> dict[str, Any]:
@@ -229,10 +228,10 @@ def test_finishing_with_empty_exercises_asks_once_and_lists_them_with_links(
 
 @pytest.mark.django_db
 def test_finishing_with_every_exercise_answered_does_not_ask(vald, vald_enrollment, participant):
-    from tests.modules.test_views import _answer_every_block
+    from tests.helpers import answer_every_block
 
     client = verified_client(participant)
-    assert client.post(url(vald), _answer_every_block(vald)).status_code == 302
+    assert client.post(url(vald), answer_every_block(vald)).status_code == 302
     response = client.post(url(vald, "complete/"))
     assert response.status_code == 302
     progress = ModuleProgress.objects.get(enrollment=vald_enrollment, module=vald)

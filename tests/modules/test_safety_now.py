@@ -14,7 +14,7 @@ from wagtail.models import Site
 
 from content.models import HelpSettings, default_safety_lines
 from modules.models import RiskSignal
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_a_checkin_without_such_an_answer_does_not(enrollment, participant):
 def test_another_participants_checkin_id_in_the_session_shows_nothing(
     enrollment, participant, participant2, therapist
 ):
-    from tests.modules.conftest import enroll, make_programme
+    from tests.helpers import enroll, make_programme
 
     other = enroll(participant2, therapist, make_programme(modules=1, answers_per_module=1))
     _submit(verified_client(participant2), harm_thoughts="yes")

@@ -7,7 +7,7 @@ from django.http import QueryDict
 from content.models import UnlockRule
 from modules import services
 from modules.models import EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
-from tests.modules.conftest import make_programme, modules_of, save_answer
+from tests.helpers import make_programme, modules_of, save_answer
 
 
 def _state(enrollment, module) -> str:

@@ -8,8 +8,13 @@ from django.test.utils import CaptureQueriesContext
 
 from modules import services
 from modules.models import Answer, CheckIn, ModuleProgress, ModuleState, RiskSignal
-from tests.conftest import verified_client
-from tests.modules.conftest import make_programme, modules_of, save_answer
+from tests.helpers import (
+    answer_every_block,
+    make_programme,
+    modules_of,
+    save_answer,
+    verified_client,
+)
 
 
 def url(module, suffix=""):
@@ -31,7 +36,7 @@ def test_home_says_when_the_first_checkin_is_due_not_that_it_is_done(enrollment,
 
     from django.utils import timezone
 
-    from tests.conftest import in_english
+    from tests.helpers import in_english
 
     client = in_english(verified_client(participant))
     page = client.get("/participant/").content.decode()
@@ -273,28 +278,6 @@ def test_checkin_bad_input_is_explained(enrollment, participant):
     assert "x" * 6000 in page
 
 
-def _answer_every_block(module) -> dict:
-    """A form post that answers every answer block of a module, whatever its type."""
-    from content.blocks import TIMEOUT_PLAN_PARTS
-
-    data: dict = {}
-    for child in module.body:
-        name = f"answer-{child.id}"
-        if child.block_type in ("reflection", "homework"):
-            data[name] = "An answer"
-        elif child.block_type == "worksheet":
-            data.update({f"{name}-{i}": "A field" for i in range(len(child.value["fields"]))})
-        elif child.block_type == "checklist":
-            data[name] = [child.value["options"][0]]
-        elif child.block_type == "single_choice":
-            data[name] = child.value["options"][0]
-        elif child.block_type == "scale":
-            data[name] = "5"
-        elif child.block_type == "timeout_plan":
-            data.update({f"{name}-{key}": "A part" for key, _label in TIMEOUT_PLAN_PARTS})
-    return data
-
-
 @pytest.mark.django_db
 def test_home_and_module_page_query_counts_do_not_grow(
     participant, therapist, django_assert_num_queries
@@ -310,7 +293,7 @@ def test_home_and_module_page_query_counts_do_not_grow(
         services.enrollment_start(enrollment=enrollment)
         first = modules_of(programme)[0]
         client = verified_client(participant)
-        assert client.post(url(first), _answer_every_block(first)).status_code == 302
+        assert client.post(url(first), answer_every_block(first)).status_code == 302
         assert Answer.objects.filter(enrollment=enrollment).count() == answers
         for path in ("/participant/", url(first)):
             client.get(path)  # warm caches (ContentType, locale)

@@ -3,15 +3,13 @@ by the cast's partner-contact worker."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from accounts.models import User
 from modules.models import Enrollment
-from partner.models import ConsentKind, PartnerCase
-from partner.services import case_open, consent_record
-from tests.modules.conftest import enroll, make_programme
+from partner.models import PartnerCase
+from partner.services import case_open
+from tests.helpers import consent_both, enroll, make_programme
 
 
 @pytest.fixture(autouse=True)
@@ -33,11 +31,6 @@ def _risk_items(db: None) -> None:
 @pytest.fixture
 def enrollment(participant: User, therapist: User) -> Enrollment:
     return enroll(participant, therapist, make_programme(modules=2, answers_per_module=1))
-
-
-def consent_both(enrollment: Enrollment, worker: User) -> None:
-    for kind in ConsentKind.values:
-        consent_record(actor=worker, enrollment=enrollment, kind=kind, given_on=date.today())
 
 
 @pytest.fixture

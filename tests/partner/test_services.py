@@ -12,8 +12,7 @@ from audit.models import AuditEvent
 from modules.models import RiskSignal
 from partner import services
 from partner.models import CaseStatus, ConsentKind, Conversation, PartnerCase, RiskAssessment
-from tests.conftest import make_user
-from tests.partner.conftest import consent_both
+from tests.helpers import consent_both, make_user
 
 TODAY = date.today()
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from partner import services
 from partner.models import Conversation, PartnerCase, PartnerConsent, RiskAssessment
-from tests.conftest import (
+from tests.helpers import (
     LOGIN,
     SECOND_FACTOR,
     client_as,

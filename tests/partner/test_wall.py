@@ -32,9 +32,7 @@ from partner.models import (
     PartnerConsent,
     RiskAssessment,
 )
-from tests.accounts.test_url_walk import _sample
-from tests.conftest import verified_client
-from tests.partner.conftest import consent_both
+from tests.helpers import consent_both, sample_path, verified_client
 
 TODAY = date.today()
 MARK = "ZQX~partner~"  # every marker starts with this; "~" is in no random token (CSRF, nonces)
@@ -112,7 +110,7 @@ def every_path(ids: list[str]) -> list[str]:
             filled = template
             for value in combo:
                 filled = UUID_SLOT.sub(value, filled, count=1)
-            paths.add("/" + _sample(filled))
+            paths.add("/" + sample_path(filled))
     return sorted(paths)
 
 
@@ -227,15 +225,15 @@ def test_the_participants_pages_are_the_same_before_and_after(
 async def test_the_socket_carries_nothing_of_the_case(
     in_memory_channel_layer, enrollment, participant, therapist, partner_worker
 ):
-    from tests.messaging.test_consumer import _frame, _open
+    from tests.helpers import next_frame, open_socket
 
     await sync_to_async(run_worker_journey)(enrollment, partner_worker)
     thread = await Thread.objects.aget(enrollment=enrollment)
     for person in (participant, therapist):
-        communicator, connected, _code = await _open(person, thread)
+        communicator, connected, _code = await open_socket(person, thread)
         assert connected
         await communicator.send_json_to({"type": "sync", "after": 0})
-        answer = await _frame(communicator, "sync")
+        answer = await next_frame(communicator, "sync")
         await communicator.disconnect()
         assert MARK not in str(answer)
 

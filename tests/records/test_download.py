@@ -15,10 +15,17 @@ from django.utils import translation
 
 from audit.models import AuditEvent
 from modules.checkin import RISK_REASONS
-from tests.conftest import unverified_client, verified_client
-from tests.test_accessibility import _check
-
-from .conftest import ALEX, ALEX_SCORE, INSTRUMENT_NAME, ROBIN, SECRETS, World
+from tests.helpers import (
+    ALEX,
+    ALEX_SCORE,
+    INSTRUMENT_NAME,
+    ROBIN,
+    SECRETS,
+    World,
+    check_accessibility,
+    unverified_client,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +53,7 @@ def test_the_page_offers_the_download_and_says_what_is_left_out(world: World) ->
     assert 'value="html"' in html and 'value="json"' in html
     # The help box (DESIGN rule 5) is on the page, as on every participant page.
     assert 'class="help-box' in html
-    _check(html, PAGE)
+    check_accessibility(html, PAGE)
 
 
 def test_the_security_page_links_to_it_for_participants_only(world: World, therapist) -> None:

@@ -15,10 +15,16 @@ from messaging.models import Message
 from modules.models import Answer
 from records.models import Anonymisation
 from records.services import erasure_carry_out
-from tests.conftest import PASSWORD, in_english, verified_client
-from tests.test_accessibility import _check
-
-from .conftest import ALEX, ROBIN, World, end_treatment
+from tests.helpers import (
+    ALEX,
+    PASSWORD,
+    ROBIN,
+    World,
+    check_accessibility,
+    end_treatment,
+    in_english,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,14 +51,14 @@ def test_the_list_and_the_form(world: World, admin_user: User) -> None:
     page = client.get(LIST)
     assert page.status_code == 200
     html = page.content.decode()
-    _check(html, LIST)
+    check_accessibility(html, LIST)
     assert _url(world.alex) in html and _url(world.robin) in html
     assert _url(admin_user) not in html  # staff are not on the list
     found = client.get(LIST, {"q": "rob"}).content.decode()
     assert _url(world.robin) in found and _url(world.alex) not in found
     form = client.get(_url(world.alex))
     assert form.status_code == 200
-    _check(form.content.decode(), _url(world.alex))
+    check_accessibility(form.content.decode(), _url(world.alex))
     # Only participants have an erasure page.
     assert client.get(_url(admin_user)).status_code == 404
 

@@ -9,8 +9,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from tests.conftest import LOGIN, SECOND_FACTOR, client_as, outcome_of, verified_client
-from tests.modules.conftest import enroll, make_programme
+from tests.helpers import (
+    LOGIN,
+    SECOND_FACTOR,
+    client_as,
+    enroll,
+    make_programme,
+    outcome_of,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 

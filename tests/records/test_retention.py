@@ -23,11 +23,8 @@ from measures.models import MeasureResponse
 from messaging.models import Message
 from modules.models import Answer, CheckIn, Enrollment, ModuleProgress, RiskSignal
 from records.models import Anonymisation
-from tests.conftest import PASSWORD
-from tests.modules.conftest import enroll
+from tests.helpers import ALEX, PASSWORD, ROBIN, SECRETS, World, end_treatment, enroll
 from therapist.models import CaseNote
-
-from .conftest import ALEX, ROBIN, SECRETS, World, end_treatment
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,7 @@ import pytest
 from messaging.models import Side, Thread, WaitClosure
 from messaging.selectors import waiting_messages
 from reports import selectors
-
-from .conftest import PERIOD, at, message, person
-from .test_views import QUERY, URL, lead
+from tests.helpers import PERIOD, REPORT_QUERY, REPORT_URL, at, lead, message, person
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +50,6 @@ def test_a_message_marked_as_needing_no_reply_is_neither_timed_nor_waiting(threa
 
 
 def test_the_page_says_how_many_were_marked_as_needing_no_reply(threads, org_lead):
-    page = lead(org_lead).get(URL + QUERY).content.decode()
+    page = lead(org_lead).get(REPORT_URL + REPORT_QUERY).content.decode()
     assert "2 not answered yet" in page
     assert "3 marked as needing no reply" in page

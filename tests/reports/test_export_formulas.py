@@ -13,10 +13,16 @@ from openpyxl import load_workbook
 
 from content.models import ModulePage
 from measures.models import Instrument, Occasion
-from tests.audit.test_exports import assert_no_formula
-from tests.conftest import verified_client
-
-from .conftest import at, instrument, person, reach, referral, respond
+from tests.helpers import (
+    assert_no_formula,
+    at,
+    instrument,
+    person,
+    reach,
+    referral,
+    respond,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 

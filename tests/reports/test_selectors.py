@@ -14,8 +14,7 @@ from modules.models import EnrollmentStatus, ModuleState
 from reports import selectors
 from reports.exports import pseudonym
 from reports.selectors import Period
-
-from .conftest import (
+from tests.helpers import (
     PERIOD,
     at,
     hours,

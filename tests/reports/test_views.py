@@ -20,15 +20,21 @@ from measures.models import Occasion
 from messaging.models import Side
 from modules.models import ModuleState
 from reports.exports import pseudonym
-from tests.conftest import (
+from tests.helpers import (
     LOGIN,
     SECOND_FACTOR,
+    at,
     client_as,
+    instrument,
+    message,
     outcome_of,
+    person,
+    progress,
+    reach,
+    referral,
+    respond,
     verified_client,
 )
-
-from .conftest import at, instrument, message, person, progress, reach, referral, respond
 
 pytestmark = pytest.mark.django_db
 

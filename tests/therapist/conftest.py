@@ -1,11 +1,11 @@
+"""A three-module programme and the cast's participant enrolled in it."""
+
 from __future__ import annotations
 
 import pytest
 
-from accounts.models import Role, User
 from modules.models import Enrollment
-from tests.conftest import make_user
-from tests.modules.conftest import enroll, make_programme
+from tests.helpers import enroll, make_programme
 
 
 @pytest.fixture
@@ -16,12 +16,3 @@ def programme(db):
 @pytest.fixture
 def enrollment(programme, participant, therapist) -> Enrollment:
     return enroll(participant, therapist, programme)
-
-
-def many_participants(n: int, therapist: User, programme, start: int = 0) -> list[Enrollment]:
-    return [
-        enroll(
-            make_user(f"p{i}@example.org", [Role.PARTICIPANT], name=f"P{i}"), therapist, programme
-        )
-        for i in range(start, start + n)
-    ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from messaging.selectors import thread_for_user
 from modules.models import EnrollmentStatus
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 
 pytestmark = pytest.mark.django_db
 

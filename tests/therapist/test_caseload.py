@@ -11,10 +11,7 @@ from django.utils import timezone
 from messaging.models import Thread
 from modules.models import Enrollment, ModuleProgress, ModuleState, RiskLevel, RiskSignal
 from modules.services import checkin_submit
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
-from tests.modules.conftest import enroll
-from tests.therapist.conftest import many_participants
+from tests.helpers import enroll, many_participants, send, verified_client
 from therapist.views import CASELOAD_PAGE_SIZE
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from modules.models import RiskSignal
-from tests.conftest import verified_client
+from tests.helpers import verified_client
 from therapist.models import CaseNote
 
 pytestmark = pytest.mark.django_db

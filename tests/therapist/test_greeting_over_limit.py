@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from messaging.models import Message, Thread
 from modules.models import ModuleProgress, ModuleState
-from tests.conftest import in_english, verified_client
-from tests.modules.conftest import modules_of
+from tests.helpers import in_english, modules_of, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -15,15 +15,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role, User
 from modules.models import Enrollment, RiskSignal
 from modules.services import enrollment_assign
-from tests.conftest import (
+from tests.helpers import (
     LOGIN,
     SECOND_FACTOR,
     client_as,
+    enroll,
     make_user,
+    modules_of,
     outcome_of,
     verified_client,
 )
-from tests.modules.conftest import enroll, modules_of
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,7 @@ from messaging.models import Message, Thread
 from modules.checkin import RISK_REASONS, assess
 from modules.models import EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
 from modules.services import checkin_submit, risk_signal_raise
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
-from tests.modules.conftest import modules_of, save_answer
+from tests.helpers import modules_of, save_answer, send, verified_client
 from therapist.models import CaseNote
 from therapist.selectors import OVERVIEW_MESSAGES
 

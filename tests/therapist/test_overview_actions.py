@@ -12,9 +12,7 @@ from django.urls import reverse
 
 from messaging.models import Message, Thread, WaitClosure
 from modules.models import ModuleProgress, ModuleState
-from tests.conftest import verified_client
-from tests.messaging.conftest import send
-from tests.modules.conftest import modules_of
+from tests.helpers import modules_of, send, verified_client
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from audit.models import AuditEvent
 from content.models import ModulePage
 from messaging.models import Message
 from modules.models import ModuleProgress, ModuleState, RiskSignal
-from tests.conftest import verified_client
-from tests.modules.conftest import modules_of, save_answer
+from tests.helpers import modules_of, save_answer, verified_client
 from therapist.models import CaseNote
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +186,7 @@ def test_the_chart_and_table_show_the_checkins(enrollment, participant, therapis
     assert "<svg" in page and 'role="img"' in page
     assert RiskSignal.objects.filter(enrollment=enrollment).exists()
     assert "Kvittera" in page
-    from tests.test_charts import svg_problems
+    from tests.helpers import svg_problems
 
     assert svg_problems(page) == []  # drawn in Swedish, with decimal points
 

@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from modules.models import RiskTerm
 from modules.risk import scan
 from modules.services import risk_term_add, risk_term_set_active
-from tests.conftest import in_english, verified_client
+from tests.helpers import in_english, verified_client
 
 pytestmark = pytest.mark.django_db
 URL = "/administration/risk-words/"

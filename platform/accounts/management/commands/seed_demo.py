@@ -16,7 +16,7 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
-from accounts.services import _grant_roles
+from accounts.services import grant_roles
 
 DEMO_PASSWORD = "omtag-demo-2026"  # noqa: S105  (published demo password)
 # Public on purpose: demo accounts only.
@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name)
-                    _grant_roles(user, roles)
+                    grant_roles(user, roles)
                 EmailAddress.objects.get_or_create(
                     user=user, email=email, defaults={"primary": True, "verified": True}
                 )
