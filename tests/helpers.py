@@ -752,7 +752,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+REPO_ROOT = ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -762,7 +762,7 @@ TOTP_STEP = 30
 
 TOTP_DIGITS = 6
 
-E2E_DIR = Path(__file__).resolve().parent
+E2E_DIR = ROOT / "tests" / "e2e"
 
 
 def require_chromium() -> None:
@@ -1166,149 +1166,3 @@ def lead(user: User) -> Client:
     client = verified_client(user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-# --- Daphne servers of the test database (tests/messaging/test_two_servers.py) -----------------
-# The benchmarks have a richer server of their own (bench/harness.py); the tests do not import
-# the bench, and the bench does not import the tests, so this is the tests' small copy.
-
-HOST = "127.0.0.1"
-
-
-class Deadline:
-    """A time limit for several steps: each asks how much is left."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.started = time.monotonic()
-
-    def remaining(self) -> float:
-        left = self.seconds - (time.monotonic() - self.started)
-        if left <= 0:
-            raise TimeoutError(f"past the {self.seconds:.0f} s limit")
-        return left
-
-
-def free_port() -> int:
-    """A TCP port on HOST that nothing listens on right now."""
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-class DaphneServer:
-    """daphne serving the platform (config.asgi) on HOST with the environment `env`, its output
-    in `log_path`. `start()` and `wait_healthy()` apart let several start together; `stop()`
-    always ends it."""
-
-    def __init__(
-        self,
-        env: Mapping[str, str],
-        log_path: Path,
-        *,
-        name: str = "daphne",
-        startup_timeout: float = 60.0,
-        stop_timeout: float = 10.0,
-    ) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log_path = log_path
-        self.env = {**env, "PYTHONPATH": str(ROOT / "platform")}
-        self.startup_timeout = startup_timeout
-        self.stop_timeout = stop_timeout
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def origin(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> None:
-        daphne = Path(sys.executable).with_name("daphne")
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(daphne), "-b", HOST, "-p", str(self.port), "config.asgi:application"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def wait_healthy(self) -> None:
-        """Until /healthz answers 200; RuntimeError if daphne exits, TimeoutError if slow."""
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"{self.name} exited ({self.proc.returncode}):\n{self.log_tail()}"
-                )
-            if self.healthy():
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} did not answer /healthz in time:\n{self.log_tail()}")
-
-    def healthy(self, timeout: float = 1.0) -> bool:
-        import http.client
-
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
-        try:
-            conn.request("GET", "/healthz")
-            return conn.getresponse().status == 200
-        except OSError:
-            return False
-        finally:
-            conn.close()
-
-    def cpu_seconds(self) -> float:
-        """The server's user + system CPU time so far (NaN once it is gone)."""
-        assert self.proc is not None
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return float("nan")
-        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=self.stop_timeout)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def postgres_url(db: Mapping[str, Any], name: str | None = None) -> str:
-    """A DATABASE_URL for the database `name` (default: db["NAME"]) on the server that `db`
-    (Django's database settings) names."""
-    from urllib.parse import quote
-
-    password = f":{quote(str(db['PASSWORD']), safe='')}" if db.get("PASSWORD") else ""
-    user = quote(str(db.get("USER") or ""), safe="")
-    credentials = f"{user}{password}@" if user else ""
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    database = quote(str(name if name is not None else db["NAME"]))
-    return f"postgres://{credentials}{db.get('HOST') or 'localhost'}{port}/{database}"
-
-
-def forget_redis_keys(url: str | None, prefix: str) -> None:
-    """A run's channel-layer and cache keys (they would expire by themselves, in a day)."""
-    if not url:
-        return
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=10)
-    try:
-        for key in client.scan_iter(match=f"{prefix}*", count=500):
-            client.delete(key)
-    finally:
-        client.close()

@@ -32,14 +32,9 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.models import User
 from messaging.models import Message, Side, Thread
-from tests.helpers import (
-    HOST,
-    DaphneServer,
-    Deadline,
-    forget_redis_keys,
-    postgres_url,
-    verified_client,
-)
+from tests.helpers import verified_client
+from tests.servers import HOST, Deadline, forget_redis_keys, postgres_url
+from tests.servers import Server as DaphneServer
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
