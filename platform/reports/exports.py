@@ -11,9 +11,10 @@ import hmac
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,10 +27,16 @@ from modules.models import Enrollment
 from .selectors import (
     ENDED_STATUSES,
     LATER_OCCASIONS,
+    Durations,
     Epoch,
+    Funnel,
     ModuleIndex,
+    OutcomeRow,
+    Outcomes,
     Period,
     Report,
+    Service,
+    UnlockFigures,
     cohort_q,
     furthest_modules,
     module_index,
@@ -58,12 +65,38 @@ def _month(seconds: float | None, zone: tzinfo) -> str:
 
 SOURCE_DIRECT = "direct"
 OCCASION_ORDER = [Occasion.INTAKE, *LATER_OCCASIONS]
+# The enrollment table's fixed columns; a column per instrument and occasion follows them.
+ENROLLMENT_COLUMNS = (
+    "pseudonym",
+    "referral_source",
+    "referral_month",
+    "enrolled_month",
+    "started_month",
+    "status",
+    "ended_month",
+    "furthest_module",
+)
+
+Rows = list[list[Any]]
+Section = tuple[str, Rows]
 
 
 @dataclass(frozen=True)
 class EnrollmentTable:
     header: list[str]
-    rows: list[list[Any]]
+    rows: Rows
+
+
+class _EnrollmentFacts(NamedTuple):
+    """What the table reads of one enrollment; moments as seconds since 1970."""
+
+    pk: int
+    status: str
+    created: float | None
+    started: float | None
+    changed: float | None
+    source: str | None
+    received: float | None
 
 
 def enrollment_table(period: Period, index: ModuleIndex | None = None) -> EnrollmentTable:
@@ -72,18 +105,36 @@ def enrollment_table(period: Period, index: ModuleIndex | None = None) -> Enroll
     No names, email addresses, ids or free text. Four queries."""
     index = index or module_index()
     cohort = Enrollment.objects.filter(cohort_q(period))
-    enrollments = list(
-        cohort.order_by("pk").values_list(
-            "pk",
-            "status",
-            Epoch("created_at"),
-            Epoch("started_at"),
-            Epoch("status_changed_at"),
-            "referral__source",
-            Epoch("referral__received_at"),
-        )
-    )
+    enrollments = _enrollment_facts(cohort)
     furthest = furthest_modules(cohort.values("pk"), index)
+    scores, columns = _scores(cohort)
+    zone = timezone.get_current_timezone()
+    rows = [
+        [
+            *_enrollment_cells(facts, furthest.get(facts.pk, 0), zone),
+            *(scores.get(facts.pk, {}).get(c, "") for c in columns),
+        ]
+        for facts in enrollments
+    ]
+    return EnrollmentTable(header=[*ENROLLMENT_COLUMNS, *columns], rows=rows)
+
+
+def _enrollment_facts(cohort: QuerySet[Enrollment]) -> list[_EnrollmentFacts]:
+    rows = cohort.order_by("pk").values_list(
+        "pk",
+        "status",
+        Epoch("created_at"),
+        Epoch("started_at"),
+        Epoch("status_changed_at"),
+        "referral__source",
+        Epoch("referral__received_at"),
+    )
+    return [_EnrollmentFacts(*row) for row in rows]
+
+
+def _scores(cohort: QuerySet[Enrollment]) -> tuple[dict[int, dict[str, int]], list[str]]:
+    """Each enrollment's scores by column ("phq-9 intake"), and the columns: every occasion of
+    each instrument anyone in the cohort answered, instruments in key order."""
     scores: dict[int, dict[str, int]] = defaultdict(dict)
     keys: set[str] = set()
     for enrollment_id, key, occasion, score in MeasureResponse.objects.filter(
@@ -92,132 +143,138 @@ def enrollment_table(period: Period, index: ModuleIndex | None = None) -> Enroll
         scores[enrollment_id][f"{key} {occasion}"] = score
         keys.add(key)
     columns = [f"{key} {occasion}" for key in sorted(keys) for occasion in OCCASION_ORDER]
-    header = [
-        "pseudonym",
-        "referral_source",
-        "referral_month",
-        "enrolled_month",
-        "started_month",
-        "status",
-        "ended_month",
-        "furthest_module",
-        *columns,
+    return scores, columns
+
+
+def _enrollment_cells(facts: _EnrollmentFacts, furthest: int, zone: tzinfo) -> list[Any]:
+    """The fixed columns (ENROLLMENT_COLUMNS) of one enrollment's row: the end month only
+    for an enrollment that has ended."""
+    ended = facts.status in ENDED_STATUSES
+    return [
+        pseudonym(facts.pk),
+        facts.source or SOURCE_DIRECT,
+        _month(facts.received, zone),
+        _month(facts.created, zone),
+        _month(facts.started, zone),
+        facts.status,
+        _month(facts.changed, zone) if ended else "",
+        furthest,
     ]
-    rows = []
-    zone = timezone.get_current_timezone()
-    for pk, status, created, started, changed, source, received in enrollments:
-        person = scores.get(pk, {})
-        rows.append(
-            [
-                pseudonym(pk),
-                source or SOURCE_DIRECT,
-                _month(received, zone),
-                _month(created, zone),
-                _month(started, zone),
-                status,
-                _month(changed, zone) if status in ENDED_STATUSES else "",
-                furthest.get(pk, 0),
-                *(person.get(c, "") for c in columns),
-            ]
-        )
-    return EnrollmentTable(header=header, rows=rows)
 
 
-def figures_table(data: Report) -> list[tuple[str, list[list[Any]]]]:
+def figures_table(data: Report) -> list[Section]:
     """The aggregate figures as (section, rows) with a header row first, for the exports.
     Suppressed outcome figures read "fewer than N"."""
-    fewer = _("fewer than %(n)s") % {"n": data.outcomes.min_group}
+    return [
+        ("period", _period_rows(data)),
+        ("funnel", _funnel_rows(data.funnel)),
+        ("outcomes", _outcome_rows(data.outcomes)),
+        ("service", _service_rows(data.service)),
+        ("unlocks", _unlock_rows(data.service.unlocks)),
+    ]
 
-    def hours(value: float | None) -> Any:
-        return round(value, 2) if value is not None else ""
 
-    funnel_rows: list[list[Any]] = [["step", "label", "count", "lost", "lost_share", "note"]]
-    for s in data.funnel.steps:
-        funnel_rows.append(
-            [
-                s.key,
-                s.label,
-                s.count,
-                "" if s.lost is None else s.lost,
-                "" if s.lost_share is None else round(s.lost_share, 4),
-                s.note,
-            ]
-        )
-    outcome_rows: list[list[Any]] = [
-        [
-            "instrument",
-            "occasion",
-            "people",
-            "mean_intake",
-            "mean_later",
-            "mean_change",
-            "improved",
-            "improved_share",
-            "threshold",
-            "higher_is_worse",
-        ]
-    ]
-    for r in data.outcomes.rows:
-        if r.suppressed:
-            figures: list[Any] = [fewer if r.n else 0, *[fewer if r.n else ""] * 5]
-        else:
-            figures = [
-                r.n,
-                round(r.mean_intake or 0, 2),
-                round(r.mean_later or 0, 2),
-                round(r.mean_change or 0, 2),
-                r.improved,
-                round(r.improved_share or 0, 4),
-            ]
-        outcome_rows.append(
-            [r.instrument_key, r.occasion, *figures, r.threshold, r.higher_is_worse]
-        )
-    sv = data.service
-    service_rows: list[list[Any]] = [
-        ["figure", "people_or_cases", "median_hours", "p90_hours", "without_end_yet"],
-        [
-            "referral_to_first_contact",
-            sv.first_contact.n,
-            hours(sv.first_contact.median_hours),
-            hours(sv.first_contact.p90_hours),
-            sv.first_contact.waiting,
-        ],
-        [
-            "message_to_answer",
-            sv.answer.n,
-            hours(sv.answer.median_hours),
-            hours(sv.answer.p90_hours),
-            sv.answer.waiting,
-        ],
-    ]
-    unlock_rows: list[list[Any]] = [
-        ["figure", "counted", "on_time", "late", "pending", "on_time_share"],
-        [
-            "modules_unlocked_on_time",
-            sv.unlocks.counted,
-            sv.unlocks.on_time,
-            sv.unlocks.late,
-            sv.unlocks.pending,
-            "" if sv.unlocks.on_time_share is None else round(sv.unlocks.on_time_share, 4),
-        ],
-    ]
-    period_rows: list[list[Any]] = [
+def _blank_if_none(value: Any) -> Any:
+    """A figure there is none of (None) is an empty cell."""
+    return "" if value is None else value
+
+
+def _rounded(value: float | None, digits: int) -> Any:
+    return "" if value is None else round(value, digits)
+
+
+def _period_rows(data: Report) -> Rows:
+    return [
         ["from", "to", "min_group"],
         [data.period.start.isoformat(), data.period.end.isoformat(), data.outcomes.min_group],
     ]
+
+
+def _funnel_rows(funnel: Funnel) -> Rows:
+    header: list[Any] = ["step", "label", "count", "lost", "lost_share", "note"]
     return [
-        ("period", period_rows),
-        ("funnel", funnel_rows),
-        ("outcomes", outcome_rows),
-        ("service", service_rows),
-        ("unlocks", unlock_rows),
+        header,
+        *(
+            [s.key, s.label, s.count, _blank_if_none(s.lost), _rounded(s.lost_share, 4), s.note]
+            for s in funnel.steps
+        ),
+    ]
+
+
+def _outcome_rows(outcomes: Outcomes) -> Rows:
+    """A row per instrument and occasion; a group under the smallest shown reads "fewer than
+    N" (or 0 people and nothing else when there is nobody) instead of its figures."""
+    fewer = _("fewer than %(n)s") % {"n": outcomes.min_group}
+    header: list[Any] = [
+        "instrument",
+        "occasion",
+        "people",
+        "mean_intake",
+        "mean_later",
+        "mean_change",
+        "improved",
+        "improved_share",
+        "threshold",
+        "higher_is_worse",
+    ]
+    return [header, *(_outcome_row(r, fewer) for r in outcomes.rows)]
+
+
+def _outcome_row(row: OutcomeRow, fewer: str) -> list[Any]:
+    figures = _outcome_figures(row, fewer)
+    return [row.instrument_key, row.occasion, *figures, row.threshold, row.higher_is_worse]
+
+
+def _outcome_figures(row: OutcomeRow, fewer: str) -> list[Any]:
+    """The row's six figures, from "people" to "improved_share"."""
+    if row.suppressed:
+        return [fewer if row.n else 0, *[fewer if row.n else ""] * 5]
+    return [
+        row.n,
+        round(row.mean_intake or 0, 2),
+        round(row.mean_later or 0, 2),
+        round(row.mean_change or 0, 2),
+        row.improved,
+        round(row.improved_share or 0, 4),
+    ]
+
+
+def _service_rows(service: Service) -> Rows:
+    return [
+        ["figure", "people_or_cases", "median_hours", "p90_hours", "without_end_yet"],
+        _duration_row("referral_to_first_contact", service.first_contact),
+        _duration_row("message_to_answer", service.answer),
+    ]
+
+
+def _duration_row(figure: str, durations: Durations) -> list[Any]:
+    return [
+        figure,
+        durations.n,
+        _rounded(durations.median_hours, 2),
+        _rounded(durations.p90_hours, 2),
+        durations.waiting,
+    ]
+
+
+def _unlock_rows(unlocks: UnlockFigures) -> Rows:
+    return [
+        ["figure", "counted", "on_time", "late", "pending", "on_time_share"],
+        [
+            "modules_unlocked_on_time",
+            unlocks.counted,
+            unlocks.on_time,
+            unlocks.late,
+            unlocks.pending,
+            _rounded(unlocks.on_time_share, 4),
+        ],
     ]
 
 
 # --- The files ----------------------------------------------------------------------------------
 
 
-def sections(data: Report, table: EnrollmentTable) -> list[tuple[str, list[list[Any]]]]:
+def sections(data: Report, table: EnrollmentTable) -> list[Section]:
     return [*figures_table(data), ("enrollments", [table.header, *table.rows])]
 
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, FloatField, Func, Max, Q
+from django.db.models import Count, FloatField, Func, Max, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
 if TYPE_CHECKING:
@@ -187,65 +187,105 @@ def _loss(before: int, after: int) -> tuple[int | None, float | None]:
     return before - after, (before - after) / before
 
 
-def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
-    index = index or module_index()
-    referrals = Referral.objects.filter(_in(period, "received_at")).aggregate(
-        referred=Count("pk"),
-        screened=Count("pk", filter=Q(screening__isnull=False)),
-        enrolled=Count("pk", filter=Q(enrollment__isnull=False)),
-    )
-    cohort = Enrollment.objects.filter(cohort_q(period))
-    enrolled = cohort.aggregate(
-        total=Count("pk"),
-        direct=Count("pk", filter=Q(referral__isnull=True)),
-        completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
-    )
-    furthest = Counter(furthest_modules(cohort.values("pk"), index).values())
+def _step_after(before: int, key: str, label: str, count: int, note: str = "") -> FunnelStep:
+    """A step, with the people lost since the step before it, which counted `before`."""
+    return FunnelStep(key, label, count, *_loss(before, count), note=note)
 
-    steps = [
-        FunnelStep("referred", pgettext("funnel", "Referred"), referrals["referred"]),
-        FunnelStep(
-            "screened",
-            pgettext("funnel", "Screened"),
-            referrals["screened"],
-            *_loss(referrals["referred"], referrals["screened"]),
+
+def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
+    """The cohort's steps from referral to completed treatment (see the module's docstring):
+    referred, screened, enrolled, one step per module, completed. Three queries, and one more
+    for the module index when `index` is not given."""
+    index = index or module_index()
+    referrals = _referral_counts(period)
+    cohort = Enrollment.objects.filter(cohort_q(period))
+    enrolled = _cohort_counts(cohort)
+    furthest = Counter(furthest_modules(cohort.values("pk"), index).values())
+    steps = [*_referral_steps(referrals), _enrolled_step(referrals, enrolled)]
+    steps += _module_steps(index, furthest, before=enrolled.total)
+    completed = pgettext("funnel", "Completed")
+    steps.append(_step_after(steps[-1].count, "completed", completed, enrolled.completed))
+    return Funnel(steps=steps, direct=enrolled.direct)
+
+
+@dataclass(frozen=True)
+class _ReferralCounts:
+    """The period's referrals, and how many of them were screened and led to an enrollment."""
+
+    referred: int
+    screened: int
+    enrolled: int
+
+
+def _referral_counts(period: Period) -> _ReferralCounts:
+    return _ReferralCounts(
+        **Referral.objects.filter(_in(period, "received_at")).aggregate(
+            referred=Count("pk"),
+            screened=Count("pk", filter=Q(screening__isnull=False)),
+            enrolled=Count("pk", filter=Q(enrollment__isnull=False)),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class _CohortCounts:
+    """The cohort's enrollments: all, those without a referral, and those completed."""
+
+    total: int
+    direct: int
+    completed: int
+
+
+def _cohort_counts(cohort: QuerySet[Enrollment]) -> _CohortCounts:
+    return _CohortCounts(
+        **cohort.aggregate(
+            total=Count("pk"),
+            direct=Count("pk", filter=Q(referral__isnull=True)),
+            completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
+        )
+    )
+
+
+def _referral_steps(referrals: _ReferralCounts) -> list[FunnelStep]:
+    return [
+        FunnelStep("referred", pgettext("funnel", "Referred"), referrals.referred),
+        _step_after(
+            referrals.referred, "screened", pgettext("funnel", "Screened"), referrals.screened
         ),
     ]
-    # Lost between screening and enrolment: among referrals only; direct invitations join here.
-    steps.append(
-        FunnelStep(
-            "enrolled",
-            pgettext("funnel", "Enrolled"),
-            enrolled["total"],
-            *_loss(referrals["screened"], referrals["enrolled"]),
-            note=_("of whom %(direct)s invited directly, without a referral")
-            % {"direct": enrolled["direct"]}
-            if enrolled["direct"]
-            else "",
-        )
+
+
+def _enrolled_step(referrals: _ReferralCounts, enrolled: _CohortCounts) -> FunnelStep:
+    """Everyone enrolled; the people lost are counted among referrals only (screened but not
+    enrolled), as direct invitations join the funnel here."""
+    note = (
+        _("of whom %(direct)s invited directly, without a referral") % {"direct": enrolled.direct}
+        if enrolled.direct
+        else ""
     )
-    previous = enrolled["total"]
+    loss = _loss(referrals.screened, referrals.enrolled)
+    return FunnelStep("enrolled", pgettext("funnel", "Enrolled"), enrolled.total, *loss, note=note)
+
+
+def _module_steps(index: ModuleIndex, furthest: Counter[int], before: int) -> list[FunnelStep]:
+    """A step per module number (up to the longest programme's), each counting the enrollments
+    whose furthest module is that one or later, so the steps never grow; noted with the main
+    programme's title for it. `furthest` counts enrollments by their furthest module's number,
+    and `before` is the count of the step before the first module."""
+    steps = []
     for number in range(1, index.count + 1):
         reached = sum(n for top, n in furthest.items() if top >= number)
+        label = _module_label(number)
         title = index.titles.get(number, "")
-        label = (
-            pgettext("funnel", "Started module 1")
-            if number == 1
-            else pgettext("funnel", "Reached module %(number)s") % {"number": number}
-        )
-        steps.append(
-            FunnelStep(f"module_{number}", label, reached, *_loss(previous, reached), note=title)
-        )
-        previous = reached
-    steps.append(
-        FunnelStep(
-            "completed",
-            pgettext("funnel", "Completed"),
-            enrolled["completed"],
-            *_loss(previous, enrolled["completed"]),
-        )
-    )
-    return Funnel(steps=steps, direct=enrolled["direct"])
+        steps.append(_step_after(before, f"module_{number}", label, reached, note=title))
+        before = reached
+    return steps
+
+
+def _module_label(number: int) -> str:
+    if number == 1:
+        return pgettext("funnel", "Started module 1")
+    return pgettext("funnel", "Reached module %(number)s") % {"number": number}
 
 
 # --- Outcomes --------------------------------------------------------------------------------
