@@ -66,10 +66,7 @@ def invitation_create(
     email = _invitation_email(email)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        # A new invitation replaces any still-open one for the same address.
-        Invitation.objects.filter(
-            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        _open_invitations_revoke(email)
         invitation = Invitation.objects.create(
             email=email,
             display_name=display_name,
@@ -109,6 +106,13 @@ def _invitation_email(email: str) -> str:
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError(_("There is already an account with this email address."))
     return email
+
+
+def _open_invitations_revoke(email: str) -> None:
+    """A new invitation replaces any still-open one for the same address."""
+    Invitation.objects.filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
 
 
 def _absolute_link(path: str, request: HttpRequest | None) -> str:
