@@ -60,22 +60,13 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Create an invitation and email its one-time link. Returns the invitation and the link
     path (the raw token exists nowhere else)."""
-    roles = sorted(set(roles))
-    if not roles or not set(roles) <= set(Role.values):
-        raise ValidationError(_("Choose at least one role."))
-    if Role.PARTICIPANT in roles and set(roles) & STAFF_ROLES:
-        raise ValidationError(_("A participant account cannot also hold a staff role."))
+    roles = _invitation_roles(roles)
     if not _may_invite(actor, roles):
         raise PermissionDenied
-    email = User.objects.normalize_email(email).lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(_("There is already an account with this email address."))
+    email = _invitation_email(email)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        # A new invitation replaces any still-open one for the same address.
-        Invitation.objects.filter(
-            email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        _open_invitations_revoke(email)
         invitation = Invitation.objects.create(
             email=email,
             display_name=display_name,
@@ -93,24 +84,60 @@ def invitation_create(
             detail=",".join(roles),
         )
         path = reverse("accounts:invitation_accept", kwargs={"token": token})
-        link = (
-            request.build_absolute_uri(path)
-            if request is not None
-            else settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
-        )
-        body = render_to_string(
-            "accounts/email/invitation.txt",
-            {"link": link, "site_name": settings.SITE_NAME, "hours": _lifetime_hours()},
-        )
-        transaction.on_commit(
-            lambda: send_mail(
-                _("Your invitation to %(site)s") % {"site": settings.SITE_NAME},
-                body,
-                None,
-                [email],
-            )
-        )
+        _invitation_mail_on_commit(email=email, link=_absolute_link(path, request))
     return invitation, path
+
+
+def _invitation_roles(roles: Iterable[str]) -> list[str]:
+    """The roles asked for, sorted and once each: at least one, all known, and never a
+    participant who is also staff."""
+    chosen = sorted(set(roles))
+    if not chosen or not set(chosen) <= set(Role.values):
+        raise ValidationError(_("Choose at least one role."))
+    if Role.PARTICIPANT in chosen and set(chosen) & STAFF_ROLES:
+        raise ValidationError(_("A participant account cannot also hold a staff role."))
+    return chosen
+
+
+def _invitation_email(email: str) -> str:
+    """The address normalised and lower-cased; refused when an account already uses it (an
+    invitation creates a new account)."""
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(_("There is already an account with this email address."))
+    return email
+
+
+def _open_invitations_revoke(email: str) -> None:
+    """A new invitation replaces any still-open one for the same address."""
+    Invitation.objects.filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+
+
+def _absolute_link(path: str, request: HttpRequest | None) -> str:
+    """The full address of `path`: from the request when there is one, else from the
+    configured base URL (a command or a task has no request)."""
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def _invitation_mail_on_commit(*, email: str, link: str) -> None:
+    """Email the invitation's link once the transaction commits, so no link is sent for an
+    invitation that was rolled back."""
+    body = render_to_string(
+        "accounts/email/invitation.txt",
+        {"link": link, "site_name": settings.SITE_NAME, "hours": _lifetime_hours()},
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            _("Your invitation to %(site)s") % {"site": settings.SITE_NAME},
+            body,
+            None,
+            [email],
+        )
+    )
 
 
 def _lifetime_hours() -> int:

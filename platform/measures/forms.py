@@ -4,6 +4,7 @@ hand-made POST gets the same answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -350,3 +351,65 @@ def score_range(scale: list[dict[str, Any]], item_scales: list[Any]) -> tuple[in
             low += min(values)
             high += max(values)
     return low, high
+
+
+# --- The instrument page: the four parts edited together -----------------------------------
+
+
+@dataclass
+class InstrumentEditor:
+    """The instrument's own fields, its questions, its answer scale and its bands, edited on
+    one page and checked together: the bands must cover the scores the submitted scale and
+    questions make possible."""
+
+    instrument: Instrument
+    form: InstrumentForm
+    items: Any
+    scale: Any
+    bands: Any
+    stored_range: tuple[int, int] | None  # the possible scores as stored (None: no questions)
+
+    @classmethod
+    def bind(cls, instrument: Instrument, data: Any) -> InstrumentEditor:
+        """The four parts for `instrument` (unsaved for a new one), bound to `data` when
+        posted (None shows what is stored)."""
+        stored_items = list(instrument.items.all()) if instrument.pk else []
+        stored_range = score_range(instrument.scale or [], [item.scale for item in stored_items])
+        high = stored_range[1] if stored_range else None
+        return cls(
+            instrument=instrument,
+            form=InstrumentForm(data, instance=instrument),
+            items=ItemFormSet(data, instance=instrument, prefix="items"),
+            scale=ScaleFormSet(data, prefix="scale", initial=scale_initial(instrument)),
+            bands=BandFormSet(data, prefix="bands", initial=bands_initial(instrument, high)),
+            stored_range=stored_range,
+        )
+
+    def _submitted_item_forms(self) -> list[Any]:
+        """The stored questions and the new ones the admin filled in (a blank extra row is
+        left out)."""
+        return [f for f in self.items.forms if f.instance.pk or f.has_changed()]
+
+    def is_valid(self) -> bool:
+        """Check every part, so each shows its own messages at once."""
+        if self.items.is_valid() and self.scale.is_valid():
+            # The possible scores follow the scale and the questions as submitted.
+            self.bands.score_range = score_range(
+                self.scale.as_json(),
+                [
+                    f.cleaned_data.get("scale")
+                    for f in self._submitted_item_forms()
+                    if f.cleaned_data
+                ],
+            )
+        valid = [part.is_valid() for part in (self.form, self.items, self.scale, self.bands)]
+        return all(valid)
+
+    def edited(self) -> tuple[Instrument, list[InstrumentItem]]:
+        """The instrument and its questions as submitted, not saved (the service saves
+        them). Call after is_valid()."""
+        instrument = self.form.save(commit=False)
+        instrument.scale = self.scale.as_json()
+        instrument.cutoffs = self.bands.as_json()
+        items = [f.save(commit=False) for f in self._submitted_item_forms()]
+        return instrument, items

@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.functional import Promise
+from wagtail.models import Locale
 
+from content.models import ProgramPage
 from modules.models import Enrollment, EnrollmentStatus
 
 from .models import Instrument, InstrumentItem, MeasureResponse, Occasion, ScheduleRule
@@ -329,3 +333,75 @@ def score_history(enrollment: Enrollment, *, now: datetime | None = None) -> Sco
         else []
     )
     return ScoreHistory(list(by_instrument.values()), waiting)
+
+
+# --- Admins --------------------------------------------------------------------------------------
+
+
+def admin_programmes() -> list[ProgramPage]:
+    """The programmes whose schedule an admin sets: the originals, in the default locale
+    (their translations are not listed again)."""
+    return list(ProgramPage.objects.filter(locale=Locale.get_default()).order_by("path"))
+
+
+def instruments_with_item_counts() -> list[Instrument]:
+    """Every instrument, in use or not, by key, each with `n_items` (its number of
+    questions) for the admins' list."""
+    return list(Instrument.objects.annotate(n_items=Count("items", distinct=True)).order_by("key"))
+
+
+def instrument_by_key(key: str) -> Instrument | None:
+    return Instrument.objects.filter(key=key).first()
+
+
+@dataclass
+class ScheduleCell:
+    """One checkbox of a programme's schedule: an instrument at an occasion."""
+
+    value: str  # "<occasion>:<instrument pk>", as the schedule form posts it
+    checked: bool
+    label: str | Promise  # the occasion's name, translated when shown
+
+
+@dataclass
+class ScheduleRow:
+    instrument: Instrument
+    cells: list[ScheduleCell]
+
+
+@dataclass
+class ProgrammeSchedule:
+    programme: ProgramPage
+    rows: list[ScheduleRow]
+
+
+def schedules(
+    programmes: list[ProgramPage], instruments: list[Instrument]
+) -> list[ProgrammeSchedule]:
+    """Each programme's schedule as a grid, an instrument a row and an occasion a column,
+    checked where a rule asks for it; one query whatever the number of programmes."""
+    rules = set(
+        ScheduleRule.objects.filter(programme__in=programmes).values_list(
+            "programme_id", "occasion", "instrument_id"
+        )
+    )
+    return [
+        ProgrammeSchedule(
+            programme,
+            [
+                ScheduleRow(
+                    instrument,
+                    [
+                        ScheduleCell(
+                            f"{occasion}:{instrument.pk}",
+                            (programme.pk, occasion, instrument.pk) in rules,
+                            label,
+                        )
+                        for occasion, label in Occasion.choices
+                    ],
+                )
+                for instrument in instruments
+            ],
+        )
+        for programme in programmes
+    ]

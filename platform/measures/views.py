@@ -7,11 +7,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from wagtail.models import Locale
 
 from accounts.models import Role
 from accounts.views import request_user, role_required
@@ -21,17 +19,8 @@ from modules.receipts import receipt_id, receipt_keep
 from modules.selectors import enrollment_or_404
 
 from . import selectors, services
-from .forms import (
-    BandFormSet,
-    InstrumentForm,
-    ItemFormSet,
-    MeasureForm,
-    ScaleFormSet,
-    bands_initial,
-    scale_initial,
-    score_range,
-)
-from .models import Instrument, MeasureResponse, Occasion, ScheduleRule
+from .forms import InstrumentEditor, MeasureForm
+from .models import Instrument, MeasureResponse, Occasion
 
 MEASURE_RECEIPT = "omtag:measure-receipt"
 
@@ -119,107 +108,62 @@ def _receipt_needs_safety(request: HttpRequest, enrollment: Enrollment) -> bool:
 # --- Admins --------------------------------------------------------------------------------------
 
 
-def _programmes() -> list[ProgramPage]:
-    return list(ProgramPage.objects.filter(locale=Locale.get_default()).order_by("path"))
-
-
 @role_required(Role.ADMIN)
 def admin_instruments(request: HttpRequest) -> HttpResponse:
-    instruments = list(
-        Instrument.objects.annotate(n_items=Count("items", distinct=True)).order_by("key")
-    )
-    programmes = _programmes()
+    programmes = selectors.admin_programmes()
     if request.method == "POST":
-        programme = next(
-            (p for p in programmes if str(p.pk) == request.POST.get("programme", "")), None
-        )
-        if programme is None:
-            raise Http404
-        pairs = []
-        for value in request.POST.getlist("rule"):
-            occasion, _sep, instrument_id = value.partition(":")
-            if instrument_id.isdigit():
-                pairs.append((occasion, int(instrument_id)))
-        try:
-            services.schedule_set(actor=request_user(request), programme=programme, pairs=pairs)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The schedule is saved."))
-        return redirect("measures:admin_instruments")
-    rules = set(
-        ScheduleRule.objects.filter(programme__in=programmes).values_list(
-            "programme_id", "occasion", "instrument_id"
-        )
-    )
-    schedules = [
-        {
-            "programme": programme,
-            "rows": [
-                {
-                    "instrument": instrument,
-                    "cells": [
-                        {
-                            "value": f"{occasion}:{instrument.pk}",
-                            "checked": (programme.pk, occasion, instrument.pk) in rules,
-                            "label": label,
-                        }
-                        for occasion, label in Occasion.choices
-                    ],
-                }
-                for instrument in instruments
-            ],
-        }
-        for programme in programmes
-    ]
-    return render(
-        request,
-        "measures/admin_instruments.html",
-        {"instruments": instruments, "schedules": schedules, "occasions": Occasion.choices},
-    )
+        return _schedule_save(request, programmes)
+    instruments = selectors.instruments_with_item_counts()
+    context = {
+        "instruments": instruments,
+        "schedules": selectors.schedules(programmes, instruments),
+        "occasions": Occasion.choices,
+    }
+    return render(request, "measures/admin_instruments.html", context)
+
+
+def _schedule_save(request: HttpRequest, programmes: list[ProgramPage]) -> HttpResponse:
+    """One programme's schedule as posted; the outcome is a message on the list page."""
+    posted = request.POST.get("programme", "")
+    programme = next((p for p in programmes if str(p.pk) == posted), None)
+    if programme is None:
+        raise Http404
+    pairs = _posted_rules(request)
+    try:
+        services.schedule_set(actor=request_user(request), programme=programme, pairs=pairs)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The schedule is saved."))
+    return redirect("measures:admin_instruments")
+
+
+def _posted_rules(request: HttpRequest) -> list[tuple[str, int]]:
+    """The checked boxes as (occasion, instrument pk); a malformed value is left out (the
+    service checks the occasions and instruments themselves)."""
+    pairs = []
+    for value in request.POST.getlist("rule"):
+        occasion, _sep, instrument_id = value.partition(":")
+        if instrument_id.isdigit():
+            pairs.append((occasion, int(instrument_id)))
+    return pairs
 
 
 @role_required(Role.ADMIN)
 def admin_instrument(request: HttpRequest, key: str | None = None) -> HttpResponse:
     instrument = Instrument()
     if key is not None:
-        found = Instrument.objects.filter(key=key).first()
+        found = selectors.instrument_by_key(key)
         if found is None:
             raise Http404
         instrument = found
-    data = request.POST if request.method == "POST" else None
-    form = InstrumentForm(data, instance=instrument)
-    items = ItemFormSet(data, instance=instrument, prefix="items")
-    stored_items = list(instrument.items.all()) if instrument.pk else []
-    stored_range = score_range(instrument.scale or [], [item.scale for item in stored_items])
-    scale = ScaleFormSet(data, prefix="scale", initial=scale_initial(instrument))
-    bands = BandFormSet(
-        data,
-        prefix="bands",
-        initial=bands_initial(instrument, stored_range[1] if stored_range else None),
-    )
+    posted = request.method == "POST"
+    editor = InstrumentEditor.bind(instrument, request.POST if posted else None)
     error = ""
-    valid: list[bool] = []
-    if request.method == "POST":
-        if items.is_valid() and scale.is_valid():
-            # The possible scores follow the scale and the questions as submitted.
-            bands.score_range = score_range(
-                scale.as_json(),
-                [
-                    f.cleaned_data.get("scale")
-                    for f in items.forms
-                    if f.cleaned_data and (f.instance.pk or f.has_changed())
-                ],
-            )
-        # Every part is checked, so each shows its own messages at once.
-        valid = [part.is_valid() for part in (form, items, scale, bands)]
-    if valid and all(valid):
-        edited = form.save(commit=False)
-        edited.scale = scale.as_json()
-        edited.cutoffs = bands.as_json()
-        changed = [f.save(commit=False) for f in items.forms if f.instance.pk or f.has_changed()]
+    if posted and editor.is_valid():
+        edited, items = editor.edited()
         try:
-            services.instrument_save(actor=request_user(request), instrument=edited, items=changed)
+            services.instrument_save(actor=request_user(request), instrument=edited, items=items)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as problem:
@@ -227,15 +171,19 @@ def admin_instrument(request: HttpRequest, key: str | None = None) -> HttpRespon
         else:
             messages.success(request, _("The questionnaire is saved."))
             return redirect("measures:admin_instrument", key=edited.key)
-    context: dict[str, Any] = {
-        "form": form,
-        "items": items,
-        "scale": scale,
-        "bands": bands,
-        "score_range": stored_range,
+    context = _instrument_context(editor, error)
+    return render(request, "measures/admin_instrument.html", context, status=400 if posted else 200)
+
+
+def _instrument_context(editor: InstrumentEditor, error: str) -> dict[str, Any]:
+    instrument = editor.instrument
+    return {
+        "form": editor.form,
+        "items": editor.items,
+        "scale": editor.scale,
+        "bands": editor.bands,
+        "score_range": editor.stored_range,
         "instrument": instrument if instrument.pk else None,
         "error": error,
         "has_responses": bool(instrument.pk) and instrument.responses.exists(),
     }
-    failed = request.method == "POST"
-    return render(request, "measures/admin_instrument.html", context, status=400 if failed else 200)

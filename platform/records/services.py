@@ -347,40 +347,12 @@ def erasure_carry_out(
         raise PermissionDenied
     if not participant.has_role(Role.PARTICIPANT) or participant == actor:
         raise ValidationError(_("Choose a participant from the list."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Write the legal basis and the reason for the erasure."))
-    if len(reason) > 500:
-        raise ValidationError(_("Keep the reason under 500 characters."))
-    expected = erasure_confirmation_text(participant).strip().casefold()
-    if (confirmation or "").strip().casefold() != expected:
-        raise ValidationError(
-            _("Type the participant's name exactly as shown to confirm the erasure.")
-        )
-    if _is_marked(AnonymisedKind.ACCOUNT, participant.pk):
-        raise ValidationError(_("This participant's data has already been anonymised."))
-    if participant.roles & STAFF_ROLES:
-        raise ValidationError(_("This account also has a staff role; remove it first."))
-    enrollments = list(Enrollment.objects.filter(participant=participant).order_by("pk"))
-    if any(e.status not in ENDED_STATUSES for e in enrollments):
-        raise ValidationError(
-            _(
-                "This participant has a treatment that is still open (invited, active or "
-                "paused). End the treatment first (completed or discontinued), then carry out "
-                "the erasure."
-            )
-        )
-    done = []
+    reason = _erasure_reason(reason)
+    _erasure_check_confirmation(participant, confirmation)
+    _erasure_check_account(participant)
+    enrollments = _erasure_enrollments(participant)
     with transaction.atomic():
-        for enrollment in enrollments:
-            if not _is_marked(AnonymisedKind.ENROLLMENT, enrollment.pk):
-                enrollment_anonymise(
-                    actor=actor,
-                    enrollment=enrollment,
-                    basis=AnonymisedBasis.ERASURE,
-                    request=request,
-                )
-                done.append(enrollment)
+        done = _erasure_enrollments_anonymise(actor=actor, enrollments=enrollments, request=request)
         account_anonymise(
             actor=actor, user=participant, basis=AnonymisedBasis.ERASURE, request=request
         )
@@ -393,4 +365,67 @@ def erasure_carry_out(
             target_id=participant.public_id,
             detail=reason,
         )
+    return done
+
+
+def _erasure_reason(reason: str) -> str:
+    """The legal basis and reason, trimmed: the access log keeps it, so it must be there and
+    fit the log's field."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Write the legal basis and the reason for the erasure."))
+    if len(reason) > 500:
+        raise ValidationError(_("Keep the reason under 500 characters."))
+    return reason
+
+
+def _erasure_check_confirmation(participant: User, confirmation: str) -> None:
+    """The admin typed the participant's name (ignoring case and outer spaces), so an
+    erasure cannot be carried out on the wrong person by a slip of the list."""
+    expected = erasure_confirmation_text(participant).strip().casefold()
+    if (confirmation or "").strip().casefold() != expected:
+        raise ValidationError(
+            _("Type the participant's name exactly as shown to confirm the erasure.")
+        )
+
+
+def _erasure_check_account(participant: User) -> None:
+    """The account is not anonymised yet and holds no staff role (account_anonymise refuses
+    one; checked here so nothing is written before the admin hears why)."""
+    if _is_marked(AnonymisedKind.ACCOUNT, participant.pk):
+        raise ValidationError(_("This participant's data has already been anonymised."))
+    if participant.roles & STAFF_ROLES:
+        raise ValidationError(_("This account also has a staff role; remove it first."))
+
+
+def _erasure_enrollments(participant: User) -> list[Enrollment]:
+    """The participant's treatments, every one of them ended: an open treatment is still
+    in use and is ended first."""
+    enrollments = list(Enrollment.objects.filter(participant=participant).order_by("pk"))
+    if any(e.status not in ENDED_STATUSES for e in enrollments):
+        raise ValidationError(
+            _(
+                "This participant has a treatment that is still open (invited, active or "
+                "paused). End the treatment first (completed or discontinued), then carry out "
+                "the erasure."
+            )
+        )
+    return enrollments
+
+
+def _erasure_enrollments_anonymise(
+    *, actor: User, enrollments: Iterable[Enrollment], request: HttpRequest | None
+) -> list[Enrollment]:
+    """Anonymise the treatments retention has not done yet; returns those it did. Call
+    inside the erasure's transaction."""
+    done = []
+    for enrollment in enrollments:
+        if not _is_marked(AnonymisedKind.ENROLLMENT, enrollment.pk):
+            enrollment_anonymise(
+                actor=actor,
+                enrollment=enrollment,
+                basis=AnonymisedBasis.ERASURE,
+                request=request,
+            )
+            done.append(enrollment)
     return done
