@@ -84,23 +84,10 @@ def message_send(
     retry with a client_id already stored returns the first message and stores nothing.
     `origin` is the channel of the socket that sent it: that socket has the message in its
     ack and is not sent it again (the sender's other sockets are)."""
-    try:
-        client_uuid = UUID(str(client_id))
-    except ValueError:
-        raise ValidationError(_("The message had no valid id."), code="bad_client_id") from None
-    # The permission check asks the database (not the sender object, which a socket may have
-    # held for hours) whether the sender is active and holds the role; the thread as it is now
-    # and the retry lookup come in the same query as the access.
-    visible = selectors.thread_for_send(sender, thread.public_id, client_uuid)
-    if visible is None:
-        raise PermissionDenied
-    thread = visible
-    retry_of: int | None = visible.retry_of  # type: ignore[attr-defined]  # an annotation
-    if retry_of is not None:
-        existing = Message.objects.select_related("sender").get(pk=retry_of)
-        if existing.sender_id != sender.pk:
-            raise ValidationError(_("The message had no valid id."), code="bad_client_id")
-        return existing, False
+    client_uuid = _client_uuid(client_id)
+    thread, stored = _thread_for_send(sender, thread, client_uuid)
+    if stored is not None:
+        return stored, False
     if not selectors.may_write(thread):
         raise ValidationError(
             _("This treatment has ended, so no new messages can be written here."),
@@ -110,31 +97,68 @@ def message_send(
     _check_rate(sender)
     side = selectors.side_of(sender, thread)
     try:
-        with transaction.atomic():
-            locked = Thread.objects.select_for_update().get(pk=thread.pk)
-            seq = locked.last_seq + 1
-            now = timezone.now()
-            message = Message.objects.create(
-                thread=locked,
-                seq=seq,
-                sender=sender,
-                side=side,
-                body=text,
-                client_id=client_uuid,
-                created_at=now,
-            )
-            read_field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
-            Thread.objects.filter(pk=locked.pk).update(
-                last_seq=seq, last_message_at=now, **{read_field: seq}
-            )
-            if side == Side.PARTICIPANT:
-                _participant_wrote(thread, message)
-            notify = _worth_notifying(locked, side, now)
-            transaction.on_commit(lambda: _after_send(message, notify=notify, origin=origin))
+        message = _message_store(thread, sender, side, text, client_uuid, origin)
     except IntegrityError:
         # The same client_id committed by a concurrent request: that one is the message.
         return thread.messages.select_related("sender").get(client_id=client_uuid), False
     return message, True
+
+
+def _client_uuid(client_id: UUID | str) -> UUID:
+    """The page's id for the message, which makes a resend store nothing new."""
+    try:
+        return UUID(str(client_id))
+    except ValueError:
+        raise ValidationError(_("The message had no valid id."), code="bad_client_id") from None
+
+
+def _thread_for_send(
+    sender: User, thread: Thread, client_uuid: UUID
+) -> tuple[Thread, Message | None]:
+    """The thread as it is now, if the sender may see it, and the message already stored with
+    this client_id (a retry), if any. The permission check asks the database (not the sender
+    object, which a socket may have held for hours) whether the sender is active and holds the
+    role; the thread and the retry lookup come in the same query as the access."""
+    visible = selectors.thread_for_send(sender, thread.public_id, client_uuid)
+    if visible is None:
+        raise PermissionDenied
+    retry_of: int | None = visible.retry_of  # type: ignore[attr-defined]  # an annotation
+    if retry_of is None:
+        return visible, None
+    existing = Message.objects.select_related("sender").get(pk=retry_of)
+    if existing.sender_id != sender.pk:
+        raise ValidationError(_("The message had no valid id."), code="bad_client_id")
+    return visible, existing
+
+
+def _message_store(
+    thread: Thread, sender: User, side: str, text: str, client_uuid: UUID, origin: str | None
+) -> Message:
+    """Write the message with the next id under the thread's row lock, move the sender's read
+    marker and the thread's last message with it, and broadcast after commit. Raises
+    IntegrityError when a concurrent request committed the same client_id first."""
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        seq = locked.last_seq + 1
+        now = timezone.now()
+        message = Message.objects.create(
+            thread=locked,
+            seq=seq,
+            sender=sender,
+            side=side,
+            body=text,
+            client_id=client_uuid,
+            created_at=now,
+        )
+        read_field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
+        Thread.objects.filter(pk=locked.pk).update(
+            last_seq=seq, last_message_at=now, **{read_field: seq}
+        )
+        if side == Side.PARTICIPANT:
+            _participant_wrote(thread, message)
+        notify = _worth_notifying(locked, side, now)
+        transaction.on_commit(lambda: _after_send(message, notify=notify, origin=origin))
+    return message
 
 
 def _worth_notifying(thread: Thread, sender_side: str, now: Any) -> bool:

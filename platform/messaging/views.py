@@ -20,7 +20,7 @@ from accounts.views import role_required
 from audit.services import record_access
 
 from . import selectors, services
-from .models import Side, Thread
+from .models import Message, Side, Thread
 from .routing import thread_socket_path
 from .services import BODY_MAX
 
@@ -142,28 +142,48 @@ def close_wait(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _render_thread(
     request: HttpRequest, user: User, current: Thread, side: str, *, body: str, error: str
 ) -> HttpResponse:
+    """The conversation page: a page of messages (the newest, or those before `before` when
+    paging back) and the form. The care team's look is written to the access log; showing the
+    newest messages moves the user's read marker. A form with an error answers 400."""
     before = _before(request)
     page, has_older = selectors.messages_page(current, before=before)
-    if side == Side.TEAM and current.enrollment.participant is not None:
-        record_access(
-            actor=user,
-            subject=current.enrollment.participant,
-            what=gettext_noop("messages"),
-            request=request,
-            target_type="thread",
-            target_id=current.public_id,
-        )
+    if side == Side.TEAM:
+        _record_team_access(request, user, current)
     newest_shown = page[-1].seq if page else 0
     if before is None and newest_shown:
         services.thread_mark_read(user=user, thread=current, up_to=newest_shown)
-    other_read = current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
+    context = _thread_context(current, side, page, has_older=has_older, before=before)
+    context.update(_form_context(body=body, error=error))
+    return render(request, "messaging/thread.html", context, status=400 if error else 200)
+
+
+def _record_team_access(request: HttpRequest, user: User, current: Thread) -> None:
+    """A therapist reading a participant's messages is an access to their record."""
+    if current.enrollment.participant is None:
+        return
+    record_access(
+        actor=user,
+        subject=current.enrollment.participant,
+        what=gettext_noop("messages"),
+        request=request,
+        target_type="thread",
+        target_id=current.public_id,
+    )
+
+
+def _thread_context(
+    current: Thread, side: str, page: list[Message], *, has_older: bool, before: int | None
+) -> dict[str, Any]:
+    """What the template and the page's script need besides the form: the page of messages,
+    the paging links, the read and waiting marks, and the socket's address and texts."""
+    newest_shown = page[-1].seq if page else 0
     waiting_since, waiting = selectors.thread_wait(current) if side == Side.TEAM else (None, 0)
     # What to do now, after the participant wrote risk words (no-JS post and later visits);
     # the page's script shows the same section when the socket's ack says so.
     safety_now = (
         side == Side.PARTICIPANT and before is None and selectors.participant_needs_safety(page)
     )
-    context: dict[str, Any] = {
+    return {
         "thread": current,
         "side": side,
         "page": page,
@@ -171,36 +191,49 @@ def _render_thread(
         "older_before": page[0].seq if page else None,
         "is_latest": before is None,
         "last_id": newest_shown if before is None else 0,
-        "other_read": other_read,
+        "other_read": _other_read(current, side),
         "may_write": selectors.may_write(current),
         "waiting_since": waiting_since,
         "waiting": waiting,
-        "client_id": uuid.uuid4(),
-        "body": body,
-        "error": error,
         "safety_now": safety_now,
         "safety_hidden": not safety_now,
-        "body_max": BODY_MAX,
-        "counterpart": (
-            current.enrollment.therapist
-            if side == Side.PARTICIPANT
-            else current.enrollment.participant
-        ),
+        "counterpart": _counterpart(current, side),
         "socket_path": thread_socket_path(current.public_id),
-        "strings": {
-            "sending": _("Sending…"),
-            "sent": _("Sent"),
-            "read": _("Read"),
-            "you": _("You"),
-            "queued": _("Not sent yet: it will be sent when the connection is back."),
-            "offline": _("The connection is lost. Trying again…"),
-            "online": _("Connected: new messages appear here by themselves."),
-            "logged_out": _("You have been logged out. Reload the page and log in again."),
-            "no_access": _("You no longer have access to this conversation."),
-            "new_message": _("New message"),
-            "failed": _("Not sent."),
-            "empty": _("Write a message."),
-            "safety": _("If you are in a bad way right now: see where to get help, just below."),
-        },
+        "strings": _socket_strings(),
     }
-    return render(request, "messaging/thread.html", context, status=400 if error else 200)
+
+
+def _form_context(*, body: str, error: str) -> dict[str, Any]:
+    """The message form: a new client_id for each page (so a resent form is stored once), the
+    text sent back after an error, and the length limit."""
+    return {"client_id": uuid.uuid4(), "body": body, "error": error, "body_max": BODY_MAX}
+
+
+def _other_read(current: Thread, side: str) -> int:
+    """The other side's read marker, for the "Read" mark on the user's own messages."""
+    return current.team_read_seq if side == Side.PARTICIPANT else current.participant_read_seq
+
+
+def _counterpart(current: Thread, side: str) -> User | None:
+    """Who the user writes to: the therapist for the participant, the participant for the team."""
+    enrollment = current.enrollment
+    return enrollment.therapist if side == Side.PARTICIPANT else enrollment.participant
+
+
+def _socket_strings() -> dict[str, str]:
+    """The page script's texts, translated here (the script has no catalogue of its own)."""
+    return {
+        "sending": _("Sending…"),
+        "sent": _("Sent"),
+        "read": _("Read"),
+        "you": _("You"),
+        "queued": _("Not sent yet: it will be sent when the connection is back."),
+        "offline": _("The connection is lost. Trying again…"),
+        "online": _("Connected: new messages appear here by themselves."),
+        "logged_out": _("You have been logged out. Reload the page and log in again."),
+        "no_access": _("You no longer have access to this conversation."),
+        "new_message": _("New message"),
+        "failed": _("Not sent."),
+        "empty": _("Write a message."),
+        "safety": _("If you are in a bad way right now: see where to get help, just below."),
+    }

@@ -168,75 +168,104 @@ FILTERS = ("all", "waiting", "risk", "inactive", "completed")
 def caseload(user: User, filter_name: str = "all") -> list[CaseRow]:
     """The therapist's participants with everything the caseload row shows, in one query,
     ordered by urgency."""
+    rows = [_case_row(e) for e in _caseload_queryset(user)]
+    rows = [r for r in rows if _passes(r, filter_name)]
+    rows.sort(key=CaseRow.urgency)
+    return rows
+
+
+def _caseload_queryset(user: User) -> QuerySet[Enrollment]:
+    """The therapist's enrollments with one subquery per figure of the row, so the whole
+    caseload is one query whatever its size."""
+    return (
+        enrollments_for_therapist(user)
+        .select_related("participant", "thread")
+        .annotate(
+            **_progress_figures(),
+            **_waiting_figures(),
+            **_risk_figures(),
+            **_checkin_figures(),
+        )
+    )
+
+
+_OPEN_MODULE_STATES = [ModuleState.UNLOCKED, ModuleState.STARTED]
+
+
+def _progress_figures() -> dict[str, Any]:
+    """Modules completed, in all and open (unlocked or started), and the title of the first
+    open one in programme order."""
     progress = ModuleProgress.objects.filter(enrollment=OuterRef("pk"))
+    open_progress = progress.filter(state__in=_OPEN_MODULE_STATES)
+    return {
+        "done": Coalesce(_count(progress.filter(state=ModuleState.COMPLETED), "enrollment"), 0),
+        "total": Coalesce(_count(progress, "enrollment"), 0),
+        "open_modules": Coalesce(_count(open_progress, "enrollment"), 0),
+        "current_module": Subquery(
+            open_progress.order_by("module__path").values("module__title")[:1],
+            output_field=CharField(),
+        ),
+    }
+
+
+def _waiting_figures() -> dict[str, Any]:
+    """The participant's messages waiting for an answer, as messaging.selectors counts them."""
     thread = OuterRef("thread__pk")
+    return {"waiting": waiting_count(thread), "waiting_since": waiting_since(thread)}
+
+
+def _risk_figures() -> dict[str, Any]:
+    """The unacknowledged risk signals: how many, the highest level and the oldest one's time."""
     open_risks = RiskSignal.objects.filter(enrollment=OuterRef("pk"), acknowledged_at__isnull=True)
     rank = Case(
         *[When(level=level, then=Value(n)) for level, n in LEVEL_RANK.items()],
         default=Value(0),
         output_field=IntegerField(),
     )
+    return {
+        "open_risks": Coalesce(_count(open_risks, "enrollment"), 0),
+        "risk_level": Subquery(
+            open_risks.annotate(rank=rank).order_by("-rank").values("level")[:1],
+            output_field=CharField(),
+        ),
+        "risk_since": Subquery(
+            open_risks.order_by()
+            .values("enrollment")
+            .annotate(m=Min("created_at"))
+            .values("m")[:1],
+            output_field=DateTimeField(),
+        ),
+    }
+
+
+def _checkin_figures() -> dict[str, Any]:
+    """The closeness answer of the last two check-ins (for the trend) and the last one's time."""
     checkins = CheckIn.objects.filter(enrollment=OuterRef("pk")).order_by("-submitted_at", "-pk")
-    closeness = KeyTextTransform("closeness", "answers")
-    qs = (
-        enrollments_for_therapist(user)
-        .select_related("participant", "thread")
-        .annotate(
-            done=Coalesce(_count(progress.filter(state=ModuleState.COMPLETED), "enrollment"), 0),
-            total=Coalesce(_count(progress, "enrollment"), 0),
-            open_modules=Coalesce(
-                _count(
-                    progress.filter(state__in=[ModuleState.UNLOCKED, ModuleState.STARTED]),
-                    "enrollment",
-                ),
-                0,
-            ),
-            current_module=Subquery(
-                progress.filter(state__in=[ModuleState.UNLOCKED, ModuleState.STARTED])
-                .order_by("module__path")
-                .values("module__title")[:1],
-                output_field=CharField(),
-            ),
-            waiting=waiting_count(thread),
-            waiting_since=waiting_since(thread),
-            open_risks=Coalesce(_count(open_risks, "enrollment"), 0),
-            risk_level=Subquery(
-                open_risks.annotate(rank=rank).order_by("-rank").values("level")[:1],
-                output_field=CharField(),
-            ),
-            risk_since=Subquery(
-                open_risks.order_by()
-                .values("enrollment")
-                .annotate(m=Min("created_at"))
-                .values("m")[:1],
-                output_field=DateTimeField(),
-            ),
-            closeness=Subquery(checkins.annotate(c=closeness).values("c")[:1]),
-            closeness_before=Subquery(checkins.annotate(c=closeness).values("c")[1:2]),
-            last_checkin_at=Subquery(checkins.values("submitted_at")[:1]),
-        )
+    closeness = checkins.annotate(c=KeyTextTransform("closeness", "answers")).values("c")
+    return {
+        "closeness": Subquery(closeness[:1]),
+        "closeness_before": Subquery(closeness[1:2]),
+        "last_checkin_at": Subquery(checkins.values("submitted_at")[:1]),
+    }
+
+
+def _case_row(e: Any) -> CaseRow:
+    """A caseload row from an enrollment annotated by _caseload_queryset."""
+    return CaseRow(
+        enrollment=e,
+        done=e.done,
+        total=e.total,
+        open_modules=e.open_modules,
+        current_module=e.current_module,
+        waiting=e.waiting,
+        waiting_since=e.waiting_since,
+        open_risks=e.open_risks,
+        risk_level=e.risk_level,
+        risk_since=e.risk_since,
+        closeness=_int(e.closeness),
+        closeness_before=_int(e.closeness_before),
+        last_checkin_at=e.last_checkin_at,
     )
-    rows = [
-        CaseRow(
-            enrollment=e,
-            done=e.done,
-            total=e.total,
-            open_modules=e.open_modules,
-            current_module=e.current_module,
-            waiting=e.waiting,
-            waiting_since=e.waiting_since,
-            open_risks=e.open_risks,
-            risk_level=e.risk_level,
-            risk_since=e.risk_since,
-            closeness=_int(e.closeness),
-            closeness_before=_int(e.closeness_before),
-            last_checkin_at=e.last_checkin_at,
-        )
-        for e in qs
-    ]
-    rows = [r for r in rows if _passes(r, filter_name)]
-    rows.sort(key=CaseRow.urgency)
-    return rows
 
 
 def _int(value: Any) -> int | None:
