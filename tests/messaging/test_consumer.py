@@ -22,6 +22,7 @@ from tests.helpers import (
     send,
     socket_headers,
     verified_client,
+    wait_for_a_fresh_minute,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -237,6 +238,7 @@ async def test_every_close_code_the_server_uses_is_one_daphne_sends():
 
 
 async def test_a_flood_gets_rate_limited_errors(thread, participant):
+    wait_for_a_fresh_minute()
     socket, ok, _ = await open_socket(participant, thread)
     for _ in range(settings.MESSAGE_RATE_LIMIT_PER_MINUTE):
         await socket.send_json_to({"type": "send", "client_id": str(uuid.uuid4()), "body": "x"})

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from messaging.models import Message, Thread
 from modules.models import ModuleProgress, ModuleState
-from tests.helpers import in_english, modules_of, verified_client
+from tests.helpers import in_english, modules_of, verified_client, wait_for_a_fresh_minute
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ def test_the_module_opens_and_the_greeting_waits_when_the_limit_is_used_up(
     enrollment, therapist, participant, settings
 ):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 3
+    wait_for_a_fresh_minute()
     thread = Thread.objects.get(enrollment=enrollment)
     client = in_english(verified_client(therapist))
     client.raise_request_exception = False
@@ -61,6 +62,7 @@ def test_the_module_opens_and_the_greeting_waits_when_the_limit_is_used_up(
 
 def test_under_the_limit_the_greeting_is_sent_with_the_module(enrollment, therapist, settings):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 3
+    wait_for_a_fresh_minute()
     client = verified_client(therapist)
     module = modules_of(enrollment.programme)[1]
     url = reverse(
