@@ -1003,6 +1003,12 @@ def socket_headers(client: Client, origin: str = "http://testserver") -> list[tu
     return [(b"cookie", cookie.encode()), (b"origin", origin.encode())]
 
 
+# channels' WebsocketCommunicator gives a handshake 1 s by default; the handshake reads the
+# session and the user from the database, which on a loaded 2-core machine (PostgreSQL, a
+# second suite beside) once took longer. A refusal still answers at once.
+SOCKET_CONNECT_TIMEOUT = 5
+
+
 async def open_socket(
     user: User,
     thread: Thread,
@@ -1023,7 +1029,7 @@ async def open_socket(
         client = await sync_to_async(make)(user)
     path = f"/ws/messages/{thread.public_id}/"
     communicator = WebsocketCommunicator(application, path, headers=socket_headers(client, origin))
-    connected, code = await communicator.connect()
+    connected, code = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     return communicator, connected, code
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import path
 
 from accounts.realtime import SecondFactorMiddleware, disconnect_user, user_group
-from tests.helpers import unverified_client, verified_client
+from tests.helpers import SOCKET_CONNECT_TIMEOUT, unverified_client, verified_client
 
 
 class EchoConsumer(AsyncJsonWebsocketConsumer):
@@ -59,7 +59,7 @@ async def test_socket_needs_a_verified_second_factor(participant):
 
     client = await sync_to_async(unverified_client)(participant)
     communicator = WebsocketCommunicator(application, "/ws/echo/", headers=_headers(client))
-    await communicator.connect()
+    await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
 
 
@@ -68,7 +68,7 @@ async def test_anonymous_socket_is_refused():
     communicator = WebsocketCommunicator(
         application, "/ws/echo/", headers=[(b"origin", b"http://testserver")]
     )
-    await communicator.connect()
+    await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
 
 
@@ -78,7 +78,7 @@ async def test_verified_socket_connects_and_is_closed_by_force_disconnect(partic
 
     client = await sync_to_async(verified_client)(participant)
     communicator = WebsocketCommunicator(application, "/ws/echo/", headers=_headers(client))
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert connected
     await sync_to_async(disconnect_user)(participant.pk)
     output = await communicator.receive_output(timeout=2)
@@ -93,6 +93,6 @@ async def test_forged_origin_is_refused(participant):
     communicator = WebsocketCommunicator(
         application, "/ws/echo/", headers=_headers(client, origin="https://evil.example")
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert not connected
     await communicator.wait(timeout=2)  # the refused instance has ended

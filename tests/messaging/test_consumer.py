@@ -17,6 +17,7 @@ from config.asgi import application
 from messaging.models import Message, Thread
 from modules.services import enrollment_assign
 from tests.helpers import (
+    SOCKET_CONNECT_TIMEOUT,
     next_frame,
     open_socket,
     send,
@@ -142,7 +143,7 @@ async def test_a_thread_id_that_does_not_exist_looks_the_same(participant, threa
     client = await sync_to_async(verified_client)(participant)
     for path in [f"/ws/messages/{uuid.uuid4()}/", "/ws/messages/not-a-uuid/"]:
         communicator = WebsocketCommunicator(application, path, headers=socket_headers(client))
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
         assert connected
         assert await _closed_with(communicator) == 4403
 

@@ -22,7 +22,7 @@ from django.db.backends.utils import CursorWrapper
 
 from config.asgi import application
 from messaging.consumers import ThreadConsumer
-from tests.helpers import verified_client
+from tests.helpers import SOCKET_CONNECT_TIMEOUT, verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,7 +95,7 @@ async def _open(user: Any, thread: Any) -> WebsocketCommunicator:
         f"/ws/messages/{thread.public_id}/",
         headers=[(b"cookie", cookie.encode()), (b"origin", b"http://testserver")],
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert connected
     return communicator
 

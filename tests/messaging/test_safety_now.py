@@ -17,7 +17,7 @@ from django.utils import timezone
 from messaging.models import Message
 from modules.models import RiskLevel, RiskSignal, RiskTerm
 from modules.services import risk_signal_raise
-from tests.helpers import send, verified_client
+from tests.helpers import SOCKET_CONNECT_TIMEOUT, send, verified_client
 
 
 def _url(thread) -> str:
@@ -99,7 +99,7 @@ async def test_the_live_ack_carries_the_flag(thread, participant, in_memory_chan
         f"/ws/messages/{thread.public_id}/",
         headers=[(b"cookie", cookie.encode()), (b"origin", b"http://testserver")],
     )
-    connected, _code = await communicator.connect()
+    connected, _code = await communicator.connect(timeout=SOCKET_CONNECT_TIMEOUT)
     assert connected
     try:
         acks = []
