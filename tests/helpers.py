@@ -6,6 +6,8 @@ import helpers from here and never from a conftest (pytest finds the fixtures by
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import itertools
 import os
 import re
@@ -1165,6 +1167,18 @@ def svg_problems(html: str) -> list[str]:
 REPORT_URL = "/reports/"
 
 REPORT_QUERY = "?start=2026-01-01&end=2026-06-30"
+
+
+def csv_sections(content: bytes) -> dict[str, list[list[str]]]:
+    """The report's CSV by section ("# service" starts the rows of section "service")."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] = []
+    for row in csv.reader(io.StringIO(content.decode())):
+        if row and row[0].startswith("# "):
+            current = sections.setdefault(row[0][2:], [])
+        elif row:
+            current.append(row)
+    return sections
 
 
 def lead(user: User) -> Client:

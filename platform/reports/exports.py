@@ -241,19 +241,29 @@ def _outcome_figures(row: OutcomeRow, fewer: str) -> list[Any]:
 
 def _service_rows(service: Service) -> Rows:
     return [
-        ["figure", "people_or_cases", "median_hours", "p90_hours", "without_end_yet"],
+        [
+            "figure",
+            "people_or_cases",
+            "median_hours",
+            "p90_hours",
+            "without_end_yet",
+            "closed_without_reply",
+        ],
         _duration_row("referral_to_first_contact", service.first_contact),
-        _duration_row("message_to_answer", service.answer),
+        _duration_row("message_to_answer", service.answer, closable=True),
     ]
 
 
-def _duration_row(figure: str, durations: Durations) -> list[Any]:
+def _duration_row(figure: str, durations: Durations, *, closable: bool = False) -> list[Any]:
+    """A timed figure's row; only a message can be closed without an answer (a therapist's
+    "Kräver inget svar"), so the first contact leaves that cell empty."""
     return [
         figure,
         durations.n,
         _rounded(durations.median_hours, 2),
         _rounded(durations.p90_hours, 2),
         durations.waiting,
+        durations.closed if closable else "",
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from messaging.models import Side, Thread, WaitClosure
 from messaging.selectors import waiting_messages
 from reports import selectors
-from tests.helpers import PERIOD, REPORT_QUERY, REPORT_URL, at, lead, message, person
+from tests.helpers import PERIOD, REPORT_QUERY, REPORT_URL, at, csv_sections, lead, message, person
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,15 @@ def test_the_page_says_how_many_were_marked_as_needing_no_reply(threads, org_lea
     page = lead(org_lead).get(REPORT_URL + REPORT_QUERY).content.decode()
     assert "2 not answered yet" in page
     assert "3 marked as needing no reply" in page
+
+
+def test_the_export_counts_the_messages_marked_as_needing_no_reply(threads, org_lead):
+    """The organisation's file says what the page says: 2 answered in 1 h, 2 still waiting,
+    3 closed as needing no reply (the first contact cannot be closed: its cell is empty)."""
+    response = lead(org_lead).get("/reports/export.csv" + REPORT_QUERY)
+    header, *rows = csv_sections(response.content)["service"]
+    by_figure = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    answer = by_figure["message_to_answer"]
+    assert (answer["people_or_cases"], answer["without_end_yet"]) == ("2", "2")
+    assert answer["closed_without_reply"] == "3"
+    assert by_figure["referral_to_first_contact"]["closed_without_reply"] == ""

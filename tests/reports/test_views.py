@@ -3,7 +3,6 @@ that every read is logged, and that the page's query count does not grow with th
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -25,6 +24,7 @@ from tests.helpers import (
     SECOND_FACTOR,
     at,
     client_as,
+    csv_sections,
     instrument,
     message,
     outcome_of,
@@ -184,17 +184,6 @@ def test_every_view_and_export_is_logged(world, org_lead):
 # --- Exports -------------------------------------------------------------------------------------
 
 
-def _csv_sections(content: bytes) -> dict[str, list[list[str]]]:
-    sections: dict[str, list[list[str]]] = {}
-    current: list[list[str]] = []
-    for row in csv.reader(io.StringIO(content.decode())):
-        if row and row[0].startswith("# "):
-            current = sections.setdefault(row[0][2:], [])
-        elif row:
-            current.append(row)
-    return sections
-
-
 def _forbidden(world) -> list[str]:
     words = []
     for enrollment in world:
@@ -216,7 +205,7 @@ def test_csv_export(world, org_lead):
     text = response.content.decode()
     assert not UUID.search(text) and "@" not in text
     assert not [w for w in _forbidden(world) if w in text]
-    sections = _csv_sections(response.content)
+    sections = csv_sections(response.content)
     assert list(sections) == ["period", "funnel", "outcomes", "service", "unlocks", "enrollments"]
     funnel = {row[0]: row[2] for row in sections["funnel"][1:]}
     assert funnel["referred"] == "5" and funnel["module_3"] == "2" and funnel["completed"] == "1"
@@ -277,7 +266,7 @@ def test_suppressed_figures_in_the_exports(world, org_lead):
     phq = world[0].measure_responses.first().instrument
     for enrollment in world[:4]:
         respond(enrollment, phq, Occasion.FOLLOWUP_3, 3, at("2026-05-01"))
-    sections = _csv_sections(lead(org_lead).get("/reports/export.csv" + QUERY).content)
+    sections = csv_sections(lead(org_lead).get("/reports/export.csv" + QUERY).content)
     row = next(r for r in sections["outcomes"] if r[:2] == ["phq9", "followup_3"])
     assert row[2:8] == ["fewer than 5"] * 6
 
