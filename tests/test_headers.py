@@ -90,3 +90,15 @@ def test_help_box_on_every_participant_page_and_not_on_staff_pages(participant, 
         assert "020-555 666" in participant_client.get(url).content.decode(), url
     assert "020-555 666" not in verified_client(therapist).get("/therapist/").content.decode()
     assert "020-555 666" in Client().get("/account/login/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/account/login/", "/static/css/omtag.css", "/no-such-page/"])
+def test_other_sites_and_browser_features_are_kept_out(path):
+    """Another site cannot embed or fetch what we serve (CORP), and no page may turn on the
+    camera, the microphone or the location: also files and error pages."""
+    response = Client().get(path)
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+    policy = response["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()"):
+        assert feature in policy
