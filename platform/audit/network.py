@@ -87,14 +87,15 @@ def client_address(peer: object, forwarded_for: str | None) -> IPAddress | None:
     return address
 
 
+def request_address(request: HttpRequest) -> IPAddress | None:
+    """The request's client address (client_address of its peer and forwarded header)."""
+    return client_address(request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR"))
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
     """The request's client address as text (for the access log and the per-address
     limits), or None when there is no valid one."""
-    if request is None:
-        return None
-    address = client_address(
-        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
-    )
+    address = request_address(request) if request is not None else None
     return str(address) if address is not None else None
 
 
@@ -108,9 +109,7 @@ def limit_source(request: HttpRequest) -> str:
     """What a per-address limit counts against: an IPv4 client address itself, an IPv6 one
     by its /64 network, so one sender cannot step past the limit by changing address within
     their own network. "unknown" when there is no valid client address."""
-    address = client_address(
-        request.META.get("REMOTE_ADDR"), request.META.get("HTTP_X_FORWARDED_FOR")
-    )
+    address = request_address(request)
     if address is None:
         return "unknown"
     if isinstance(address, ipaddress.IPv6Address):  # an IPv4-mapped one is IPv4 already
