@@ -7,6 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # signals: login, logout and OTP events go to the audit log.
-        from . import audit_actions, signals  # noqa: F401
-
-        audit_actions.register()
+        from . import signals  # noqa: F401

@@ -1,14 +1,14 @@
 """The access-log actions the accounts app writes: signing in and out, second factor, password and
 email, invitations, locks and roles.
 
-Registered with audit.actions at start-up (accounts.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("LOGIN", "login", _("Logged in")),
@@ -30,8 +30,3 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("ACCOUNT_UNLOCKED", "account_unlocked", _("Account unlocked")),
     ("ROLES_CHANGED", "roles_changed", _("Roles changed")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)

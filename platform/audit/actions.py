@@ -1,9 +1,11 @@
 """The names of what the access log records, declared by the app that does it.
 
 The log stores an action as a short code (`AuditEvent.action`, without database choices).
-Each app that writes an action registers it here at start-up, from its own `audit_actions`
-module called in its AppConfig.ready(): so a new action is one line in the app that raises it,
-needs no migration of the log, and the log knows nothing of the apps above it.
+Each app that writes an action declares it in its own `audit_actions` module (a tuple
+`ACTIONS` of (name, code, label)); audit's ready() finds those modules by that name in every
+installed app and registers them (`discover`). So a new action is one line in the app that
+raises it, needs no migration of the log and no start-up hook, and the log imports no app
+above it (it knows only the module's name).
 
     actions.register("LOGIN", "login", _("Logged in"))
     actions.LOGIN                -> "login"       (the code, a plain str)
@@ -18,8 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.apps import apps
 from django.utils.functional import Promise
+from django.utils.module_loading import module_has_submodule
 
 Label = str | Promise
 
@@ -98,5 +103,13 @@ class ActionRegistry:
         return list(self._by_code)
 
 
-# The one registry, filled by each app's `audit_actions.register()` in its AppConfig.ready().
+# The one registry, filled from each app's `audit_actions.ACTIONS` by discover() at start-up.
 actions = ActionRegistry()
+
+
+def discover() -> None:
+    """Register the ACTIONS of every installed app's `audit_actions` module (audit's ready()).
+    An app with no such module writes no action of its own."""
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "audit_actions"):
+            actions.register_all(import_module(f"{config.name}.audit_actions").ACTIONS)

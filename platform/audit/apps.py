@@ -6,6 +6,6 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import audit_actions
+        from .actions import discover
 
-        audit_actions.register()
+        discover()

@@ -1,14 +1,14 @@
 """The access-log actions the intake app writes: referrals, from the request for help to enrolment
 or closing.
 
-Registered with audit.actions at start-up (intake.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("REFERRAL_RECEIVED", "referral_received", _("Request for help received")),
@@ -20,8 +20,3 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("REFERRAL_CLOSED", "referral_closed", _("Referral closed")),
     ("REFERRAL_REOPENED", "referral_reopened", _("Referral reopened")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)

@@ -1,14 +1,14 @@
 """The access-log actions the modules app writes: enrolments, the care team, treatment status,
 module access and risk words.
 
-Registered with audit.actions at start-up (modules.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("ENROLLMENT_CREATED", "enrollment_created", _("Enrollment created")),
@@ -19,8 +19,3 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("RISK_TERM_ADDED", "risk_term_added", _("Risk word added")),
     ("RISK_TERM_CHANGED", "risk_term_changed", _("Risk word turned on or off")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)

@@ -6,9 +6,6 @@ class PartnerConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import audit_actions
-
-        audit_actions.register()
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role

@@ -1,13 +1,13 @@
 """The access-log actions the partner app writes: partner-contact consent and partner cases.
 
-Registered with audit.actions at start-up (partner.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("PARTNER_CONSENT_RECORDED", "partner_consent_recorded", _("Partner-contact consent recorded")),
@@ -28,8 +28,3 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("PARTNER_RISK_SHARED", "partner_risk_shared", _("Risk level shared with the therapist")),
     ("PARTNER_SAFETY_PLAN_SAVED", "partner_safety_plan_saved", _("Safety plan saved")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)

@@ -1,14 +1,14 @@
 """The access-log actions the records app writes: a person's own data download, anonymisation and
 erasure.
 
-Registered with audit.actions at start-up (records.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("OWN_DATA_DOWNLOADED", "own_data_downloaded", _("Own data downloaded")),
@@ -16,8 +16,3 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("REFERRAL_ANONYMISED", "referral_anonymised", _("Referral anonymised")),
     ("ERASURE_CARRIED_OUT", "erasure_carried_out", _("Erasure request carried out")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)

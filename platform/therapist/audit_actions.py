@@ -1,20 +1,15 @@
 """The access-log actions the therapist app writes: case notes and acknowledged risk signals.
 
-Registered with audit.actions at start-up (therapist.apps ready()); callers name them as
+Found and registered by audit at start-up (audit.actions.discover); callers name them as
 `AuditEvent.Action.<NAME>`. A code, once written, is never reused or renamed: old rows keep it."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from audit.actions import Label, actions
+from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("RISK_ACKNOWLEDGED", "risk_acknowledged", _("Risk signal acknowledged")),
     ("NOTE_WRITTEN", "note_written", _("Case note written")),
 )
-
-
-def register() -> None:
-    """Make this app's actions known to the access log."""
-    actions.register_all(ACTIONS)
