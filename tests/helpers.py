@@ -51,6 +51,8 @@ from modules.services import (
     enrollment_start,
     risk_signal_raise,
 )
+from organisations.models import Unit
+from organisations.selectors import first_unit
 from partner.models import ConsentKind
 from partner.services import case_open, consent_record
 from reports.selectors import Period
@@ -87,9 +89,30 @@ PASSWORD = "a-long-test-password-42"
 TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238 test key
 
 
-def make_user(email: str, roles: list[str], *, name: str = "", enrolled: bool = True) -> User:
+def make_user(
+    email: str,
+    roles: list[str],
+    *,
+    name: str = "",
+    enrolled: bool = True,
+    unit: Unit | None = None,
+    whole_organisation: bool = True,
+) -> User:
+    """An account with `roles` in `unit` (by default the first organisation's first unit):
+    a participant in the unit; staff for its whole organisation, or with
+    whole_organisation=False for the unit alone. A platform administrator outside both."""
     user = User.objects.create_user(email, PASSWORD, display_name=name)
-    grant_roles(user, roles)
+    unit = unit or first_unit()
+    if Role.PLATFORM_ADMIN in roles:
+        grant_roles(user, [Role.PLATFORM_ADMIN])
+        roles = [r for r in roles if r != Role.PLATFORM_ADMIN]
+    if Role.PARTICIPANT in roles:
+        grant_roles(user, [Role.PARTICIPANT], unit=unit)
+    staff = [r for r in roles if r != Role.PARTICIPANT]
+    if staff and whole_organisation:
+        grant_roles(user, staff, organisation=unit.organisation_id)
+    elif staff:
+        grant_roles(user, staff, unit=unit)
     if enrolled:
         TOTPDevice.objects.create(user=user, name="app", key=TOTP_KEY, confirmed=True)
     return user
@@ -211,7 +234,7 @@ def english_client() -> Client:
 
 
 def make_referral(days_ago: int = 0, **overrides: Any) -> Referral:
-    referral = services.referral_submit(person=referral_person(**overrides))
+    referral = services.referral_submit(person=referral_person(**overrides), unit=first_unit())
     if days_ago:
         Referral.objects.filter(pk=referral.pk).update(
             received_at=timezone.now() - timedelta(days=days_ago)
@@ -469,6 +492,7 @@ def _instrument() -> Instrument:
 def _referral(enrollment: Enrollment, marks: dict[str, str], therapist: User) -> Referral:
     referral = Referral.objects.create(
         source=ReferralSource.SELF,
+        unit=enrollment.unit,
         name=marks.get("alias", "Someone"),
         phone="070-123 45 67",
         safe_times="Evenings",
@@ -655,6 +679,7 @@ def referral(
     n = next(_numbers)
     made = Referral.objects.create(
         source=source,
+        unit=enrollment.unit if enrollment is not None else first_unit(),
         received_at=received,
         name=f"Referred Person {n}",
         phone=f"070-000 {n:04d}",

@@ -26,6 +26,9 @@ class Role(models.TextChoices):
     # Reads the organisation's report (funnel, outcomes, service figures); no records.
     ORG_LEAD = "org_lead", _("Organisation lead")
     ADMIN = "admin", _("Administrator")
+    # Manages organisations and their administrators; reads no participant, referral or
+    # partner data. Held outside every organisation.
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 
 
 STAFF_ROLES = frozenset(r for r in Role.values if r != Role.PARTICIPANT)
@@ -114,13 +117,31 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class RoleGrant(models.Model):
+    """A role held in one unit, or (unit empty) in every unit of an organisation. What a role
+    lets someone see is narrowed to the units its grants cover (accounts.scope)."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organisations.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     granted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "role"], name="unique_role_per_user"),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="unique_role_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"],
+                condition=models.Q(unit__isnull=True),
+                name="unique_role_per_organisation",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,6 +157,13 @@ class Invitation(models.Model):
     email = models.EmailField()
     display_name = models.CharField(max_length=80, blank=True)
     roles = models.JSONField(default=list)
+    # Where the roles are granted on acceptance: a unit, or (unit empty) the whole organisation.
+    organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "organisations.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Only a hash is stored: the link itself exists in the email alone.
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(

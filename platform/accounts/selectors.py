@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Collection
+
+from django.db.models import Q, QuerySet
+
+from organisations.models import Unit
 
 from .models import RoleGrant, User
 
 
-def users_with_role(role: str) -> QuerySet[User]:
-    """The active accounts holding `role`, by name then email: what an admin picks from when
-    assigning a therapist or a partner-contact worker. A locked account is inactive, so it is
-    not among them."""
-    ids = RoleGrant.objects.filter(role=role).values("user_id")
+def users_with_role(role: str, *, units: Collection[int]) -> QuerySet[User]:
+    """The active accounts holding `role` in one of `units` (there, or for its whole
+    organisation), by name then email: what an admin picks from when assigning a therapist
+    or a partner-contact worker. A locked account is inactive, so it is not among them."""
+    organisations = Unit.objects.filter(pk__in=units).values("organisation_id")
+    ids = RoleGrant.objects.filter(
+        Q(unit__in=units) | Q(unit__isnull=True, organisation_id__in=organisations), role=role
+    ).values("user_id")
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email")
+
+
+def people_of(organisations: Collection[int]) -> QuerySet[User]:
+    """Everyone holding a role in one of `organisations`: whom its administrators manage."""
+    ids = RoleGrant.objects.filter(organisation_id__in=organisations).values("user_id")
+    return User.objects.filter(pk__in=ids)

@@ -9,6 +9,7 @@ import enum
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -26,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.models import AuditEvent
 from audit.services import audit_log
 
+from . import scope
 from .models import (
     RECOVERY_CODE_COUNT,
     STAFF_ROLES,
@@ -43,11 +45,27 @@ from .models import (
 ROLE_GROUPS = {Role.EDITOR: "Editors", Role.CLINICAL_LEAD: "Clinical leads"}
 
 
-def _may_invite(actor: User, roles: Iterable[str]) -> bool:
+def _may_invite(actor: User, roles: Iterable[str], organisation_id: int, unit: Any) -> bool:
+    """An administrator invites into their own organisation; a therapist invites participants
+    into a unit where they are a therapist."""
     roles = set(roles)
-    if actor.has_role(Role.ADMIN):
-        return True
-    return actor.has_role(Role.THERAPIST) and roles == {Role.PARTICIPANT}
+    if organisation_id in scope.organisations_where(actor, Role.ADMIN):
+        return Role.PLATFORM_ADMIN not in roles
+    return (
+        roles == {Role.PARTICIPANT}
+        and unit is not None
+        and scope.covers(actor, unit.pk, Role.THERAPIST)
+    )
+
+
+def _one_organisation(actor: User) -> int:
+    """The one organisation `actor` administers: where a staff invitation goes by default."""
+    organisations = sorted(scope.organisations_where(actor, Role.ADMIN))
+    if not organisations:
+        raise PermissionDenied
+    if len(organisations) != 1:
+        raise ValidationError(_("Choose the organisation the invitation is for."))
+    return organisations[0]
 
 
 def invitation_create(
@@ -56,12 +74,26 @@ def invitation_create(
     email: str,
     roles: Iterable[str],
     display_name: str = "",
+    organisation: Any = None,
+    unit: Any = None,
     request: HttpRequest | None = None,
 ) -> tuple[Invitation, str]:
-    """Create an invitation and email its one-time link. Returns the invitation and the link
-    path (the raw token exists nowhere else)."""
+    """Create an invitation into a unit, or for staff (unit None) into a whole organisation,
+    and email its one-time link. Returns the invitation and the link path (the raw token
+    exists nowhere else)."""
     roles = _invitation_roles(roles)
-    if not _may_invite(actor, roles):
+    if Role.PARTICIPANT in roles and unit is None:
+        # A therapist invites into the one unit they work in; with several they must choose.
+        if not scope.units_where(actor, Role.THERAPIST):
+            raise PermissionDenied
+        unit = scope.acting_unit(actor, Role.THERAPIST)
+    if unit is not None:
+        organisation_id = unit.organisation_id
+    elif organisation is not None:
+        organisation_id = getattr(organisation, "pk", organisation)
+    else:
+        organisation_id = _one_organisation(actor)
+    if not _may_invite(actor, roles, organisation_id, unit):
         raise PermissionDenied
     email = _invitation_email(email)
     token = secrets.token_urlsafe(32)
@@ -71,6 +103,8 @@ def invitation_create(
             email=email,
             display_name=display_name,
             roles=roles,
+            organisation_id=organisation_id,
+            unit=unit,
             token_hash=hash_token(token),
             invited_by=actor,
             expires_at=timezone.now() + settings.INVITATION_LIFETIME,
@@ -160,7 +194,12 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
         user = User.objects.create_user(
             invitation.email, password, display_name=invitation.display_name
         )
-        grant_roles(user, invitation.roles)
+        grant_roles(
+            user,
+            invitation.roles,
+            organisation=invitation.organisation_id,
+            unit=invitation.unit,
+        )
         invitation.accepted_at = timezone.now()
         invitation.accepted_user = user
         invitation.save(update_fields=["accepted_at", "accepted_user"])
@@ -181,37 +220,83 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
     return user
 
 
-def grant_roles(user: User, roles: Iterable[str]) -> None:
-    """Give `user` exactly these roles (and their Django groups), without the checks and the
-    audit of user_set_roles: for an accepted invitation, the seeds and the tests' cast."""
+def grant_roles(
+    user: User, roles: Iterable[str], *, organisation: Any = None, unit: Any = None
+) -> None:
+    """Give `user` exactly these roles in one place, a unit or (unit None) a whole
+    organisation, leaving the grants held elsewhere as they are; without the checks and the
+    audit of user_set_roles: for an accepted invitation, the seeds and the tests' cast. The
+    platform administrator's role is held outside every organisation."""
     roles = set(roles)
-    RoleGrant.objects.filter(user=user).exclude(role__in=roles).delete()
-    existing = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
-    RoleGrant.objects.bulk_create(RoleGrant(user=user, role=r) for r in roles - existing)
+    if unit is not None:
+        organisation_id = unit.organisation_id
+    elif organisation is not None:
+        organisation_id = getattr(organisation, "pk", organisation)
+    elif roles and roles != {Role.PLATFORM_ADMIN}:
+        raise ValueError("A role is granted in a unit or an organisation.")
+    else:
+        organisation_id = None
+    if Role.PARTICIPANT in roles and unit is None:
+        raise ValueError("A participant belongs to a unit.")
+    here = RoleGrant.objects.filter(user=user, organisation_id=organisation_id, unit=unit)
+    here.exclude(role__in=roles).delete()
+    existing = set(here.values_list("role", flat=True))
+    RoleGrant.objects.bulk_create(
+        RoleGrant(user=user, role=r, organisation_id=organisation_id, unit=unit)
+        for r in roles - existing
+    )
+    held = set(RoleGrant.objects.filter(user=user).values_list("role", flat=True))
     for role, group_name in ROLE_GROUPS.items():
         group, _created = Group.objects.get_or_create(name=group_name)
-        if role in roles:
+        if role in held:
             user.groups.add(group)
         else:
             user.groups.remove(group)
-    user.__dict__.pop("roles", None)
+    scope.forget(user)
+
+
+def administers(actor: User, user: User) -> bool:
+    """Whether `actor` is an administrator of an organisation `user` holds a role in."""
+    organisations = scope.organisations_where(actor, Role.ADMIN)
+    return (
+        bool(organisations) and user.role_grants.filter(organisation_id__in=organisations).exists()
+    )
 
 
 def user_set_roles(
     *, actor: User, user: User, roles: Iterable[str], request: HttpRequest | None = None
 ) -> None:
-    if not actor.has_role(Role.ADMIN):
+    """Set the roles `user` holds for the whole of the actor's organisation (a participant's
+    role stays in the unit that treats them). Someone outside the actor's organisations is
+    refused like someone who does not exist."""
+    organisations = scope.organisations_where(actor, Role.ADMIN)
+    theirs = {g.organisation_id for g in user.role_grants.all() if g.organisation_id is not None}
+    shared = sorted(organisations & theirs)
+    if not shared:
         raise PermissionDenied
+    organisation_id = shared[0]
     roles = set(roles)
-    if not roles <= set(Role.values):
+    if not roles <= set(Role.values) or Role.PLATFORM_ADMIN in roles:
         raise ValidationError(_("Unknown role."))
     if Role.PARTICIPANT in roles and roles & STAFF_ROLES:
         raise ValidationError(_("A participant account cannot also hold a staff role."))
     if user == actor and Role.ADMIN not in roles:
         raise ValidationError(_("You cannot remove your own administrator role."))
+    participant_unit = next(
+        (
+            g.unit
+            for g in user.role_grants.select_related("unit")
+            if g.role == Role.PARTICIPANT and g.organisation_id == organisation_id
+        ),
+        None,
+    )
+    if Role.PARTICIPANT in roles and participant_unit is None:
+        raise ValidationError(_("A participant is invited by their therapist into a unit."))
     before = ",".join(sorted(user.roles))
     with transaction.atomic():
-        grant_roles(user, roles)
+        grant_roles(user, roles - {Role.PARTICIPANT}, organisation=organisation_id)
+        if participant_unit is not None:
+            grant_roles(user, roles & {Role.PARTICIPANT}, unit=participant_unit)
         audit_log(
             action=AuditEvent.Action.ROLES_CHANGED,
             actor=actor,
@@ -237,7 +322,7 @@ def _end_sessions(user: User) -> None:
 
 
 def user_lock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    if not actor.has_role(Role.ADMIN):
+    if not administers(actor, user):
         raise PermissionDenied
     if user == actor:
         raise ValidationError(_("You cannot lock your own account."))
@@ -252,7 +337,7 @@ def user_lock(*, actor: User, user: User, request: HttpRequest | None = None) ->
 
 
 def user_unlock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    if not actor.has_role(Role.ADMIN):
+    if not administers(actor, user):
         raise PermissionDenied
     with transaction.atomic():
         user.is_active = True

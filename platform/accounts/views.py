@@ -25,8 +25,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.exports import csv_response
 from audit.selectors import record_reads_of
+from organisations.models import Organisation
 
-from . import services
+from . import scope, selectors, services
 from .forms import (
     CodeForm,
     EmailChangeForm,
@@ -442,16 +443,23 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 def admin_home(request: HttpRequest) -> HttpResponse:
     from .models import Invitation
 
+    actor = request_user(request)
+    organisations = scope.organisations_where(actor, Role.ADMIN)
+    # An administrator of several organisations invites into the first (by name) for now.
+    organisation = Organisation.objects.filter(pk__in=organisations).first()
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
-                actor=request_user(request),
+                actor=actor,
                 email=form.cleaned_data["email"],
                 roles=form.cleaned_data["roles"],
                 display_name=form.cleaned_data["display_name"],
+                organisation=organisation,
                 request=request,
             )
+        except PermissionDenied:
+            form.add_error(None, _("You cannot invite into this organisation."))
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -461,9 +469,12 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:admin_home")
-    users = User.objects.prefetch_related("role_grants").order_by("email")
+    users = selectors.people_of(organisations).prefetch_related("role_grants").order_by("email")
     pending = Invitation.objects.filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        organisation_id__in=organisations,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).select_related("invited_by")
     return render(
         request,
@@ -474,8 +485,13 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    target = get_object_or_404(User.objects.prefetch_related("role_grants"), public_id=public_id)
     actor = request_user(request)
+    target = get_object_or_404(
+        selectors.people_of(scope.organisations_where(actor, Role.ADMIN)).prefetch_related(
+            "role_grants"
+        ),
+        public_id=public_id,
+    )
     form = RolesForm(request.POST or None, initial={"roles": sorted(target.roles)})
     if request.method == "POST":
         action = request.POST.get("action")

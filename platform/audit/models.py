@@ -38,6 +38,17 @@ class AuditEvent(models.Model):
     # Kept as text too, so the row still says who it was if the account is ever anonymised.
     actor_label = models.CharField(max_length=254, blank=True)
     actor_roles = models.CharField(max_length=200, blank=True)
+    # The unit the actor acted in (HSLF-FS 2016:40 4 kap. 9 §: the log shows the care unit),
+    # kept as text too, so the row still names it if the unit is renamed or removed.
+    unit = models.ForeignKey(
+        "organisations.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    unit_label = models.CharField(max_length=250, blank=True)
     # A code registered in audit.actions, stored without `choices`: a new action is one line
     # in the app that writes it and no migration of the access log's table.
     action = models.CharField(max_length=40, db_index=True)

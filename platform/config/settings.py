@@ -58,6 +58,7 @@ SITE_NAME = env.str("SITE_NAME", default="Omtag")
 INSTALLED_APPS = [
     "daphne",
     # Ours first, so our templates override the packages' (allauth's, for one).
+    "organisations",
     "accounts",
     "audit",
     "content",

@@ -44,6 +44,8 @@ class MayLeaveMessage(models.TextChoices):
 class Referral(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     source = models.CharField(max_length=20, choices=ReferralSource.choices)
+    # The unit whose queue it is in; its staff alone see it.
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Staff who entered an agency's referral; empty for the public form.
     entered_by = models.ForeignKey(

@@ -1,7 +1,7 @@
-"""What the intake's staff may see. Referrals are the organisation's intake queue: every
-therapist may open every referral (anyone can pick up the phone), and admins see the queue
-without opening the person's details. Everyone else sees nothing, and a referral they ask for
-answers 404 like one that does not exist."""
+"""What the intake's staff may see. Referrals are each unit's intake queue: every
+therapist of the unit may open every referral in it (anyone can pick up the phone), and the
+unit's admins see the queue without opening the person's details. Everyone else sees
+nothing, and a referral they ask for answers 404 like one that does not exist."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.scope import units_where
 
 from .models import OPEN_REFERRAL_STATUSES, Referral, ReferralStatus
 from .services import is_therapist
@@ -23,11 +24,19 @@ def may_see_queue(user: User) -> bool:
     return bool(user.is_active and user.has_role(Role.THERAPIST, Role.ADMIN))
 
 
+def _queue(user: User) -> QuerySet[Referral]:
+    """The referrals in the queues of the units where `user` is a therapist or an admin."""
+    if not may_see_queue(user):
+        return Referral.objects.none()
+    return Referral.objects.filter(unit__in=units_where(user, Role.THERAPIST, Role.ADMIN))
+
+
 def referrals_for(user: User) -> QuerySet[Referral]:
-    """The referrals whose details `user` may open."""
+    """The referrals whose details `user` may open: those of the units where they are a
+    therapist."""
     if not is_therapist(user):
         return Referral.objects.none()
-    return Referral.objects.all()
+    return Referral.objects.filter(unit__in=units_where(user, Role.THERAPIST))
 
 
 def referral_or_404(user: User, public_id: UUID) -> Referral:
@@ -63,11 +72,10 @@ class QueueRow:
 
 def open_queue(user: User) -> list[QueueRow]:
     """The open referrals, oldest first, with the days each has waited. One query."""
-    if not may_see_queue(user):
-        return []
     today = timezone.localdate()
     rows = (
-        Referral.objects.filter(status__in=OPEN_REFERRAL_STATUSES)
+        _queue(user)
+        .filter(status__in=OPEN_REFERRAL_STATUSES)
         .select_related("assigned_to")
         .order_by("received_at", "pk")
     )
@@ -75,10 +83,9 @@ def open_queue(user: User) -> list[QueueRow]:
 
 
 def recently_decided(user: User, limit: int = 20) -> QuerySet[Referral]:
-    if not may_see_queue(user):
-        return Referral.objects.none()
     return (
-        Referral.objects.exclude(status__in=OPEN_REFERRAL_STATUSES)
+        _queue(user)
+        .exclude(status__in=OPEN_REFERRAL_STATUSES)
         .select_related("decided_by")
         .order_by("-decided_at", "-pk")[:limit]
     )
@@ -86,6 +93,4 @@ def recently_decided(user: User, limit: int = 20) -> QuerySet[Referral]:
 
 def waiting_count(user: User) -> int:
     """For the navigation badge: referrals no one has contacted yet."""
-    if not may_see_queue(user):
-        return 0
-    return Referral.objects.filter(status=ReferralStatus.NEW).count()
+    return _queue(user).filter(status=ReferralStatus.NEW).count()

@@ -25,9 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.scope import acting_unit, covers
 from audit.models import AuditEvent
 from audit.services import audit_log
 from modules.services import participant_invite
+from organisations.models import Unit
 
 from . import protection
 from .forms import AGENCY_SOURCES, REASON_MAX, clean_phone
@@ -116,7 +118,7 @@ class AlreadySent(Exception):
     """The form's one-time token has been used: this form was sent before."""
 
 
-def referral_submit(*, person: dict[str, Any], once: str | None = None) -> Referral:
+def referral_submit(*, person: dict[str, Any], unit: Unit, once: str | None = None) -> Referral:
     """A request for help from the public form. No actor; and no address or browser in the
     access log either, since the person is not yet anyone's patient and has asked only to be
     called. `once` is the form token's nonce: a form sent again with the same one raises
@@ -126,7 +128,7 @@ def referral_submit(*, person: dict[str, Any], once: str | None = None) -> Refer
     with transaction.atomic():
         if once is not None:
             _spend(once)
-        referral = Referral.objects.create(source=ReferralSource.SELF, **cleaned)
+        referral = Referral.objects.create(source=ReferralSource.SELF, unit=unit, **cleaned)
         _event(referral, ReferralEventKind.RECEIVED, None)
         _log(AuditEvent.Action.REFERRAL_RECEIVED, None, referral, "form")
     return referral
@@ -160,10 +162,16 @@ def referral_enter(
     agency_contact: str,
     consent_to_contact: bool,
     person: dict[str, Any],
+    unit: Unit | None = None,
     request: HttpRequest | None = None,
 ) -> Referral:
-    """A referral from a partner agency, entered by a therapist or an admin."""
+    """A referral from a partner agency, entered by a therapist or an admin into a unit they
+    work in (by default their one unit)."""
     if not may_enter(actor):
+        raise PermissionDenied
+    if unit is None:
+        unit = acting_unit(actor, Role.THERAPIST, Role.ADMIN)
+    elif not covers(actor, unit.pk, Role.THERAPIST, Role.ADMIN):
         raise PermissionDenied
     if source not in dict(AGENCY_SOURCES):
         raise ValidationError(_("Choose who referred the person."))
@@ -177,6 +185,7 @@ def referral_enter(
     with transaction.atomic():
         referral = Referral.objects.create(
             source=source,
+            unit=unit,
             received_at=_received_at(received_on),
             entered_by=actor,
             agency=agency,
@@ -319,7 +328,11 @@ def referral_enrol(
         if not Screening.objects.filter(referral=current).exists():
             raise ValidationError(_("Save the screening before enrolling."))
         enrollment = participant_invite(
-            actor=actor, email=email, display_name=display_name, request=request
+            actor=actor,
+            email=email,
+            display_name=display_name,
+            unit=current.unit,
+            request=request,
         )
         current.enrollment = enrollment
         fields = ["enrollment", *_decide(current, actor, ReferralStatus.ENROLLED, "", now)]

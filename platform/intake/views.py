@@ -22,6 +22,7 @@ from accounts.middleware import is_second_factor_verified
 from accounts.models import Role
 from accounts.views import request_user, role_required
 from audit.services import record_read
+from organisations.selectors import help_unit
 
 from . import protection, selectors, services
 from .forms import (
@@ -100,7 +101,9 @@ def ask(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.referral_submit(
-                person=form.person_fields(), once=protection.token_nonce(form.data.get("started"))
+                person=form.person_fields(),
+                unit=help_unit(),
+                once=protection.token_nonce(form.data.get("started")),
             )
         except services.AlreadySent:
             # Sent twice (the back button, a double click, or a replay): nothing is stored

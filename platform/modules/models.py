@@ -46,6 +46,9 @@ class Enrollment(models.Model):
         "accounts.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     programme = models.ForeignKey(ProgramPage, on_delete=models.PROTECT, related_name="+")
+    # Where the treatment is given: everything hanging off the enrollment (answers, messages,
+    # notes, measures, the partner track) is seen by staff of this unit only.
+    unit = models.ForeignKey("organisations.Unit", on_delete=models.PROTECT, related_name="+")
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from wagtail.blocks import StreamValue
 
 from accounts.models import Role, User
+from accounts.scope import acting_unit, covers
 from audit.models import AuditEvent
 from audit.services import audit_log
 from content.blocks import AnswerBlockMixin
 from content.models import ModulePage, ProgramPage, UnlockRule
+from organisations.models import Unit
 
 from .checkin import FREE_TEXT_MAX, assess
 from .models import (
@@ -66,12 +68,20 @@ def default_programme() -> ProgramPage | None:
 
 
 def participant_invite(
-    *, actor: User, email: str, display_name: str, request: Any = None
+    *,
+    actor: User,
+    email: str,
+    display_name: str,
+    unit: Unit | None = None,
+    request: Any = None,
 ) -> Enrollment:
-    """Invite a new participant into the default programme, with the inviting therapist
-    (or no one, when an admin invites) as their therapist."""
+    """Invite a new participant into the default programme in `unit` (by default the one
+    unit the inviting therapist works in), with the inviting therapist (or no one, when an
+    admin invites) as their therapist."""
     from accounts.services import invitation_create
 
+    if unit is None:
+        unit = acting_unit(actor, Role.THERAPIST)
     programme = default_programme()
     if programme is None:
         raise ValidationError(_("There is no programme yet. Ask a content editor to add one."))
@@ -81,14 +91,16 @@ def participant_invite(
             email=email,
             display_name=display_name,
             roles=[Role.PARTICIPANT],
+            unit=unit,
             request=request,
         )
         return enrollment_create(
             actor=actor,
             participant=None,
             programme=programme,
-            therapist=actor if actor.has_role(Role.THERAPIST) else None,
+            therapist=actor if covers(actor, unit.pk, Role.THERAPIST) else None,
             invitation=invitation,
+            unit=unit,
         )
 
 
@@ -102,16 +114,24 @@ def enrollment_create(
     programme: ProgramPage,
     therapist: User | None,
     invitation: Any = None,
+    unit: Unit | None = None,
 ) -> Enrollment:
-    if actor is not None and not actor.has_role(Role.THERAPIST, Role.ADMIN):
+    """A treatment in `unit` (by default the one unit the acting therapist works in). The
+    actor and the therapist must both work there."""
+    if unit is None:
+        if actor is None:
+            raise ValueError("An enrollment made without an actor names its unit.")
+        unit = acting_unit(actor, Role.THERAPIST)
+    if actor is not None and not covers(actor, unit.pk, Role.THERAPIST, Role.ADMIN):
         raise PermissionDenied
-    if therapist is not None and not therapist.has_role(Role.THERAPIST):
-        raise ValidationError(_("The assigned therapist must have the therapist role."))
+    if therapist is not None and not covers(therapist, unit.pk, Role.THERAPIST):
+        raise ValidationError(_("The assigned therapist must be a therapist in this unit."))
     with transaction.atomic():
         try:
             enrollment = Enrollment.objects.create(
                 participant=participant,
                 programme=programme,
+                unit=unit,
                 therapist=therapist,
                 invitation=invitation,
             )
@@ -166,11 +186,13 @@ def enrollment_assign(
     and close (see accounts.realtime.disconnect_user)."""
     from accounts.realtime import disconnect_user
 
-    if not actor.has_role(Role.ADMIN):
+    if not covers(actor, enrollment.unit_id, Role.ADMIN):
         raise PermissionDenied
     for person in (therapist, substitute):
-        if person is not None and not (person.is_active and person.has_role(Role.THERAPIST)):
-            raise ValidationError(_("Only an active therapist can be assigned."))
+        if person is not None and not (
+            person.is_active and covers(person, enrollment.unit_id, Role.THERAPIST)
+        ):
+            raise ValidationError(_("Only an active therapist of this unit can be assigned."))
     if therapist is not None and substitute is not None and therapist.pk == substitute.pk:
         raise ValidationError(_("The substitute must be someone other than the therapist."))
     before = {pk for pk in (enrollment.therapist_id, enrollment.substitute_id) if pk is not None}
@@ -216,7 +238,7 @@ def enrollment_set_status(
 ) -> Enrollment:
     """Pause, resume, complete or discontinue a treatment (an admin, or the participant's
     own therapist). Every change but resuming needs a reason; the history keeps it."""
-    if not (actor.has_role(Role.ADMIN) or _may_manage(actor, enrollment)):
+    if not (covers(actor, enrollment.unit_id, Role.ADMIN) or _may_manage(actor, enrollment)):
         raise PermissionDenied
     if status not in STATUS_CHANGES.get(enrollment.status, set()):
         raise ValidationError(_("The treatment cannot change to that status from here."))

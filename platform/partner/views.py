@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from accounts.scope import units_where
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
 from audit.services import record_read
@@ -384,20 +385,30 @@ def safety_plan_print(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def admin_cases(request: HttpRequest) -> HttpResponse:
-    cases = PartnerCase.objects.select_related("worker").only(
-        "public_id", "status", "status_changed_at", "created_at", "worker"
+    units = units_where(request_user(request), Role.ADMIN)
+    cases = (
+        PartnerCase.objects.filter(enrollment__unit__in=units)
+        .select_related("worker")
+        .only("public_id", "status", "status_changed_at", "created_at", "worker")
     )
     return render(
         request,
         "partner/admin_cases.html",
-        {"cases": cases, "workers": list(users_with_role(Role.PARTNER_WORKER))},
+        {"cases": cases, "workers": list(users_with_role(Role.PARTNER_WORKER, units=units))},
     )
 
 
 @require_POST
 @role_required(Role.ADMIN)
 def admin_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    the_case = PartnerCase.objects.filter(public_id=public_id).first()
+    the_case = (
+        PartnerCase.objects.filter(
+            public_id=public_id,
+            enrollment__unit__in=units_where(request_user(request), Role.ADMIN),
+        )
+        .select_related("enrollment")
+        .first()
+    )
     if the_case is None:
         messages.error(request, _("That case was not found."))
         return redirect("partner:admin_cases")
@@ -406,7 +417,11 @@ def admin_assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
     except ValueError:
         key = None
     worker = (
-        None if key is None else users_with_role(Role.PARTNER_WORKER).filter(public_id=key).first()
+        None
+        if key is None
+        else users_with_role(Role.PARTNER_WORKER, units=[the_case.enrollment.unit_id])
+        .filter(public_id=key)
+        .first()
     )
     try:
         if worker is None:

@@ -37,6 +37,7 @@ from modules.services import (
     enrollment_start,
     programme_modules,
 )
+from organisations.selectors import first_unit
 
 LOAD_PASSWORD = "bench-password-not-secret-0123"  # noqa: S105  (load data only)
 TEXT_ANSWER = "Benchmark answer text"
@@ -86,7 +87,7 @@ def load_therapist() -> User:
     user = User.objects.filter(email=THERAPIST_EMAIL).first()
     if user is None:
         user = User.objects.create_user(THERAPIST_EMAIL, LOAD_PASSWORD, display_name="Bench T")
-        grant_roles(user, [Role.THERAPIST])
+        grant_roles(user, [Role.THERAPIST], organisation=first_unit().organisation_id)
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     return user
 
@@ -108,7 +109,16 @@ def _verified_people(emails: Sequence[tuple[str, str]], role: str) -> list[User]
     users = User.objects.bulk_create(
         User(email=email, display_name=name, password=password) for email, name in emails
     )
-    RoleGrant.objects.bulk_create(RoleGrant(user=u, role=role) for u in users)
+    unit = first_unit()
+    RoleGrant.objects.bulk_create(
+        RoleGrant(
+            user=u,
+            role=role,
+            organisation_id=unit.organisation_id,
+            unit=unit if role == Role.PARTICIPANT else None,
+        )
+        for u in users
+    )
     TOTPDevice.objects.bulk_create(TOTPDevice(user=u, name="app", confirmed=True) for u in users)
     return users
 
@@ -130,7 +140,11 @@ def seed_participants(count: int, *, tick: Tick = _no_tick) -> tuple[int, int]:
         for user in users:
             tick()
             enrollment = enrollment_create(
-                actor=None, participant=user, programme=programme, therapist=therapist
+                actor=None,
+                participant=user,
+                programme=programme,
+                therapist=therapist,
+                unit=first_unit(),
             )
             enrollment_start(enrollment=enrollment)
             for block_id, value in answers:
@@ -172,7 +186,11 @@ def seed_pairs(count: int, tag: str, *, tick: Tick = _no_tick) -> list[Pair]:
         for therapist, participant in zip(therapists, participants, strict=True):
             tick()
             enrollment = enrollment_create(
-                actor=None, participant=participant, programme=programme, therapist=therapist
+                actor=None,
+                participant=participant,
+                programme=programme,
+                therapist=therapist,
+                unit=first_unit(),
             )
             enrollment_start(enrollment=enrollment)
     return [Pair(t, p) for t, p in zip(therapists, participants, strict=True)]
@@ -222,9 +240,11 @@ def _plans(count: int, modules: int, now: datetime, rng: random.Random) -> list[
 def _enrollments(
     users: list[User], plans: list[Plan], programme: ProgramPage, therapist: User
 ) -> list[Enrollment]:
+    unit = first_unit()
     enrollments = Enrollment.objects.bulk_create(
         Enrollment(
             participant=u,
+            unit=unit,
             programme=programme,
             therapist=therapist,
             status=plan.status,
@@ -248,10 +268,12 @@ def _referrals(
     rng: random.Random,
 ) -> list[Referral]:
     """A referral for each enrollment, more that never led to one, and screenings."""
+    unit = first_unit()
     sources = [s for s, _label in ReferralSource.choices]
     referrals = Referral.objects.bulk_create(
         [
             Referral(
+                unit=unit,
                 source=rng.choice(sources),
                 received_at=plan.received,
                 name="Bench",
@@ -264,6 +286,7 @@ def _referrals(
         ]
         + [
             Referral(
+                unit=unit,
                 source=rng.choice(sources),
                 received_at=now - timedelta(days=rng.uniform(0, 360)),
                 name="Bench",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleGrant, User, role_labels
+from accounts.scope import units_where
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
 from audit.exports import csv_response
@@ -34,8 +35,12 @@ from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
 
 
-def _enrollment_or_404(public_id: UUID) -> Enrollment:
-    enrollment = Enrollment.objects.filter(public_id=public_id).first()
+def _enrollment_or_404(actor: User, public_id: UUID) -> Enrollment:
+    """A treatment in a unit the administrator covers; any other answers 404, as a missing
+    one does."""
+    enrollment = Enrollment.objects.filter(
+        public_id=public_id, unit__in=units_where(actor, Role.ADMIN)
+    ).first()
     if enrollment is None:
         raise Http404
     return enrollment
@@ -43,9 +48,12 @@ def _enrollment_or_404(public_id: UUID) -> Enrollment:
 
 @role_required(Role.ADMIN)
 def participants(request: HttpRequest) -> HttpResponse:
-    enrollments = Enrollment.objects.select_related(
-        "participant", "therapist", "substitute", "invitation"
-    ).order_by("-created_at")
+    units = units_where(request_user(request), Role.ADMIN)
+    enrollments = (
+        Enrollment.objects.filter(unit__in=units)
+        .select_related("participant", "therapist", "substitute", "invitation", "unit")
+        .order_by("-created_at")
+    )
     rows = [
         {
             "enrollment": e,
@@ -60,18 +68,18 @@ def participants(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "therapist/admin_participants.html",
-        {"rows": rows, "therapists": list(users_with_role(Role.THERAPIST))},
+        {"rows": rows, "therapists": list(users_with_role(Role.THERAPIST, units=units))},
     )
 
 
-def _therapist_from(value: str) -> User | None:
+def _therapist_from(value: str, unit_id: int) -> User | None:
     if not value:
         return None
     try:
         key = UUID(value)
     except ValueError:
         raise ValidationError(_("Choose a therapist from the list.")) from None
-    person = users_with_role(Role.THERAPIST).filter(public_id=key).first()
+    person = users_with_role(Role.THERAPIST, units=[unit_id]).filter(public_id=key).first()
     if person is None:
         raise ValidationError(_("Choose a therapist from the list."))
     return person
@@ -80,16 +88,16 @@ def _therapist_from(value: str) -> User | None:
 @require_POST
 @role_required(Role.ADMIN)
 def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    enrollment = _enrollment_or_404(public_id)
+    enrollment = _enrollment_or_404(request_user(request), public_id)
     try:
-        therapist = _therapist_from(request.POST.get("therapist", ""))
+        therapist = _therapist_from(request.POST.get("therapist", ""), enrollment.unit_id)
         if therapist is None:
             raise ValidationError(_("Choose a therapist from the list."))
         enrollment_assign(
             actor=request_user(request),
             enrollment=enrollment,
             therapist=therapist,
-            substitute=_therapist_from(request.POST.get("substitute", "")),
+            substitute=_therapist_from(request.POST.get("substitute", ""), enrollment.unit_id),
             request=request,
         )
     except ValidationError as problem:
@@ -102,7 +110,7 @@ def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 @role_required(Role.ADMIN)
 def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    enrollment = _enrollment_or_404(public_id)
+    enrollment = _enrollment_or_404(request_user(request), public_id)
     try:
         enrollment_set_status(
             actor=request_user(request),

@@ -6,6 +6,7 @@ import pytest
 
 from accounts.models import Role
 from accounts.selectors import users_with_role
+from organisations.selectors import first_unit
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
@@ -20,5 +21,8 @@ def test_active_holders_of_the_role_by_name_then_email() -> None:
     gone.save(update_fields=["is_active"])
     make_user("worker@example.org", [Role.PARTNER_WORKER], name="Aaron")
 
-    assert list(users_with_role(Role.THERAPIST)) == [unnamed, anna, bo]
-    assert [u.email for u in users_with_role(Role.PARTNER_WORKER)] == ["worker@example.org"]
+    here = [first_unit().pk]
+    assert list(users_with_role(Role.THERAPIST, units=here)) == [unnamed, anna, bo]
+    assert [u.email for u in users_with_role(Role.PARTNER_WORKER, units=here)] == [
+        "worker@example.org"
+    ]

@@ -28,6 +28,7 @@ from measures.selectors import items_of
 from measures.services import measure_response_submit, schedule_default
 from modules.models import EnrollmentStatus
 from modules.services import default_programme, enrollment_set_status
+from organisations.selectors import first_unit
 from tests.helpers import (
     SERVER_LOCK,
     log_in,
@@ -375,7 +376,8 @@ def test_report_funnel_chart_draws_in_swedish(page: Page, base_url: str) -> None
                 "safe_times": SAFE_TIMES,
                 "may_leave_message": "no",
                 "situation": "",
-            }
+            },
+            unit=first_unit(),
         )
     log_in(page, base_url, lead.email, LEAD_KEY)
     page.goto(base_url + "/reports/")

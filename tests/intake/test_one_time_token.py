@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from intake import protection, services
 from intake.models import Referral, SentFormToken
+from organisations.selectors import first_unit
 from tests.helpers import english_client, form_data, referral_person
 
 pytestmark = pytest.mark.django_db
@@ -82,9 +83,11 @@ def test_a_refused_form_keeps_its_token_usable():
 
 def test_the_service_refuses_a_spent_nonce_and_stores_nothing():
     nonce = "a" * 32
-    services.referral_submit(person=referral_person(), once=nonce)
+    services.referral_submit(person=referral_person(), unit=first_unit(), once=nonce)
     with pytest.raises(services.AlreadySent):
-        services.referral_submit(person=referral_person(name="Again"), once=nonce)
+        services.referral_submit(
+            person=referral_person(name="Again"), unit=first_unit(), once=nonce
+        )
     assert Referral.objects.count() == 1 and SentFormToken.objects.count() == 1
 
 

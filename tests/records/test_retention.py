@@ -22,6 +22,7 @@ from intake.models import Referral, ReferralSource, ReferralStatus, Screening
 from measures.models import MeasureResponse
 from messaging.models import Message
 from modules.models import Answer, CheckIn, Enrollment, ModuleProgress, RiskSignal
+from organisations.selectors import first_unit
 from records.models import Anonymisation
 from tests.helpers import ALEX, PASSWORD, ROBIN, SECRETS, World, end_treatment, enroll
 from therapist.models import CaseNote
@@ -247,6 +248,7 @@ def _unenrolled(years_ago: float, status: str = ReferralStatus.CLOSED, **extra: 
     at = timezone.now() - timedelta(days=round(365.25 * years_ago))
     referral = Referral.objects.create(
         source=ReferralSource.POLICE,
+        unit=first_unit(),
         name="Kim Contact",
         phone="070-555 55 55",
         safe_times="Mornings",

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role, User
 from accounts.services import grant_roles
+from organisations.selectors import first_unit
 
 DEMO_PASSWORD = "omtag-demo-2026"  # noqa: S105  (published demo password)
 # Public on purpose: demo accounts only.
@@ -56,7 +57,11 @@ class Command(BaseCommand):
                 user = User.objects.filter(email=email).first()
                 if user is None:
                     user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name)
-                    grant_roles(user, roles)
+                    unit = first_unit()
+                    if Role.PARTICIPANT in roles:
+                        grant_roles(user, roles, unit=unit)
+                    else:
+                        grant_roles(user, roles, organisation=unit.organisation_id)
                 EmailAddress.objects.get_or_create(
                     user=user, email=email, defaults={"primary": True, "verified": True}
                 )

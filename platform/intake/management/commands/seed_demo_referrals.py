@@ -21,6 +21,7 @@ from intake.models import (
     ReferralSource,
     ReferralStatus,
 )
+from organisations.selectors import first_unit
 
 DEMO: list[dict[str, Any]] = [
     {
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             contacted = data.pop("contacted", False) and therapist is not None
             with transaction.atomic():
                 referral = Referral.objects.create(
+                    unit=first_unit(),
                     received_at=received,
                     status_changed_at=received,
                     entered_by=None if data["source"] == ReferralSource.SELF else therapist,

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from modules.models import Enrollment, ModuleProgress, ModuleState
 from modules.services import default_programme, enrollment_create, enrollment_start
+from organisations.selectors import first_unit
 
 
 class Command(BaseCommand):
@@ -31,7 +32,11 @@ class Command(BaseCommand):
             if Enrollment.objects.filter(participant=participant).exists():
                 continue
             enrollment = enrollment_create(
-                actor=None, participant=participant, programme=programme, therapist=therapist
+                actor=None,
+                participant=participant,
+                programme=programme,
+                therapist=therapist,
+                unit=first_unit(),
             )
             enrollment_start(enrollment=enrollment)
             if email.startswith("participant@"):

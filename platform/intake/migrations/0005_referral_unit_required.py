@@ -1,0 +1,24 @@
+# Every row got its unit in the migration before; from here on none may lack one. A separate
+# migration, so PostgreSQL does not alter the table in the transaction that filled it.
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("intake", "0004_referral_unit"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="referral",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="organisations.unit",
+            ),
+        ),
+    ]
