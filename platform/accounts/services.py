@@ -83,10 +83,11 @@ def invitation_create(
     exists nowhere else)."""
     roles = _invitation_roles(roles)
     if Role.PARTICIPANT in roles and unit is None:
-        # A therapist invites into the one unit they work in; with several they must choose.
-        if not scope.units_where(actor, Role.THERAPIST):
+        # A therapist or an admin invites into the one unit they work in; with several they
+        # must choose.
+        if not scope.units_where(actor, Role.THERAPIST, Role.ADMIN):
             raise PermissionDenied
-        unit = scope.acting_unit(actor, Role.THERAPIST)
+        unit = scope.acting_unit(actor, Role.THERAPIST, Role.ADMIN)
     if unit is not None:
         organisation_id = unit.organisation_id
     elif organisation is not None:
