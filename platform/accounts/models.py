@@ -26,6 +26,9 @@ class Role(models.TextChoices):
     # Reads the organisation's report (funnel, outcomes, service figures); no records.
     ORG_LEAD = "org_lead", _("Organisation lead")
     ADMIN = "admin", _("Administrator")
+    # Checks the access log systematically (logguppföljning): draws samples of staff reads
+    # and judges them; reads no record itself.
+    LOG_REVIEWER = "log_reviewer", _("Log reviewer")
     # Manages organisations and their administrators; reads no participant, referral or
     # partner data. Held outside every organisation.
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")

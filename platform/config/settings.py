@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "therapist",
     "reports",
     "records",
+    "logreview",
     "partner",
     "django.contrib.auth",
     "django.contrib.contenttypes",

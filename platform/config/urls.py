@@ -51,5 +51,6 @@ urlpatterns = [
     path("measures/", include("measures.urls")),
     path("reports/", include("reports.urls")),
     path("records/", include("records.urls")),
+    path("log-review/", include("logreview.urls")),
     path("editor/", include("content.urls")),
 ]

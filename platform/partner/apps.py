@@ -12,3 +12,15 @@ class PartnerConfig(AppConfig):
         from accounts.navigation import register_nav_item
 
         register_nav_item(Role.ADMIN, "partner:admin_cases", _("Partner cases"))
+
+        from audit.protected import register_protected
+
+        from .models import PartnerCase
+
+        # Reads of a case under protected identity, for log review's filter.
+        register_protected(
+            "partner_case",
+            lambda: PartnerCase.objects.filter(protected_identity=True).values_list(
+                "public_id", flat=True
+            ),
+        )
