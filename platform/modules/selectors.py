@@ -14,6 +14,7 @@ from accounts.models import User
 from content.blocks import answer_block
 from content.models import ModulePage
 from content.selectors import resolve_blocks
+from organisations.models import Unit
 
 from .models import OPEN_STATUSES, Answer, CheckIn, Enrollment, ModuleProgress, ModuleState
 
@@ -25,6 +26,18 @@ def current_enrollment(participant: User) -> Enrollment | None:
         enrollments.filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
         or enrollments.order_by("-created_at").first()
     )
+
+
+def unit_of(participant: User) -> Unit | None:
+    """The unit of the participant's latest enrollment (with its organisation): where a read
+    or a change of their record that names no enrollment is logged. None before any."""
+    enrollment = (
+        Enrollment.objects.filter(participant=participant)
+        .select_related("unit__organisation")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return enrollment.unit if enrollment is not None else None
 
 
 def enrollment_or_404(participant: User) -> Enrollment:
