@@ -117,6 +117,7 @@ def invitation_create(
             target_type="invitation",
             target_id=invitation.public_id,
             detail=",".join(roles),
+            unit=invitation.unit,
         )
         path = reverse("accounts:invitation_accept", kwargs={"token": token})
         _invitation_mail_on_commit(email=email, link=_absolute_link(path, request))

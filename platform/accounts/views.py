@@ -20,10 +20,12 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.exports import csv_response
+from audit.models import AuditEvent
 from audit.selectors import record_reads_of
 from organisations.models import Organisation
 
@@ -380,14 +382,31 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 def my_access_log(request: HttpRequest) -> HttpResponse:
-    """The person's own record: when staff opened it and in which role, never by name."""
+    """The person's own log extract: when staff opened their record, from which unit, in
+    which role and what (HSLF-FS 2016:40 4 kap. 9 §: the unit and the time, so the person can
+    judge whether it was justified). Staff names only on the rows of an organisation that
+    chose to give them (Organisation.staff_names_in_extract, off by default): each
+    organisation decides about its own staff. Only reads of this person's record appear:
+    the partner track's reads name no participant and never reach here (safety rule 1)."""
     user = request_user(request)
-    events = record_reads_of(user)
-    rows = [[_("Time"), _("Role"), _("What")]]
-    rows += [
-        [event.created_at.isoformat(), role_labels(event.actor_roles), event.detail_display]
-        for event in events
-    ]
+    events = list(record_reads_of(user).select_related("actor", "unit__organisation"))
+
+    def named(event: AuditEvent) -> bool:
+        unit = event.unit
+        return unit is not None and unit.organisation.staff_names_in_extract
+
+    with_names = any(named(event) for event in events)
+    header = [_("Time"), pgettext("access log", "Unit"), _("Role")]
+    if with_names:
+        header.append(_("Staff member"))
+    rows: list[list[Any]] = [[*header, _("What")]]
+    for event in events:
+        row = [event.created_at.isoformat(), event.unit_label, role_labels(event.actor_roles)]
+        if with_names:
+            actor = event.actor
+            name = (actor.display_name if actor is not None else "") or event.actor_label
+            row.append(name if named(event) else "")
+        rows.append([*row, event.detail_display])
     return csv_response(rows, filename="omtag-my-access-log.csv")
 
 

@@ -145,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.omtag",
                 "content.context_processors.help_box",
+                "modules.context_processors.terms",
             ],
         },
     },

@@ -76,6 +76,7 @@ def _log(
         target_type="referral",
         target_id=referral.public_id,
         detail=detail,
+        unit=referral.unit,
     )
 
 

@@ -184,7 +184,13 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 
 def _referral(request: HttpRequest, public_id: UUID, what: str) -> Referral:
     referral = selectors.referral_or_404(request_user(request), public_id)
-    record_read(request, target_type="referral", target_id=referral.public_id, what=what)
+    record_read(
+        request,
+        target_type="referral",
+        target_id=referral.public_id,
+        what=what,
+        unit=referral.unit,
+    )
     return referral
 
 
@@ -196,6 +202,7 @@ def _referral_page(
         target_type="referral",
         target_id=referral.public_id,
         what=gettext_noop("contact details"),
+        unit=referral.unit,
     )
     screening = Screening.objects.filter(referral=referral).select_related("screened_by").first()
     answers = screening.answers if screening else {}

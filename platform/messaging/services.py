@@ -265,6 +265,7 @@ def thread_close_wait(
             target_type="thread",
             target_id=visible.public_id,
             detail=f"messages up to {latest}",
+            unit=visible.enrollment.unit,
         )
     return closure
 

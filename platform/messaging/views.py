@@ -168,6 +168,7 @@ def _record_team_access(request: HttpRequest, user: User, current: Thread) -> No
         request=request,
         target_type="thread",
         target_id=current.public_id,
+        unit=current.enrollment.unit,
     )
 
 

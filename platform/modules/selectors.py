@@ -14,6 +14,7 @@ from accounts.models import User
 from content.blocks import answer_block
 from content.models import ModulePage
 from content.selectors import resolve_blocks
+from organisations.models import Organisation, Unit
 
 from .models import OPEN_STATUSES, Answer, CheckIn, Enrollment, ModuleProgress, ModuleState
 
@@ -25,6 +26,36 @@ def current_enrollment(participant: User) -> Enrollment | None:
         enrollments.filter(status__in=OPEN_STATUSES).order_by("-created_at").first()
         or enrollments.order_by("-created_at").first()
     )
+
+
+def unit_of(participant: User) -> Unit | None:
+    """The unit of the participant's latest enrollment (with its organisation): where a read
+    or a change of their record that names no enrollment is logged. None before any."""
+    enrollment = (
+        Enrollment.objects.filter(participant=participant)
+        .select_related("unit__organisation")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    return enrollment.unit if enrollment is not None else None
+
+
+def organisation_of(user: User) -> Organisation | None:
+    """The organisation whose words a page uses for `user`: a participant's is their latest
+    enrollment's unit's; staff's that of their first grant (the platform administrator, who
+    holds none, and the anonymous visitor have none)."""
+    if not user.is_authenticated:
+        return None
+    unit = unit_of(user)
+    if unit is not None:
+        return unit.organisation
+    grant = (
+        user.role_grants.filter(organisation__isnull=False)
+        .select_related("organisation")
+        .order_by("pk")
+        .first()
+    )
+    return grant.organisation if grant is not None else None
 
 
 def enrollment_or_404(participant: User) -> Enrollment:

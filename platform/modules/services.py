@@ -150,6 +150,7 @@ def enrollment_create(
                 subject=participant,
                 target_type="enrollment",
                 target_id=enrollment.public_id,
+                unit=enrollment.unit,
             )
     return enrollment
 
@@ -207,6 +208,7 @@ def enrollment_assign(
             request=request,
             target_type="enrollment",
             target_id=enrollment.public_id,
+            unit=enrollment.unit,
             detail=(
                 f"therapist={therapist.pk if therapist else '-'} "
                 f"substitute={substitute.pk if substitute else '-'}"
@@ -265,6 +267,7 @@ def enrollment_set_status(
             request=request,
             target_type="enrollment",
             target_id=enrollment.public_id,
+            unit=enrollment.unit,
             detail=f"{before} -> {status}: {reason}",
         )
     return enrollment
@@ -371,6 +374,7 @@ def _set_module_access(
             subject=enrollment.participant,
             target_type="module",
             target_id=module.translation_key,
+            unit=enrollment.unit,
         )
     return progress
 

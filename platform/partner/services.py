@@ -22,6 +22,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 from modules.models import OPEN_STATUSES, Enrollment, RiskSignal
 from modules.services import risk_signal_raise
+from organisations.models import Unit
 
 from .models import (
     OPEN_CASE_STATUSES,
@@ -85,11 +86,25 @@ def _require_assigned(actor: User, case: PartnerCase) -> None:
         raise PermissionDenied
 
 
-def _log(action: str, actor: User, target_type: str, target_id: object, detail: str = "") -> None:
+def _log(
+    action: str,
+    actor: User,
+    target_type: str,
+    target_id: object,
+    detail: str = "",
+    *,
+    unit: Unit,
+) -> None:
     # No subject, on purpose: see the module's docstring. `detail` is a fixed word, never
     # text from the case, so protected details cannot reach the log view or its export.
+    # `unit` is the treatment's, where the worker acted.
     audit_log(
-        action=action, actor=actor, target_type=target_type, target_id=target_id, detail=detail
+        action=action,
+        actor=actor,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail,
+        unit=unit,
     )
 
 
@@ -148,6 +163,7 @@ def consent_record(
             "enrollment",
             enrollment.public_id,
             kind,
+            unit=enrollment.unit,
         )
     return consent
 
@@ -171,6 +187,7 @@ def consent_withdraw(*, actor: User, consent: PartnerConsent, withdrawn_on: date
             "enrollment",
             consent.enrollment.public_id,
             consent.kind,
+            unit=consent.enrollment.unit,
         )
 
 
@@ -204,7 +221,13 @@ def case_open(*, actor: User, enrollment: Enrollment, contact: dict[str, Any]) -
         case = PartnerCase.objects.create(
             enrollment=enrollment, worker=actor, created_by=actor, **values
         )
-        _log(AuditEvent.Action.PARTNER_CASE_OPENED, actor, "partner_case", case.public_id)
+        _log(
+            AuditEvent.Action.PARTNER_CASE_OPENED,
+            actor,
+            "partner_case",
+            case.public_id,
+            unit=case.enrollment.unit,
+        )
     return case
 
 
@@ -216,7 +239,12 @@ def case_update_contact(*, actor: User, case: PartnerCase, contact: dict[str, An
             setattr(case, field, value)
         case.save(update_fields=list(values))
         _log(
-            AuditEvent.Action.PARTNER_CASE_CHANGED, actor, "partner_case", case.public_id, "contact"
+            AuditEvent.Action.PARTNER_CASE_CHANGED,
+            actor,
+            "partner_case",
+            case.public_id,
+            "contact",
+            unit=case.enrollment.unit,
         )
 
 
@@ -239,7 +267,14 @@ def case_set_status(*, actor: User, case: PartnerCase, status: str) -> None:
         case.status = status
         case.status_changed_at = timezone.now()
         case.save(update_fields=["status", "status_changed_at"])
-        _log(AuditEvent.Action.PARTNER_CASE_CHANGED, actor, "partner_case", case.public_id, status)
+        _log(
+            AuditEvent.Action.PARTNER_CASE_CHANGED,
+            actor,
+            "partner_case",
+            case.public_id,
+            status,
+            unit=case.enrollment.unit,
+        )
 
 
 def case_assign(*, actor: User, case: PartnerCase, worker: User) -> None:
@@ -251,7 +286,13 @@ def case_assign(*, actor: User, case: PartnerCase, worker: User) -> None:
     with transaction.atomic():
         case.worker = worker
         case.save(update_fields=["worker"])
-        _log(AuditEvent.Action.PARTNER_CASE_ASSIGNED, actor, "partner_case", case.public_id)
+        _log(
+            AuditEvent.Action.PARTNER_CASE_ASSIGNED,
+            actor,
+            "partner_case",
+            case.public_id,
+            unit=case.enrollment.unit,
+        )
 
 
 def _require_contact_allowed(case: PartnerCase) -> None:
@@ -296,6 +337,7 @@ def conversation_add(
             "partner_case",
             case.public_id,
             "conversation",
+            unit=case.enrollment.unit,
         )
     return conversation
 
@@ -348,6 +390,7 @@ def assessment_record(
             "partner_case",
             case.public_id,
             "assessment",
+            unit=case.enrollment.unit,
         )
     return assessment
 
@@ -376,7 +419,13 @@ def assessment_share(*, actor: User, assessment: RiskAssessment) -> RiskSignal:
             source=RiskSignal.Source.PARTNER_CONTACT,
             level=assessment.level,
         )
-        _log(AuditEvent.Action.PARTNER_RISK_SHARED, actor, "partner_case", case.public_id)
+        _log(
+            AuditEvent.Action.PARTNER_RISK_SHARED,
+            actor,
+            "partner_case",
+            case.public_id,
+            unit=case.enrollment.unit,
+        )
     assessment.refresh_from_db()
     return signal
 
@@ -390,5 +439,11 @@ def safety_plan_save(*, actor: User, case: PartnerCase, plan: dict[str, str]) ->
         saved, _created = SafetyPlan.objects.update_or_create(
             case=case, defaults={**values, "updated_at": timezone.now(), "updated_by": actor}
         )
-        _log(AuditEvent.Action.PARTNER_SAFETY_PLAN_SAVED, actor, "partner_case", case.public_id)
+        _log(
+            AuditEvent.Action.PARTNER_SAFETY_PLAN_SAVED,
+            actor,
+            "partner_case",
+            case.public_id,
+            unit=case.enrollment.unit,
+        )
     return saved

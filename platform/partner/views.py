@@ -38,7 +38,13 @@ from .models import AssessedLevel, PartnerCase, PartnerConsent, SafetyPlan
 
 def _case(request: HttpRequest, public_id: UUID, what: str) -> PartnerCase:
     case = selectors.case_or_404(request_user(request), public_id)
-    record_read(request, target_type="partner_case", target_id=case.public_id, what=what)
+    record_read(
+        request,
+        target_type="partner_case",
+        target_id=case.public_id,
+        what=what,
+        unit=case.enrollment.unit,
+    )
     return case
 
 
@@ -83,6 +89,7 @@ def _enrollment_page(
         target_type="enrollment",
         target_id=enrollment.public_id,
         what=gettext_noop("partner contact: consents and cases"),
+        unit=enrollment.unit,
     )
     return render(
         request,

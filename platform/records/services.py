@@ -35,6 +35,8 @@ from intake.personal_data import referral_contact_anonymise, referral_record_ano
 from messaging.personal_data import messages_anonymise
 from modules.models import ENDED_STATUSES, Enrollment
 from modules.personal_data import treatment_anonymise
+from modules.selectors import unit_of
+from organisations.models import Unit
 
 from . import retention
 from .models import Anonymisation, AnonymisedBasis, AnonymisedKind
@@ -61,6 +63,7 @@ def own_data_download_record(
         request=request,
         target_type="own_data",
         detail=fmt,
+        unit=unit_of(participant),
     )
 
 
@@ -84,6 +87,7 @@ def _log(
     target_id: object,
     detail: str,
     request: HttpRequest | None = None,
+    unit: Unit | None = None,
 ) -> None:
     audit_log(
         action=action,
@@ -94,6 +98,7 @@ def _log(
         target_type=target_type,
         target_id=target_id,
         detail=detail,
+        unit=unit,
     )
 
 
@@ -129,6 +134,7 @@ def enrollment_anonymise(
         target_id=enrollment.public_id,
         detail=str(basis),
         request=request,
+        unit=enrollment.unit,
     )
 
 
@@ -154,6 +160,7 @@ def account_anonymise(
         target_id=user.public_id,
         detail=str(basis),
         request=request,
+        unit=unit_of(user),
     )
 
 
@@ -173,6 +180,7 @@ def referral_anonymise(*, referral: Referral, kind: str) -> None:
         target_type="referral",
         target_id=referral.public_id,
         detail=f"{AnonymisedBasis.RETENTION.value}: {what}",
+        unit=referral.unit,
     )
 
 
@@ -364,6 +372,7 @@ def erasure_carry_out(
             target_type="account",
             target_id=participant.public_id,
             detail=reason,
+            unit=unit_of(participant),
         )
     return done
 

@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import request_user, role_required
+from modules.selectors import organisation_of
+from organisations.terms import terms_for
 
 from . import selectors, services
 from .forms import ErasureForm
@@ -46,7 +48,11 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
         body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     else:
-        body = render_to_string("records/own_data_file.html", {"data": data}, request=None)
+        body = render_to_string(
+            "records/own_data_file.html",
+            {"data": data, "terms": terms_for(organisation_of(user))},
+            request=None,
+        )
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="omtag-my-data-{stamp}.{fmt}"'
     response["Cache-Control"] = "no-store"

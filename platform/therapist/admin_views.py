@@ -33,6 +33,7 @@ from audit.models import AuditEvent
 from audit.selectors import record_reads
 from modules.models import Enrollment, EnrollmentStatus
 from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
+from organisations.models import Unit
 
 
 def _enrollment_or_404(actor: User, public_id: UUID) -> Enrollment:
@@ -151,9 +152,15 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
     (a malformed person id is dropped, as if none was chosen)."""
     staff = _parse_uuid(request.GET.get("staff", ""))
     participant = _parse_uuid(request.GET.get("participant", ""))
+    # Only a unit the admin covers can be chosen; any other id is dropped like a malformed one.
+    unit_id = _parse_uuid(request.GET.get("unit", ""))
+    unit = (
+        _admin_units(request_user(request)).filter(public_id=unit_id).first() if unit_id else None
+    )
     chosen: dict[str, Any] = {
         "staff": request.GET.get("staff", "") if staff else "",
         "participant": request.GET.get("participant", "") if participant else "",
+        "unit": str(unit.public_id) if unit is not None else "",
         "start": _parse_day(request.GET.get("from", "")),
         "end": _parse_day(request.GET.get("to", "")),
     }
@@ -164,7 +171,14 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
         since=datetime.combine(chosen["start"], time.min, zone) if chosen["start"] else None,
         until=datetime.combine(chosen["end"], time.max, zone) if chosen["end"] else None,
     )
+    if unit is not None:
+        events = events.filter(unit=unit)
     return events, chosen
+
+
+def _admin_units(admin: User) -> QuerySet[Unit]:
+    """The units whose rows the admin may pick in the access log's unit filter."""
+    return Unit.objects.filter(pk__in=units_where(admin, Role.ADMIN)).select_related("organisation")
 
 
 @role_required(Role.ADMIN)
@@ -173,7 +187,8 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
     if request.GET.get("format") == "csv":
 
         def rows() -> Iterator[list[Any]]:
-            yield ["time", "staff", "roles", "participant", "what", "ip"]
+            # The unit last: a reader of the older file finds the columns where they were.
+            yield ["time", "staff", "roles", "participant", "what", "ip", "unit"]
             for e in events.iterator(chunk_size=2000):
                 yield [
                     e.created_at.isoformat(),
@@ -182,6 +197,7 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
                     e.subject.display_name if e.subject else "",
                     e.detail,
                     e.ip_address or "",
+                    e.unit_label,
                 ]
 
         return csv_response(rows(), filename="omtag-access-log.csv", stream=True)
@@ -202,6 +218,7 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
             "query": query.urlencode(),
             "staff": User.objects.filter(pk__in=staff_ids).order_by("email"),
             "participants": User.objects.filter(pk__in=participant_ids).order_by("display_name"),
+            "units": _admin_units(request_user(request)),
         },
     )
 

@@ -70,6 +70,7 @@ def note_add(
             subject=enrollment.participant,
             target_type="case_note",
             target_id=note.public_id,
+            unit=enrollment.unit,
         )
     return note
 
@@ -90,6 +91,7 @@ def risk_acknowledge(*, actor: User, signal: RiskSignal, comment: str) -> RiskSi
             subject=signal.enrollment.participant,
             target_type="risk_signal",
             target_id=signal.public_id,
+            unit=signal.enrollment.unit,
         )
     signal.refresh_from_db()
     return signal

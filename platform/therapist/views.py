@@ -96,6 +96,7 @@ def _enrollment(request: HttpRequest, public_id: UUID, what: str) -> Enrollment:
         request=request,
         target_type="enrollment",
         target_id=enrollment.public_id,
+        unit=enrollment.unit,
     )
     return enrollment
 
@@ -117,6 +118,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request=request,
             target_type="thread",
             target_id=conversation.thread.public_id,
+            unit=enrollment.unit,
         )
     checkins = checkins_for(enrollment)
     open_signals, closed_signals = selectors.risk_signals(enrollment)
@@ -131,6 +133,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request=request,
             target_type="enrollment",
             target_id=enrollment.public_id,
+            unit=enrollment.unit,
         )
     return render(
         request,

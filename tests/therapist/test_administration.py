@@ -109,7 +109,7 @@ def test_the_access_log_filters_and_exports(enrollment, admin_user, therapist, p
     )
     response = client.get(reverse("administration:access_log"), {"format": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0] == ["time", "staff", "roles", "participant", "what", "ip"]
+    assert rows[0] == ["time", "staff", "roles", "participant", "what", "ip", "unit"]
     assert {r[4] for r in rows[1:]} == {"overview", "notes"}
     assert all(r[1] == therapist.email and r[3] == "Alex" for r in rows[1:])
 
@@ -121,8 +121,9 @@ def test_the_participant_downloads_who_read_their_record_by_role_not_name(
     response = verified_client(participant).get(reverse("accounts:my_access_log"))
     text = response.content.decode()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["Tid", "Roll", "Vad"]
-    assert len(rows) == 2 and rows[1][1] == "Terapeut" and rows[1][2] == "översikt"
+    assert rows[0] == ["Tid", "Enhet", "Roll", "Vad"]
+    assert len(rows) == 2 and rows[1][2] == "Terapeut" and rows[1][3] == "översikt"
+    assert rows[1][1] == enrollment.unit.label
     assert therapist.email not in text and "Tove" not in text
 
 
