@@ -107,6 +107,7 @@ def review_draw(
             target_type="log_review",
             target_id=review.public_id,
             detail=f"{len(chosen)} of {len(ids)}",
+            unit=unit,
         )
     return review
 

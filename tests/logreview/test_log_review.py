@@ -18,9 +18,13 @@ from audit.services import audit_log, record_access
 from logreview.models import LogReview, LogReviewItem, Verdict
 from organisations.models import Organisation, Regime, Unit
 from organisations.selectors import first_unit
-from tests.helpers import make_user, verified_client
+from tests.helpers import in_english, make_user, verified_client
 
 pytestmark = pytest.mark.django_db
+
+
+def _client(user: User):
+    return in_english(verified_client(user))
 
 
 def _other_unit() -> Unit:
@@ -59,20 +63,20 @@ def _draw(client, **fields):
 
 
 def test_a_sample_holds_only_reads_of_the_reviewers_own_organisation(world) -> None:
-    response = _draw(verified_client(world["reviewer"]))
+    response = _draw(_client(world["reviewer"]))
     review = LogReview.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("logreview:review", args=[review.public_id])
     assert (review.population, review.sample_size) == (3, 3)
     subjects = {i.event.subject.display_name for i in review.items.select_related("event__subject")}
     assert subjects == {"Ours 0", "Ours 1", "Ours 2"}
-    page = verified_client(world["reviewer"]).get(response["Location"])
+    page = _client(world["reviewer"]).get(response["Location"])
     assert "Ours 1" in page.content.decode() and "THEIRS" not in page.content.decode()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOG_REVIEW_DRAWN).count() == 1
 
 
 def test_the_sample_is_no_larger_than_asked(world) -> None:
-    _draw(verified_client(world["reviewer"]), size=2)
+    _draw(_client(world["reviewer"]), size=2)
     review = LogReview.objects.get()
     assert (review.population, review.sample_size, review.items.count()) == (3, 2, 2)
 
@@ -81,7 +85,7 @@ def test_filters_by_staff_member(world) -> None:
     other = make_user("t3@example.org", [Role.THERAPIST], name="Tor")
     p = make_user("p9@example.org", [Role.PARTICIPANT], name="Ours 9")
     record_access(actor=other, subject=p, what="answers")
-    _draw(verified_client(world["reviewer"]), staff=other.pk)
+    _draw(_client(world["reviewer"]), staff=other.pk)
     review = LogReview.objects.get()
     assert [i.event.actor_id for i in review.items.all()] == [other.pk]
 
@@ -97,7 +101,7 @@ def test_filters_by_staff_member(world) -> None:
     ],
 )
 def test_bad_filters_say_why_and_draw_nothing(world, fields, message) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     response = _draw(client, **fields)
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -105,7 +109,7 @@ def test_bad_filters_say_why_and_draw_nothing(world, fields, message) -> None:
 
 
 def test_no_matching_reads_is_said_plainly(world) -> None:
-    response = _draw(verified_client(world["reviewer"]), start="2020-01-01", end="2020-01-31")
+    response = _draw(_client(world["reviewer"]), start="2020-01-01", end="2020-01-31")
     assert response.status_code == 400
     assert "No reads match" in response.content.decode()
     assert not LogReview.objects.exists()
@@ -113,7 +117,7 @@ def test_no_matching_reads_is_said_plainly(world) -> None:
 
 def test_a_unit_of_another_organisation_is_refused(world) -> None:
     there = Unit.objects.get(slug="vp")
-    response = _draw(verified_client(world["reviewer"]), unit=there.pk)
+    response = _draw(_client(world["reviewer"]), unit=there.pk)
     assert response.status_code == 400
     assert not LogReview.objects.exists()
 
@@ -127,7 +131,7 @@ def _judge(client, review, item, verdict, note=""):
 
 
 def test_a_questioned_read_needs_a_note_and_then_reaches_our_admin_only(world) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     _draw(client)
     review = LogReview.objects.get()
     item = review.items.first()
@@ -140,17 +144,17 @@ def test_a_questioned_read_needs_a_note_and_then_reaches_our_admin_only(world) -
     item.refresh_from_db()
     assert (item.verdict, item.note) == (Verdict.QUESTIONED, "No treatment contact that day")
 
-    ours = verified_client(world["admin"]).get(reverse("logreview:questioned"))
+    ours = _client(world["admin"]).get(reverse("logreview:questioned"))
     assert "No treatment contact that day" in ours.content.decode()
-    theirs = verified_client(world["their_admin"]).get(reverse("logreview:questioned"))
+    theirs = _client(world["their_admin"]).get(reverse("logreview:questioned"))
     assert "No treatment contact that day" not in theirs.content.decode()
     # Their admin cannot follow it up either: the item is not among theirs.
-    forged = verified_client(world["their_admin"]).post(
+    forged = _client(world["their_admin"]).post(
         reverse("logreview:questioned"), {"item": item.pk, "note": "closed"}
     )
     assert forged.status_code == 404
 
-    verified_client(world["admin"]).post(
+    _client(world["admin"]).post(
         reverse("logreview:questioned"), {"item": item.pk, "note": "Talked to Tove; a mistake"}
     )
     item.refresh_from_db()
@@ -159,7 +163,7 @@ def test_a_questioned_read_needs_a_note_and_then_reaches_our_admin_only(world) -
 
 
 def test_completing_needs_every_read_judged_and_then_freezes_the_review(world) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     _draw(client, size=2)
     review = LogReview.objects.get()
     url = reverse("logreview:review", args=[review.public_id])
@@ -178,7 +182,7 @@ def test_completing_needs_every_read_judged_and_then_freezes_the_review(world) -
 
 
 def test_the_export_is_a_safe_csv_of_the_review(world) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     _draw(client, size=1)
     review = LogReview.objects.get()
     item = review.items.get()
@@ -193,11 +197,11 @@ def test_the_export_is_a_safe_csv_of_the_review(world) -> None:
 
 
 def test_another_organisations_reviewer_and_other_roles_get_404(world) -> None:
-    _draw(verified_client(world["reviewer"]))
+    _draw(_client(world["reviewer"]))
     review = LogReview.objects.get()
     item = review.items.first()
     for who in ("their_reviewer", "therapist", "admin"):
-        client = verified_client(world[who])
+        client = _client(world[who])
         assert client.get(reverse("logreview:review", args=[review.public_id])).status_code == 404
         assert (
             client.get(reverse("logreview:review_export", args=[review.public_id])).status_code
@@ -210,11 +214,11 @@ def test_another_organisations_reviewer_and_other_roles_get_404(world) -> None:
         assert forged.status_code == 404
     item.refresh_from_db()
     assert item.verdict == Verdict.PENDING
-    assert verified_client(world["therapist"]).get(reverse("logreview:reviews")).status_code == 404
+    assert _client(world["therapist"]).get(reverse("logreview:reviews")).status_code == 404
 
 
 def test_an_item_of_another_review_cannot_be_judged_through_this_one(world) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     _draw(client, size=1)
     _draw(client, size=1)
     first, second = LogReview.objects.order_by("pk")
@@ -255,16 +259,16 @@ def test_protected_identity_filter_keeps_only_reads_of_protected_records(world) 
             target_id=c.public_id,
             detail="case",
         )
-    _draw(verified_client(world["reviewer"]), protected_only="on")
+    _draw(_client(world["reviewer"]), protected_only="on")
     review = LogReview.objects.get()
     assert [i.event.target_id for i in review.items.all()] == [str(case.public_id)]
 
 
 def test_the_admin_menu_counts_questioned_reads_not_yet_followed_up(world) -> None:
-    client = verified_client(world["reviewer"])
+    client = _client(world["reviewer"])
     _draw(client, size=1)
     review = LogReview.objects.get()
     _judge(client, review, review.items.get(), Verdict.QUESTIONED, "Why?")
     assert LogReviewItem.objects.filter(verdict=Verdict.QUESTIONED).count() == 1
-    page = verified_client(world["admin"]).get(reverse("accounts:admin_home")).content.decode()
+    page = _client(world["admin"]).get(reverse("accounts:admin_home")).content.decode()
     assert reverse("logreview:questioned") in page
