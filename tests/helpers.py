@@ -357,7 +357,21 @@ def wagtail_root() -> Page:
     return root
 
 
+def offer_everywhere(programme: ProgramPage) -> ProgramPage:
+    """Every organisation there is (at least the first) offers the programme."""
+    from content.models import ProgrammeOffer
+    from organisations.models import Organisation
+
+    first_unit()
+    for organisation in Organisation.objects.all():
+        ProgrammeOffer.objects.get_or_create(
+            organisation=organisation, translation_key=programme.translation_key
+        )
+    return programme
+
+
 def make_programme(modules: int = 3, answers_per_module: int = 7, **rules: str) -> ProgramPage:
+    """A published programme of `modules` modules, offered by every organisation there is."""
     root = wagtail_root()
     programme = ProgramPage(
         title="Programme", slug=f"prog-{uuid.uuid4().hex[:6]}", intro="<p>x</p>"
@@ -374,7 +388,7 @@ def make_programme(modules: int = 3, answers_per_module: int = 7, **rules: str) 
         )
         programme.add_child(instance=module)
         module.save_revision().publish()
-    return programme
+    return offer_everywhere(programme)
 
 
 def modules_of(programme: ProgramPage) -> list[ModulePage]:
@@ -948,6 +962,7 @@ def cms_module(body: list[dict[str, Any]]) -> ModulePage:
     programme = ProgramPage(title="Programmet", slug="program", intro="<p>Demo</p>")
     root.add_child(instance=programme)
     programme.save_revision().publish()
+    offer_everywhere(programme)
     module = ModulePage(title="Välkommen", slug="valkommen", summary="Om programmet", body=body)
     programme.add_child(instance=module)
     module.save_revision().publish()

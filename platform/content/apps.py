@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ContentConfig(AppConfig):
     name = "content"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from accounts.models import Role
+        from accounts.navigation import register_nav_item
+
+        register_nav_item(Role.ADMIN, "content:programmes", _("Programmes offered"))

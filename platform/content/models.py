@@ -32,6 +32,17 @@ MODULE_TEMPLATE = "content/module_page.html"
 
 class ProgramPage(Page):
     intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+    # The organisation whose editors and clinical leads keep the programme. Any organisation
+    # may offer it (ProgrammeOffer) without copying it, so answers stay tied to the same
+    # block ids wherever it is used. Empty: the installation's own, kept by every editor.
+    owning_organisation: models.ForeignKey[Any, Any] = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owned by"),
+    )
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     # A closed site: no search engine, menu or social card ever sees these pages, so the
@@ -396,3 +407,24 @@ class HelpSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("help box and site name")
         verbose_name_plural = _("help box and site name")
+
+
+class ProgrammeOffer(models.Model):
+    """An organisation offers a programme of the shared library to its participants. Held by
+    the programme's translation key, so every language of it is offered at once."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    translation_key = models.UUIDField()
+    offered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "translation_key"], name="offer_once_per_organisation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.translation_key}"

@@ -25,7 +25,9 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from .models import ModulePage, ProgramPage
+from organisations.models import Organisation
+
+from .models import ModulePage, ProgrammeOffer, ProgramPage
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 PROGRAMME_SLUG = "program"
@@ -118,6 +120,11 @@ def seed_programme(*, seed_dir: Path = SEED_DIR, language: str = "sv") -> SeedRe
         )
         root.add_child(instance=programme)
         programme.save_revision().publish()
+        # The demo's organisations all offer the seeded programme.
+        for organisation in Organisation.objects.all():
+            ProgrammeOffer.objects.get_or_create(
+                organisation=organisation, translation_key=programme.translation_key
+            )
 
         modules = []
         for data in modules_data:

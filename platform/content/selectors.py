@@ -14,14 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, QuerySet
 from django.db.models.functions import Cast
 from django.urls import reverse
 from wagtail.blocks import Block
 from wagtail.models import Locale, Page, TaskState, WorkflowState
 
 from .blocks import AnswerShape, ModuleBodyBlock, answer_shape
-from .models import ModulePage
+from .models import ModulePage, ProgrammeOffer, ProgramPage
 from .translation import missing_exercises
 
 
@@ -192,3 +192,27 @@ def translations_lacking_exercises() -> list[EditorItem]:
                 )
             )
     return items
+
+
+def offered_programmes(organisation_id: int) -> QuerySet[ProgramPage]:
+    """The programmes of the shared library that the organisation offers, in every language."""
+    keys = ProgrammeOffer.objects.filter(organisation_id=organisation_id).values("translation_key")
+    return ProgramPage.objects.filter(translation_key__in=keys)
+
+
+def is_offered(programme: ProgramPage, organisation_id: int) -> bool:
+    return ProgrammeOffer.objects.filter(
+        organisation_id=organisation_id, translation_key=programme.translation_key
+    ).exists()
+
+
+def library() -> list[ProgramPage]:
+    """Every live programme an organisation may offer, once each (its first page in the
+    tree, the original language), whoever owns it."""
+    seen: set[Any] = set()
+    programmes = []
+    for page in ProgramPage.objects.live().select_related("owning_organisation").order_by("path"):
+        if page.translation_key not in seen:
+            seen.add(page.translation_key)
+            programmes.append(page)
+    return programmes

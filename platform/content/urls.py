@@ -6,6 +6,7 @@ app_name = "content"
 
 urlpatterns = [
     path("", views.editor_home, name="editor_home"),
+    path("programmes/", views.programmes, name="programmes"),
     path(
         "translations/<int:page_id>/missing-exercises/",
         views.translation_gaps,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation
+from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils._os import safe_join
@@ -121,3 +121,50 @@ def media_file(request: HttpRequest, path: str) -> FileResponse:
     if not allowed or not full.is_file():
         raise Http404
     return FileResponse(full.open("rb"))
+
+
+@role_required(Role.ADMIN)
+def programmes(request: HttpRequest) -> HttpResponse:
+    """The shared library of programmes, and which of them the administrator's organisation
+    offers to its participants."""
+    from accounts.scope import organisations_where
+    from organisations.models import Organisation
+
+    from .selectors import library, offered_programmes
+    from .services import programmes_offer
+
+    actor = request_user(request)
+    organisation = Organisation.objects.filter(
+        pk__in=organisations_where(actor, Role.ADMIN)
+    ).first()
+    if organisation is None:
+        raise Http404
+    if request.method == "POST":
+        keys = set(request.POST.getlist("programme"))
+        try:
+            programmes_offer(
+                actor=actor,
+                organisation_id=organisation.pk,
+                translation_keys={_uuid(k) for k in keys},
+                request=request,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The programmes offered are saved."))
+        return redirect("content:programmes")
+    offered = set(offered_programmes(organisation.pk).values_list("translation_key", flat=True))
+    return render(
+        request,
+        "content/programmes.html",
+        {"organisation": organisation, "library": library(), "offered": offered},
+    )
+
+
+def _uuid(value: str) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return value

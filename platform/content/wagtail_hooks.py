@@ -38,3 +38,76 @@ def keep_pages_that_people_have_worked_in(request: HttpRequest, page: Any) -> Ht
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None
+
+
+# --- A programme is kept by the organisation that owns it ------------------------------------
+
+
+def _programme_of(page: Any) -> Any:
+    from .models import ProgramPage
+
+    specific = page.specific
+    if isinstance(specific, ProgramPage):
+        return specific
+    return ProgramPage.objects.ancestor_of(page).first()
+
+
+def _keeps(user: Any, programme: Any) -> bool:
+    """Whether `user` is an editor or clinical lead of the organisation that owns the
+    programme (a programme owned by no organisation is the installation's, kept by all)."""
+    from accounts.models import Role
+    from accounts.scope import organisations_where
+
+    if programme is None or programme.owning_organisation_id is None:
+        return True
+    return programme.owning_organisation_id in organisations_where(
+        user, Role.EDITOR, Role.CLINICAL_LEAD
+    )
+
+
+def _refuse(request: HttpRequest, page: Any) -> HttpResponse:
+    messages.error(
+        request,
+        _(
+            "“%(title)s” belongs to a programme another organisation keeps. Only its own "
+            "editors change it; you can offer it to your participants as it is."
+        )
+        % {"title": page.get_admin_display_title()},
+    )
+    return redirect("wagtailadmin_explore", page.get_parent().pk if page.get_parent() else 1)
+
+
+@hooks.register("before_edit_page")
+def only_the_owners_edit(request: HttpRequest, page: Any) -> HttpResponse | None:
+    return None if _keeps(request.user, _programme_of(page)) else _refuse(request, page)
+
+
+@hooks.register("before_delete_page")
+def only_the_owners_delete(request: HttpRequest, page: Any) -> HttpResponse | None:
+    return None if _keeps(request.user, _programme_of(page)) else _refuse(request, page)
+
+
+@hooks.register("before_create_page")
+def only_the_owners_add(
+    request: HttpRequest, parent_page: Any, page_class: Any
+) -> HttpResponse | None:
+    if parent_page.depth <= 1:
+        return None
+    programme = _programme_of(parent_page)
+    return None if _keeps(request.user, programme) else _refuse(request, parent_page)
+
+
+@hooks.register("after_create_page")
+def a_new_programme_belongs_to_its_editors_organisation(request: HttpRequest, page: Any) -> None:
+    from accounts.models import Role
+    from accounts.scope import organisations_where
+
+    from .models import ProgramPage
+
+    specific = page.specific
+    if not isinstance(specific, ProgramPage) or specific.owning_organisation_id is not None:
+        return
+    user: Any = request.user
+    organisations = sorted(organisations_where(user, Role.EDITOR, Role.CLINICAL_LEAD))
+    if len(organisations) == 1:
+        ProgramPage.objects.filter(pk=specific.pk).update(owning_organisation_id=organisations[0])

@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 from content.blocks import AnswerBlockMixin
 from content.models import ModulePage, ProgramPage, UnlockRule
+from content.selectors import is_offered, offered_programmes
 from organisations.models import Unit
 
 from .checkin import FREE_TEXT_MAX, assess
@@ -59,11 +60,15 @@ def programme_modules(programme: ProgramPage) -> list[ModulePage]:
     return list(ModulePage.objects.child_of(programme).order_by("path"))
 
 
-def default_programme() -> ProgramPage | None:
-    """The programme new participants join: the first one in the original language."""
+def default_programme(unit: Unit | None = None) -> ProgramPage | None:
+    """The programme new participants of `unit` join: the first one its organisation offers,
+    in the original language (with no unit: the first one there is)."""
+    programmes = (
+        ProgramPage.objects.all() if unit is None else offered_programmes(unit.organisation_id)
+    )
     return (
-        ProgramPage.objects.filter(locale__language_code="sv").order_by("path").first()
-        or ProgramPage.objects.order_by("path").first()
+        programmes.filter(locale__language_code="sv").order_by("path").first()
+        or programmes.order_by("path").first()
     )
 
 
@@ -82,7 +87,7 @@ def participant_invite(
 
     if unit is None:
         unit = acting_unit(actor, Role.THERAPIST)
-    programme = default_programme()
+    programme = default_programme(unit)
     if programme is None:
         raise ValidationError(_("There is no programme yet. Ask a content editor to add one."))
     with transaction.atomic():
@@ -126,6 +131,8 @@ def enrollment_create(
         raise PermissionDenied
     if therapist is not None and not covers(therapist, unit.pk, Role.THERAPIST):
         raise ValidationError(_("The assigned therapist must be a therapist in this unit."))
+    if not is_offered(programme, unit.organisation_id):
+        raise ValidationError(_("This programme is not offered in this unit."))
     with transaction.atomic():
         try:
             enrollment = Enrollment.objects.create(

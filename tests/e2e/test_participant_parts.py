@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from tests.helpers import SERVER_LOCK, log_in, screenshot, user_with_key
+from tests.helpers import SERVER_LOCK, log_in, offer_everywhere, screenshot, user_with_key
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ def _world() -> dict[str, Any]:
     programme = ProgramPage(title="Programmet", slug="programmet", intro="<p>x</p>")
     wagtail_root().add_child(instance=programme)
     programme.save_revision().publish()
+    offer_everywhere(programme)
     pages = {}
     for data in seeded[:2]:
         module = ModulePage(

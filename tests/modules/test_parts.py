@@ -13,7 +13,7 @@ from content.models import ModulePage, ProgramPage
 from content.parts import RawItem, split_into_parts
 from content.seed import load_seed, raw_body
 from modules.models import Answer, Enrollment, ModuleProgress, ModuleState
-from tests.helpers import enroll, verified_client, wagtail_root
+from tests.helpers import enroll, offer_everywhere, verified_client, wagtail_root
 
 
 def _seed_module(slug: str) -> dict[str, Any]:
@@ -63,6 +63,7 @@ def vald(db: None) -> ModulePage:
     programme = ProgramPage(title="Programmet", slug="programmet", intro="<p>x</p>")
     wagtail_root().add_child(instance=programme)
     programme.save_revision().publish()
+    offer_everywhere(programme)
     module = ModulePage(
         title=data["sv"]["title"], slug="vald", body=raw_body("vald", data["sv"]["body"])
     )
