@@ -14,6 +14,7 @@ from typing import Any, Final
 from accounts.personal_data import (
     Scrub,
     local_time,
+    replace_with,
     rewrite_fields,
     scrub_all_text,
     scrub_free_text,
@@ -31,7 +32,11 @@ from .selectors import answers_by_module, module_rows
 ANSWER_PERSONAL_FIELDS: Final = ("value",)  # scrubbed by the block's answer shape
 CHECKIN_PERSONAL_FIELDS: Final = ("answers",)  # the text questions of QUESTIONS
 RISK_SIGNAL_PERSONAL_FIELDS: Final = ("acknowledgement",)
-ENROLLMENT_PERSONAL_FIELDS: Final[dict[str, Scrub]] = {"status_reason": scrub_text}
+ENROLLMENT_PERSONAL_FIELDS: Final[dict[str, Scrub]] = {
+    "status_reason": scrub_text,
+    # The day of birth the research exception needs: cleared with the rest (None).
+    "born_on_day": replace_with(None),
+}
 
 _CHECKIN_TEXT_KEYS = {q.key for q in QUESTIONS if q.kind == "text"}
 _CHECKIN_KEYS = {q.key for q in QUESTIONS}
@@ -118,6 +123,7 @@ def enrollment_export(enrollment: Enrollment) -> dict[str, Any]:
         "started_at": local_time(enrollment.started_at),
         "ended_at": local_time(enrollment.status_changed_at) if ended else None,
         "therapist": (enrollment.therapist.display_name if enrollment.therapist else ""),
+        "born_on_day": enrollment.born_on_day,
     }
 
 

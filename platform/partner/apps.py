@@ -12,3 +12,10 @@ class PartnerConfig(AppConfig):
         from accounts.navigation import register_nav_item
 
         register_nav_item(Role.ADMIN, "partner:admin_cases", _("Partner cases"))
+
+        # The retention run clears closed cases without importing this app.
+        from modules.clearing import register_record_part
+
+        from .personal_data import RECORD_PART
+
+        register_record_part(RECORD_PART)
