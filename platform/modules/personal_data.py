@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any, Final
 
 from accounts.personal_data import (
+    ANONYMISED,
     Scrub,
     local_time,
     replace_with,
@@ -107,6 +108,13 @@ def treatment_anonymise(*, enrollment: Enrollment) -> None:
     for name in RISK_SIGNAL_PERSONAL_FIELDS:
         scrub_text_column(signals, name)
     rewrite_fields(enrollment, ENROLLMENT_PERSONAL_FIELDS)
+
+
+def treatment_is_anonymised(enrollment: Enrollment) -> bool:
+    """Whether the treatment's words are gone: an ended treatment always has a status reason
+    (enrollment_set_status requires one), which anonymising replaces with the marker. Read
+    by the pages below `records`, which cannot see records.Anonymisation."""
+    return enrollment.status in ENDED_STATUSES and enrollment.status_reason == ANONYMISED
 
 
 # --- The participant's own data file -------------------------------------------------------

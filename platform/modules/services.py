@@ -37,6 +37,7 @@ from .models import (
     RiskSignal,
     RiskTerm,
 )
+from .personal_data import treatment_is_anonymised
 
 
 class StaleAnswer(Exception):
@@ -292,6 +293,8 @@ def enrollment_set_born_on_day(
         raise PermissionDenied
     if day is not None and not 1 <= day <= 31:
         raise ValidationError(_("Write a day of the month between 1 and 31."))
+    if treatment_is_anonymised(enrollment):
+        raise ValidationError(_("This treatment's record has been cleared."))
     if enrollment.born_on_day == day:
         return enrollment
     with transaction.atomic():

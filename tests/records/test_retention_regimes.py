@@ -15,6 +15,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -36,8 +37,10 @@ from tests.helpers import (
     World,
     end_treatment,
     enroll,
+    in_english,
     make_programme,
     make_user,
+    verified_client,
     write_note_at,
 )
 from therapist.models import CaseNote
@@ -279,6 +282,14 @@ def test_an_unknown_day_of_birth_is_kept_and_listed(
     enrollment_set_born_on_day(actor=admin_user, enrollment=world.e_alex, day=4)
     assert f"Anonymised treatment {world.e_alex.public_id}" in run()
     assert cleared(world.e_alex)
+    # A cleared record takes no day of birth any more, and the admin's page no longer asks.
+    with pytest.raises(ValidationError):
+        enrollment_set_born_on_day(
+            actor=admin_user, enrollment=Enrollment.objects.get(pk=world.e_alex.pk), day=15
+        )
+    html = in_english(verified_client(admin_user)).get(reverse("administration:participants"))
+    assert f"bd-{world.e_alex.public_id}" not in html.content.decode()
+    assert f"bd-{world.e_robin.public_id}" in html.content.decode()
 
 
 # --- The partner track ------------------------------------------------------------------------
@@ -442,3 +453,33 @@ def test_the_day_of_birth_is_set_by_the_units_admin_only_and_logged_without_the_
     # It is the participant's data: in their own file.
     Enrollment.objects.filter(pk=fresh.pk).update(born_on_day=7)
     assert enrollment_export(Enrollment.objects.get(pk=fresh.pk))["born_on_day"] == 7
+
+
+def test_the_admin_sees_what_needs_the_day_of_birth_and_enters_it(
+    world: World, admin_user: User
+) -> None:
+    page = reverse("administration:participants")
+    client = in_english(verified_client(admin_user))
+    # Health care: the day of birth is not asked for (nothing needs it).
+    assert "Day of the month of birth" not in client.get(page).content.decode()
+
+    social_services()
+    end_treatment(world.e_alex, admin_user, years_ago=6)
+    html = client.get(page).content.decode()
+    assert html.count("Needs the day of birth") == 1  # Alex's ended record, not Robin's
+    url = reverse("administration:set_born_on_day", args=[world.e_alex.public_id])
+    client.post(url, {"born_on_day": "32"})
+    assert Enrollment.objects.get(pk=world.e_alex.pk).born_on_day is None
+    client.post(url, {"born_on_day": "15"})
+    assert Enrollment.objects.get(pk=world.e_alex.pk).born_on_day == 15
+    assert "Needs the day of birth" not in client.get(page).content.decode()
+
+    # Another organisation's admin: 404, as for a treatment that does not exist.
+    organisation = Organisation.objects.create(
+        slug="other", name="Other", regime=Regime.SOCIAL_SERVICES
+    )
+    unit = Unit.objects.create(organisation=organisation, slug="u", name="U")
+    stranger = make_user("stranger@example.org", [Role.ADMIN], name="S", unit=unit)
+    response = verified_client(stranger).post(url, {"born_on_day": "3"})
+    assert response.status_code == 404
+    assert Enrollment.objects.get(pk=world.e_alex.pk).born_on_day == 15
