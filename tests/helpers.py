@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +44,15 @@ from measures.models import Instrument, InstrumentItem, MeasureResponse
 from measures.services import measure_response_submit
 from messaging.models import Message, Side, Thread
 from messaging.services import message_send
-from modules.models import Enrollment, EnrollmentStatus, ModuleProgress, ModuleState, RiskSignal
+from modules.models import (
+    Answer,
+    CheckIn,
+    Enrollment,
+    EnrollmentStatus,
+    ModuleProgress,
+    ModuleState,
+    RiskSignal,
+)
 from modules.services import (
     checkin_submit,
     enrollment_create,
@@ -56,6 +65,7 @@ from organisations.selectors import first_unit
 from partner.models import ConsentKind
 from partner.services import case_open, consent_record
 from reports.selectors import Period
+from therapist.models import CaseNote
 from therapist.services import note_add, risk_acknowledge
 
 if TYPE_CHECKING:
@@ -639,16 +649,35 @@ def build_world(
 def end_treatment(
     enrollment: Enrollment, actor: User, *, years_ago: float, status: str = "completed"
 ) -> Enrollment:
-    """End the treatment through the service, then move its end back in time."""
+    """End the treatment through the service, then move its end, and every entry made
+    before it (answers, check-ins, messages, measures, case notes), back in time by the same
+    span: the record's last entry is then its end, `years_ago`."""
     enrollment_set_status(
         actor=actor,
         enrollment=enrollment,
         status=status,
         reason="Finished the programme" if status == EnrollmentStatus.COMPLETED else "Stopped",
     )
-    ended = timezone.now() - timedelta(days=round(365.25 * years_ago))
-    Enrollment.objects.filter(pk=enrollment.pk).update(status_changed_at=ended)
+    now = timezone.now()
+    span = timedelta(days=round(365.25 * years_ago))
+    Enrollment.objects.filter(pk=enrollment.pk).update(status_changed_at=now - span)
+    for model, column, link in (
+        (Answer, "updated_at", "enrollment"),
+        (CheckIn, "submitted_at", "enrollment"),
+        (Message, "created_at", "thread__enrollment"),
+        (MeasureResponse, "submitted_at", "enrollment"),
+        (CaseNote, "created_at", "enrollment"),
+    ):
+        model.objects.filter(**{link: enrollment}).update(**{column: F(column) - span})
     return Enrollment.objects.get(pk=enrollment.pk)
+
+
+def write_note_at(enrollment: Enrollment, author: User, body: str, *, years_ago: float) -> None:
+    """A case note dated `years_ago` (written through the service, then moved in time)."""
+    note = note_add(actor=author, enrollment=enrollment, body=body)
+    CaseNote.objects.filter(pk=note.pk).update(
+        created_at=timezone.now() - timedelta(days=round(365.25 * years_ago))
+    )
 
 
 # --- Reports: a hand-built organisation, dated by hand (Stockholm time) --------------------------

@@ -18,4 +18,5 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("ENROLLMENT_STATUS_CHANGED", "enrollment_status_changed", _("Treatment status changed")),
     ("RISK_TERM_ADDED", "risk_term_added", _("Risk word added")),
     ("RISK_TERM_CHANGED", "risk_term_changed", _("Risk word turned on or off")),
+    ("ENROLLMENT_BORN_ON_DAY_SET", "born_on_day_set", _("Day of birth recorded")),
 )

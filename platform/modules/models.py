@@ -11,6 +11,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -72,6 +73,16 @@ class Enrollment(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     checkin_interval_days = models.PositiveSmallIntegerField(default=7)
     last_active_at = models.DateTimeField(null=True, blank=True)
+    # The day of the month the participant was born (1-31), and nothing more: all that
+    # socialtjänstförordningen's research exception needs (records kept for people born on
+    # the 5th, 15th or 25th; docs/law.md). Personal data: exported and anonymised with the
+    # treatment. Empty: not known, and a social-services record is then never cleared.
+    born_on_day = models.PositiveSmallIntegerField(
+        _("day of the month of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
 
     class Meta:
         constraints = [
@@ -79,7 +90,11 @@ class Enrollment(models.Model):
                 fields=["participant", "programme"],
                 condition=Q(status__in=["invited", "active", "paused"]),
                 name="one_open_enrollment_per_participant_and_programme",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(born_on_day__isnull=True) | Q(born_on_day__gte=1, born_on_day__lte=31),
+                name="born_on_day_is_a_day_of_the_month",
+            ),
         ]
 
     def __str__(self) -> str:

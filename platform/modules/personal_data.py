@@ -12,8 +12,10 @@ from collections import defaultdict
 from typing import Any, Final
 
 from accounts.personal_data import (
+    ANONYMISED,
     Scrub,
     local_time,
+    replace_with,
     rewrite_fields,
     scrub_all_text,
     scrub_free_text,
@@ -31,7 +33,11 @@ from .selectors import answers_by_module, module_rows
 ANSWER_PERSONAL_FIELDS: Final = ("value",)  # scrubbed by the block's answer shape
 CHECKIN_PERSONAL_FIELDS: Final = ("answers",)  # the text questions of QUESTIONS
 RISK_SIGNAL_PERSONAL_FIELDS: Final = ("acknowledgement",)
-ENROLLMENT_PERSONAL_FIELDS: Final[dict[str, Scrub]] = {"status_reason": scrub_text}
+ENROLLMENT_PERSONAL_FIELDS: Final[dict[str, Scrub]] = {
+    "status_reason": scrub_text,
+    # The day of birth the research exception needs: cleared with the rest (None).
+    "born_on_day": replace_with(None),
+}
 
 _CHECKIN_TEXT_KEYS = {q.key for q in QUESTIONS if q.kind == "text"}
 _CHECKIN_KEYS = {q.key for q in QUESTIONS}
@@ -104,6 +110,13 @@ def treatment_anonymise(*, enrollment: Enrollment) -> None:
     rewrite_fields(enrollment, ENROLLMENT_PERSONAL_FIELDS)
 
 
+def treatment_is_anonymised(enrollment: Enrollment) -> bool:
+    """Whether the treatment's words are gone: an ended treatment always has a status reason
+    (enrollment_set_status requires one), which anonymising replaces with the marker. Read
+    by the pages below `records`, which cannot see records.Anonymisation."""
+    return enrollment.status in ENDED_STATUSES and enrollment.status_reason == ANONYMISED
+
+
 # --- The participant's own data file -------------------------------------------------------
 
 
@@ -118,6 +131,7 @@ def enrollment_export(enrollment: Enrollment) -> dict[str, Any]:
         "started_at": local_time(enrollment.started_at),
         "ended_at": local_time(enrollment.status_changed_at) if ended else None,
         "therapist": (enrollment.therapist.display_name if enrollment.therapist else ""),
+        "born_on_day": enrollment.born_on_day,
     }
 
 

@@ -38,6 +38,7 @@ from .models import (
     RiskSignal,
     RiskTerm,
 )
+from .personal_data import treatment_is_anonymised
 
 
 class StaleAnswer(Exception):
@@ -289,6 +290,36 @@ def enrollment_set_checkin_interval(*, actor: User, enrollment: Enrollment, days
         raise ValidationError(_("Choose between 1 and 28 days."))
     enrollment.checkin_interval_days = days
     enrollment.save(update_fields=["checkin_interval_days"])
+
+
+def enrollment_set_born_on_day(
+    *, actor: User, enrollment: Enrollment, day: int | None, request: Any = None
+) -> Enrollment:
+    """Record the day of the month the participant was born (1-31), or forget it (None): an
+    admin of the treatment's unit or its care team. Only the day is kept, for the
+    social-services research exception (records.retention); the log says that it changed,
+    not the day."""
+    if not (covers(actor, enrollment.unit_id, Role.ADMIN) or _may_manage(actor, enrollment)):
+        raise PermissionDenied
+    if day is not None and not 1 <= day <= 31:
+        raise ValidationError(_("Write a day of the month between 1 and 31."))
+    if treatment_is_anonymised(enrollment):
+        raise ValidationError(_("This treatment's record has been cleared."))
+    if enrollment.born_on_day == day:
+        return enrollment
+    with transaction.atomic():
+        enrollment.born_on_day = day
+        enrollment.save(update_fields=["born_on_day"])
+        audit_log(
+            action=AuditEvent.Action.ENROLLMENT_BORN_ON_DAY_SET,
+            actor=actor,
+            subject=enrollment.participant,
+            request=request,
+            target_type="enrollment",
+            target_id=enrollment.public_id,
+            detail="set" if day is not None else "cleared",
+        )
+    return enrollment
 
 
 # --- Risk words ------------------------------------------------------------------------------

@@ -24,3 +24,9 @@ class PartnerConfig(AppConfig):
                 "public_id", flat=True
             ),
         )
+        # The retention run clears closed cases without importing this app.
+        from modules.clearing import register_record_part
+
+        from .personal_data import RECORD_PART
+
+        register_record_part(RECORD_PART)

@@ -15,4 +15,5 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("RECORD_ANONYMISED", "record_anonymised", _("Treatment record anonymised")),
     ("REFERRAL_ANONYMISED", "referral_anonymised", _("Referral anonymised")),
     ("ERASURE_CARRIED_OUT", "erasure_carried_out", _("Erasure request carried out")),
+    ("RECORD_KEPT_FOR_ARCHIVE", "record_kept_for_archive", _("Record kept for the archive")),
 )

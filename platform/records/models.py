@@ -1,5 +1,6 @@
-"""What has been anonymised, so the nightly retention run does each thing once (and writes
-its audit event once), and running it twice in a row changes nothing the second time.
+"""What has been anonymised (or, for a record kept for research, marked for the archive), so
+the nightly retention run does each thing once (and writes its audit event once), and running
+it twice in a row changes nothing the second time.
 
 A row names the kind of thing and its primary key, nothing about the person."""
 
@@ -15,11 +16,17 @@ class AnonymisedKind(models.TextChoices):
     ACCOUNT = "account", _("Account")
     REFERRAL_CONTACT = "referral_contact", _("Referral's contact details")
     REFERRAL_RECORD = "referral_record", _("Referral's screening")
+    # A closed partner case's contact details and free text (partner.personal_data).
+    PARTNER_CASE = "partner_case", _("Partner case")
+    # Kept for research instead of cleared: to be handed over to the archive.
+    ENROLLMENT_ARCHIVE = "enrollment_archive", _("Treatment kept for the archive")
+    PARTNER_CASE_ARCHIVE = "partner_archive", _("Partner case kept for the archive")
 
 
 class AnonymisedBasis(models.TextChoices):
     RETENTION = "retention", _("Retention period ended")
     ERASURE = "erasure", _("Erasure request")
+    RESEARCH = "research", _("Kept for research (socialtjänstförordningen)")
 
 
 class Anonymisation(models.Model):

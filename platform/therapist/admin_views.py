@@ -31,9 +31,15 @@ from accounts.views import request_user, role_required
 from audit.exports import csv_response
 from audit.models import AuditEvent
 from audit.selectors import record_reads
-from modules.models import Enrollment, EnrollmentStatus
-from modules.services import STATUS_CHANGES, enrollment_assign, enrollment_set_status
-from organisations.models import Unit
+from modules.models import ENDED_STATUSES, Enrollment, EnrollmentStatus
+from modules.personal_data import treatment_is_anonymised
+from modules.services import (
+    STATUS_CHANGES,
+    enrollment_assign,
+    enrollment_set_born_on_day,
+    enrollment_set_status,
+)
+from organisations.models import Regime, Unit
 
 
 def _enrollment_or_404(actor: User, public_id: UUID) -> Enrollment:
@@ -52,12 +58,26 @@ def participants(request: HttpRequest) -> HttpResponse:
     units = units_where(request_user(request), Role.ADMIN)
     enrollments = (
         Enrollment.objects.filter(unit__in=units)
-        .select_related("participant", "therapist", "substitute", "invitation", "unit")
+        .select_related(
+            "participant", "therapist", "substitute", "invitation", "unit__organisation"
+        )
         .order_by("-created_at")
     )
     rows = [
         {
             "enrollment": e,
+            # Social services only: the research exception needs the day of birth, and an
+            # ended record without it is never cleared (records.retention).
+            "asks_birth_day": (
+                e.unit.organisation.regime == Regime.SOCIAL_SERVICES
+                and not treatment_is_anonymised(e)
+            ),
+            "needs_birth_day": (
+                e.unit.organisation.regime == Regime.SOCIAL_SERVICES
+                and e.status in ENDED_STATUSES
+                and e.born_on_day is None
+                and not treatment_is_anonymised(e)
+            ),
             "next_statuses": [
                 (s, EnrollmentStatus(s).label)
                 for s in EnrollmentStatus.values
@@ -124,6 +144,26 @@ def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("The treatment's status is changed."))
+    return redirect("administration:participants")
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def set_born_on_day(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    enrollment = _enrollment_or_404(request_user(request), public_id)
+    value = request.POST.get("born_on_day", "").strip()
+    try:
+        try:
+            day = int(value) if value else None
+        except ValueError:
+            raise ValidationError(_("Write a day of the month between 1 and 31.")) from None
+        enrollment_set_born_on_day(
+            actor=request_user(request), enrollment=enrollment, day=day, request=request
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("The day of birth is saved."))
     return redirect("administration:participants")
 
 

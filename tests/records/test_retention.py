@@ -153,8 +153,11 @@ def test_an_old_ended_treatment_is_anonymised_a_younger_one_is_not(
         assert mark not in dump, mark
     assert world.alex.email not in str(snapshot()["users"])
 
-    # The case notes are the therapist's append-only journal: not touched here.
-    assert CaseNote.objects.get(enrollment=world.e_alex).body == SECRETS["note"]
+    # The case notes go with the record as a whole, after its period (health care: ten
+    # years after the last entry); the row, its author and date stay.
+    note = CaseNote.objects.get(enrollment=world.e_alex)
+    assert note.body == ANONYMISED and SECRETS["note"] not in dump
+    assert note.author == world.therapist
 
     # The younger treatment and its participant are as they were.
     robin = User.objects.get(pk=world.robin.pk)
@@ -239,7 +242,7 @@ def test_the_periods_come_from_settings(world: World, admin_user: User, settings
     settings.RETENTION_CLOSED_YEARS = 12
     assert "Anonymised: 0 treatments" in run()
     settings.RETENTION_CLOSED_YEARS = 5  # shorter than the law allows
-    with pytest.raises(CommandError, match="at least 10"):
+    with pytest.raises(CommandError, match="Omtag: a patient record is kept at least ten"):
         run()
     assert not Anonymisation.objects.exists()
 

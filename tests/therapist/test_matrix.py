@@ -82,6 +82,7 @@ MATRIX: dict[str, Row] = {
     # Empty forms: the admin gets the page back with an error message, nothing changes.
     "administration:assign": Row("post", {"admin": 302}),
     "administration:set_status": Row("post", {"admin": 302}),
+    "administration:set_born_on_day": Row("post", {"admin": 302}),
     "administration:access_log": Row("get", {"admin": 200}),
     "administration:risk_words": Row("get", {"admin": 200}),
 }
