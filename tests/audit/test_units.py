@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from modules.models import Enrollment
 from modules.selectors import organisation_of, unit_of
 from organisations.models import Organisation, Regime, Unit
-from tests.helpers import enroll, make_programme, make_user, verified_client
+from tests.helpers import enroll, make_programme, make_user, offer_everywhere, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def elsewhere(municipality, programme) -> Enrollment:
     """A participant treated in the municipality by its own therapist."""
     worker = make_user("socionom@example.org", [Role.THERAPIST], name="Sara", unit=municipality)
     person = make_user("klient@example.org", [Role.PARTICIPANT], name="Kim", unit=municipality)
-    return enroll(person, worker, programme)
+    return enroll(person, worker, offer_everywhere(programme))
 
 
 def _open_overview(enrollment: Enrollment) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from records import retention
 from records.services import OrganisationPlan, RetentionPlan, retention_apply, retention_plan
@@ -35,6 +36,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, dry_run: bool = False, **options: Any) -> None:
+        # The operator's report is in English throughout, regime names included.
+        with translation.override("en"):
+            self._run(dry_run=dry_run)
+
+    def _run(self, *, dry_run: bool) -> None:
         try:
             plan = retention_plan() if dry_run else retention_apply()
         except ImproperlyConfigured as problem:
