@@ -79,6 +79,13 @@ class OrganisationSettingsForm(forms.ModelForm):
         }
         self.fields["name"].required = True
 
+    def clean_sender_name(self) -> str:
+        value = str(self.cleaned_data.get("sender_name") or "")
+        problem = rules.sender_name_problem(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
     def clean_min_group(self) -> int | None:
         value = self.cleaned_data.get("min_group")
         problem = rules.min_group_problem(value)
@@ -113,7 +120,9 @@ def organisation_settings_change(
     rules.check_retention(
         organisation.regime, changes.get("retention_years", organisation.retention_years)
     )
-    problem = rules.min_group_problem(changes.get("min_group", organisation.min_group))
+    problem = rules.min_group_problem(
+        changes.get("min_group", organisation.min_group)
+    ) or rules.sender_name_problem(changes.get("sender_name", organisation.sender_name))
     if problem:
         raise ValidationError(problem)
     changed = [name for name, value in changes.items() if getattr(organisation, name) != value]

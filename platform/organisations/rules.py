@@ -72,3 +72,19 @@ def min_group_problem(value: int | None) -> str:
         "low": MIN_GROUP_LOWEST,
         "high": MIN_GROUP_HIGHEST,
     }
+
+
+# Words that would tell whoever sees the inbox what the email is about (safety rule 4).
+_REVEALING = ("våld", "violen", "behandl", "treatment", "terapi", "therap", "misshandel", "abuse")
+
+
+def sender_name_problem(name: str) -> str:
+    """Why `name` cannot be the sender of the discreet emails; empty when it can. A sender
+    name says who sends, never what about: someone else may read the inbox."""
+    lowered = name.lower()
+    if any(word in lowered for word in _REVEALING):
+        return _(
+            "The sender name must not say what the email is about (violence, treatment): "
+            "someone else may see the inbox. Use e.g. the municipality's or region's name."
+        )
+    return ""

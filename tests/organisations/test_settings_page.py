@@ -90,6 +90,8 @@ def test_admin_changes_the_settings_and_the_change_is_audited(admin_user):
         ("retention_years", "9", "minst tio år"),
         ("min_group", "1", "mellan 2 och 50"),
         ("min_group", "51", "mellan 2 och 50"),
+        ("sender_name", "Våldsenheten Norr", "inte säga vad e-posten handlar om"),
+        ("sender_name", "Omtag treatment", "inte säga vad e-posten handlar om"),
     ],
 )
 def test_bad_input_saves_nothing_and_says_why_in_swedish(admin_user, field, value, words):
