@@ -29,4 +29,9 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("ACCOUNT_LOCKED", "account_locked", _("Account locked")),
     ("ACCOUNT_UNLOCKED", "account_unlocked", _("Account unlocked")),
     ("ROLES_CHANGED", "roles_changed", _("Roles changed")),
+    (
+        "ORGANISATION_SETTINGS_CHANGED",
+        "organisation_settings_changed",
+        _("Organisation settings changed"),
+    ),
 )

@@ -43,6 +43,7 @@ UNVERIFIED_ALLOWED = frozenset(
         "healthz",
         # The public "ask for help" form and its receipt.
         "intake:ask",
+        "intake:ask_organisation",
         "intake:ask_sent",
     }
 )

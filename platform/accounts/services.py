@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from audit.services import audit_log
 
 from . import scope
+from .emails import sender_address
 from .models import (
     RECOVERY_CODE_COUNT,
     STAFF_ROLES,
@@ -120,7 +121,9 @@ def invitation_create(
             unit=invitation.unit,
         )
         path = reverse("accounts:invitation_accept", kwargs={"token": token})
-        _invitation_mail_on_commit(email=email, link=_absolute_link(path, request))
+        _invitation_mail_on_commit(
+            email=email, link=_absolute_link(path, request), organisation_id=organisation_id
+        )
     return invitation, path
 
 
@@ -159,9 +162,10 @@ def _absolute_link(path: str, request: HttpRequest | None) -> str:
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
 
 
-def _invitation_mail_on_commit(*, email: str, link: str) -> None:
+def _invitation_mail_on_commit(*, email: str, link: str, organisation_id: int | None) -> None:
     """Email the invitation's link once the transaction commits, so no link is sent for an
-    invitation that was rolled back."""
+    invitation that was rolled back. From the inviting organisation's sender name, if set."""
+    sender = sender_address([organisation_id] if organisation_id is not None else [])
     body = render_to_string(
         "accounts/email/invitation.txt",
         {"link": link, "site_name": settings.SITE_NAME, "hours": _lifetime_hours()},
@@ -170,7 +174,7 @@ def _invitation_mail_on_commit(*, email: str, link: str) -> None:
         lambda: send_mail(
             _("Your invitation to %(site)s") % {"site": settings.SITE_NAME},
             body,
-            None,
+            sender,
             [email],
         )
     )

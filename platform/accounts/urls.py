@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import org_settings_views, views
 
 app_name = "accounts"
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("admin/", views.admin_home, name="admin_home"),
     path("admin/users/<uuid:public_id>/", views.admin_user, name="admin_user"),
+    path("admin/organisation/", org_settings_views.organisation_list, name="organisations"),
+    path(
+        "admin/organisation/<uuid:public_id>/",
+        org_settings_views.organisation_settings,
+        name="organisation_settings",
+    ),
 ]

@@ -11,4 +11,5 @@ from audit.actions import Label
 
 ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("PROGRAMMES_OFFERED", "programmes_offered", _("Programmes offered changed")),
+    ("ORGANISATION_HELP_CHANGED", "organisation_help_changed", _("Help box changed")),
 )

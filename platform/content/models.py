@@ -428,3 +428,43 @@ class ProgrammeOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}:{self.translation_key}"
+
+
+class OrganisationHelp(models.Model):
+    """An organisation's own help box: what its participants, and the people who open its
+    ask-for-help form, read instead of the installation's (HelpSettings). Every field left
+    empty falls back to the installation's, so an organisation sets only what differs, e.g.
+    the municipality's own crisis line. Edited on the organisation's help page
+    (/editor/organisation-help/) by its editors and administrators."""
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="help",
+        verbose_name=_("organisation"),
+    )
+    site_display_name: models.CharField = models.CharField(
+        _("site display name"),
+        max_length=100,
+        blank=True,
+        help_text=_("Shown in the page header and title. Blank: the installation's name."),
+    )
+    emergency_number: models.CharField = models.CharField(
+        _("emergency number"), max_length=20, blank=True
+    )
+    # [{"name", "number", "hours", "hours_en"}], in the order shown; empty: the installation's.
+    crisis_lines = models.JSONField(_("crisis lines"), default=list, blank=True)
+    not_realtime_sv: models.CharField = models.CharField(
+        _("“not read in real time” (Swedish)"), max_length=300, blank=True
+    )
+    not_realtime_en: models.CharField = models.CharField(
+        _("“not read in real time” (English)"), max_length=300, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisation's help box")
+        verbose_name_plural = _("organisations' help boxes")
+
+    def __str__(self) -> str:
+        return str(self.organisation_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import organisation_help, views
 
 app_name = "content"
 
@@ -11,5 +11,15 @@ urlpatterns = [
         "translations/<int:page_id>/missing-exercises/",
         views.translation_gaps,
         name="translation_gaps",
+    ),
+    path(
+        "organisation-help/",
+        organisation_help.organisation_help_list,
+        name="organisation_help_list",
+    ),
+    path(
+        "organisation-help/<uuid:public_id>/",
+        organisation_help.organisation_help,
+        name="organisation_help",
     ),
 ]

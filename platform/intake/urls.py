@@ -26,4 +26,6 @@ urlpatterns = [
     ),
     path("referrals/<uuid:public_id>/close/", views.referral_close, name="referral_close"),
     path("referrals/<uuid:public_id>/reopen/", views.referral_reopen, name="referral_reopen"),
+    # Public: one organisation's form. Last, so "sent" and "referrals" keep their pages.
+    path("<slug:organisation>/", views.ask, name="ask_organisation"),
 ]

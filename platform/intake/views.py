@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -22,7 +22,9 @@ from accounts.middleware import is_second_factor_verified
 from accounts.models import Role
 from accounts.views import request_user, role_required
 from audit.services import record_read
-from organisations.selectors import help_unit
+from content.help import organisation_help_box
+from organisations.models import Organisation, Unit
+from organisations.selectors import help_organisations, help_unit
 
 from . import protection, selectors, services
 from .forms import (
@@ -49,16 +51,35 @@ def _ask_page(
     request: HttpRequest,
     form: HelpRequestForm,
     *,
+    unit: Unit | None = None,
     refusal: str = "",
     notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    return render(
-        request,
-        "intake/ask.html",
-        {"form": form, "refusal": refusal, "notice": notice, "callback_days": callback_days()},
-        status=status,
-    )
+    context: dict[str, Any] = {
+        "form": form,
+        "refusal": refusal,
+        "notice": notice,
+        "callback_days": callback_days(),
+    }
+    if unit is not None:
+        # The organisation's own help box and name, where it has set them.
+        context.update(organisation_help_box(request, unit.organisation))
+    return render(request, "intake/ask.html", context, status=status)
+
+
+def _receiving_unit(slug: str | None) -> Unit | None:
+    """The unit that receives this form: the organisation's for /help/<slug>/ (404 for an
+    unknown one), the only organisation's for /help/, None when /help/ must let the person
+    choose among several."""
+    if slug is not None:
+        try:
+            return help_unit(slug)
+        except (Organisation.DoesNotExist, Unit.DoesNotExist) as missing:
+            raise Http404 from missing
+    if len(help_organisations()) > 1:
+        return None
+    return help_unit()
 
 
 def _signed_in(request: HttpRequest) -> bool:
@@ -84,25 +105,36 @@ def _kept(request: HttpRequest) -> HelpRequestForm:
 
 
 @login_not_required
-def ask(request: HttpRequest) -> HttpResponse:
+def ask(request: HttpRequest, organisation: str | None = None) -> HttpResponse:
+    unit = _receiving_unit(organisation)
+    if unit is None:
+        # Several organisations: the person chooses whose form to fill in.
+        return render(
+            request,
+            "intake/ask_choose.html",
+            {"organisations": help_organisations()},
+            status=200 if request.method != "POST" else 400,
+        )
     if request.method != "POST":
-        return _ask_page(request, HelpRequestForm(initial={"started": _fresh_token(request)}))
+        return _ask_page(
+            request, HelpRequestForm(initial={"started": _fresh_token(request)}), unit=unit
+        )
     if protection.rate_limited(request):
         refusal = _(
             "Many requests have been sent from this connection in the last hour, so this one "
             "was not sent. Please try again in an hour. If you need to talk to someone now, "
             "call one of the numbers below."
         )
-        return _ask_page(request, _kept(request), refusal=refusal, status=429)
+        return _ask_page(request, _kept(request), unit=unit, refusal=refusal, status=429)
     form = HelpRequestForm(request.POST)
     if form.looks_automated(timed=not _signed_in(request)):
         refusal = _("Your request could not be sent. Please check the form and send it again.")
-        return _ask_page(request, _kept(request), refusal=refusal, status=400)
+        return _ask_page(request, _kept(request), unit=unit, refusal=refusal, status=400)
     if form.is_valid():
         try:
             services.referral_submit(
                 person=form.person_fields(),
-                unit=help_unit(),
+                unit=unit,
                 once=protection.token_nonce(form.data.get("started")),
             )
         except services.AlreadySent:
@@ -114,12 +146,12 @@ def ask(request: HttpRequest) -> HttpResponse:
                 "request, fill in the form below."
             )
             fresh = HelpRequestForm(initial={"started": _fresh_token(request)})
-            return _ask_page(request, fresh, notice=notice, status=409)
+            return _ask_page(request, fresh, unit=unit, notice=notice, status=409)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return redirect("intake:ask_sent")
-    return _ask_page(request, form, status=400)
+    return _ask_page(request, form, unit=unit, status=400)
 
 
 @login_not_required

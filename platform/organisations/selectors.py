@@ -23,13 +23,24 @@ def first_unit() -> Unit:
 
 
 def help_unit(slug: str | None = None) -> Unit:
-    """The unit that receives the ask-for-help form of the organisation `slug` (by default
-    the first organisation that has one, else the first unit there is)."""
-    organisations = Organisation.objects.select_related("help_unit__organisation")
+    """The unit that receives the ask-for-help form of the organisation `slug`: its chosen
+    unit, else its first; Organisation.DoesNotExist for an unknown slug and Unit.DoesNotExist
+    for an organisation without units (a request is never sent to another organisation).
+    Without a slug: the first organisation that has chosen one, else the first unit there is."""
     if slug is not None:
-        organisations = organisations.filter(slug=slug)
+        organisation = Organisation.objects.select_related("help_unit__organisation").get(slug=slug)
+        if organisation.help_unit is not None:
+            return organisation.help_unit
+        first = Unit.objects.select_related("organisation").filter(organisation=organisation)
+        return first.order_by("pk")[:1].get()
+    organisations = Organisation.objects.select_related("help_unit__organisation")
     chosen = organisations.filter(help_unit__isnull=False).order_by("pk").first()
     if chosen is not None and chosen.help_unit is not None:
         return chosen.help_unit
     unit = Unit.objects.select_related("organisation").order_by("pk").first()
     return unit if unit is not None else first_unit()
+
+
+def help_organisations() -> list[Organisation]:
+    """The organisations a person can ask for help from (those with a unit), by name."""
+    return list(Organisation.objects.filter(units__isnull=False).distinct().order_by("name"))

@@ -43,12 +43,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounts import scope
+from accounts.models import Role, User
 from content.models import ModulePage
 from intake.models import Referral
 from measures.models import Instrument, MeasureResponse, Occasion
 from messaging.models import Message, Side, WaitClosure
 from messaging.selectors import waiting_messages
 from modules.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, ModuleProgress, ModuleState
+from organisations.models import Organisation
 
 # A module counts as opened on time when it was open at most this long after the participant
 # completed the module before it (IVIN's rhythm is one module a week).
@@ -61,9 +64,21 @@ ENDED_STATUSES = (EnrollmentStatus.COMPLETED, EnrollmentStatus.DISCONTINUED)
 _STEPLEN = ModulePage.steplen
 
 
-def min_group() -> int:
-    """The smallest group whose figures the report shows."""
-    return int(getattr(settings, "REPORT_MIN_GROUP", 5))
+def min_group(viewer: User | None = None) -> int:
+    """The smallest group whose figures the report shows: the viewer's organisation's own
+    setting where it has one, else the installation's REPORT_MIN_GROUP. Someone who reads
+    the report for several organisations gets the largest of theirs (never less protection
+    than any of them chose)."""
+    installation = int(getattr(settings, "REPORT_MIN_GROUP", 5))
+    if viewer is None:
+        return installation
+    organisations = scope.organisations_where(viewer, Role.ORG_LEAD, Role.ADMIN)
+    chosen = list(
+        Organisation.objects.filter(pk__in=organisations).values_list("min_group", flat=True)
+    )
+    if not chosen:
+        return installation
+    return max(value if value is not None else installation for value in chosen)
 
 
 # --- The period --------------------------------------------------------------------------------
@@ -323,10 +338,11 @@ def _improved(instrument: Instrument, intake: int, later: int) -> bool:
     return better >= instrument.improvement_threshold
 
 
-def outcomes(period: Period) -> Outcomes:
+def outcomes(period: Period, viewer: User | None = None) -> Outcomes:
     """Intake → end / follow-up, per instrument, for pairs whose later response was submitted
-    in the period. Three queries."""
-    smallest = min_group()
+    in the period. Three queries (four with a viewer, whose organisation's smallest group
+    applies)."""
+    smallest = min_group(viewer)
     later = MeasureResponse.objects.filter(
         _in(period, "submitted_at"), occasion__in=LATER_OCCASIONS
     )
@@ -602,12 +618,12 @@ class Report:
     index: ModuleIndex = field(repr=False)
 
 
-def report(period: Period) -> Report:
+def report(period: Period, viewer: User | None = None) -> Report:
     index = module_index()
     return Report(
         period=period,
         funnel=funnel(period, index),
-        outcomes=outcomes(period),
+        outcomes=outcomes(period, viewer),
         service=service(period, index),
         index=index,
     )

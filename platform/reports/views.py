@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Role
-from accounts.views import role_required
+from accounts.views import request_user, role_required
 from audit.services import record_read
 from measures.charts import funnel_chart, improved_chart
 
@@ -47,7 +47,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = _form(request.GET)
     if not form.is_valid():
         return render(request, "reports/report.html", {"form": form}, status=400)
-    data = selectors.report(form.period)
+    data = selectors.report(form.period, request_user(request))
     _log(request, form.period, gettext_noop("report"))
     return render(
         request,
@@ -76,7 +76,7 @@ def _export(
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    data = selectors.report(form.period)
+    data = selectors.report(form.period, request_user(request))
     table = enrollment_table(form.period, data.index)
     _log(request, form.period, what)
     return respond(data, table)

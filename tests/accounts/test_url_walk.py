@@ -25,6 +25,7 @@ PUBLIC = {
     "set_language",
     "healthz",
     "intake:ask",
+    "intake:ask_organisation",
     "intake:ask_sent",
 }
 

@@ -38,7 +38,7 @@ def staff_urls(referral: Referral) -> dict[str, tuple[str, str]]:
     }
 
 
-PUBLIC = {"ask", "ask_sent"}
+PUBLIC = {"ask", "ask_organisation", "ask_sent"}
 # Admins see the queue and enter agency referrals; a referral's details are a therapist's.
 ADMIN_PAGES = {"referrals", "referral_new"}
 

@@ -22,7 +22,7 @@ def existing_programmes_stay_offered(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('content', '0009_safety_lines'),
+        ('content', '0010_organisation_help'),
         ('organisations', '0001_initial'),
     ]
 
