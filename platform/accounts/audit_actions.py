@@ -29,4 +29,6 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("ACCOUNT_LOCKED", "account_locked", _("Account locked")),
     ("ACCOUNT_UNLOCKED", "account_unlocked", _("Account unlocked")),
     ("ROLES_CHANGED", "roles_changed", _("Roles changed")),
+    ("ORGANISATION_CREATED", "organisation_created", _("Organisation created")),
+    ("UNIT_CREATED", "unit_created", _("Unit created")),
 )
