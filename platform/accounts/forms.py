@@ -143,7 +143,7 @@ class InvitationForm(forms.Form):
         label=_("Roles"), choices=INVITABLE_ROLES, widget=forms.CheckboxSelectMultiple
     )
     unit = forms.ModelChoiceField(
-        label=_("Where"),
+        label=_("Where they work"),
         queryset=Unit.objects.none(),
         required=False,
         empty_label=_("The whole organisation"),
