@@ -530,7 +530,9 @@ def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
         Unit.objects.filter(organisation_id__in=organisations).select_related("organisation")
     )
     per_unit = {
-        unit.pk: sorted(g.role for g in grants if g.unit_id == unit.pk and g.role != "participant")
+        unit.pk: sorted(
+            g.role for g in grants if g.unit_id == unit.pk and g.role != Role.PARTICIPANT
+        )
         for unit in units
     }
     unit_forms = [

@@ -22,7 +22,13 @@ from modules.models import Enrollment, RiskSignal
 from organisations.models import Organisation, Regime, Unit
 from organisations.selectors import first_unit
 from partner.models import PartnerCase, PartnerConsent, RiskAssessment
-from tests.helpers import TOTP_KEY, make_user, sample_path, verified_client
+from tests.helpers import (
+    TOTP_KEY,
+    check_accessibility,
+    make_user,
+    sample_path,
+    verified_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +195,22 @@ def test_an_organisation_admin_cannot_reach_the_platform_pages(admin_user, platf
     assert response.status_code == 404
     assert not Organisation.objects.filter(slug="x").exists()
     assert verified_client(platform_admin).get(f"/platform/{uuid.uuid4()}/").status_code == 404
+
+
+def test_the_platform_pages_are_accessible_also_with_errors(platform_admin):
+    client = verified_client(platform_admin)
+    organisation = first_unit().organisation
+    pages = {
+        "/platform/": client.get("/platform/"),
+        "/platform/ with errors": client.post("/platform/", {"slug": "a b"}),
+        "organisation": client.get(f"/platform/{organisation.public_id}/"),
+        "organisation with errors": client.post(
+            f"/platform/{organisation.public_id}/", {"action": "invite", "admin-email": "x"}
+        ),
+    }
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        check_accessibility(response.content.decode(), name)
 
 
 def test_the_platform_pages_ask_for_the_second_factor(platform_admin):
