@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisations.models import Organisation
 
 from . import services
 from .forms import AdminInvitationForm, OrganisationForm, UnitForm
-from .models import Role, RoleGrant
+from .models import Invitation, Role, RoleGrant
 from .views import request_user, role_required
 
 
@@ -117,5 +118,21 @@ def organisation(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "units": chosen.units.order_by("name"),
             "unit_form": unit_form,
             "invite_form": invite_form,
+            "pending": _open_admin_invitations(chosen),
         },
     )
+
+
+def _open_admin_invitations(organisation: Organisation) -> list[Invitation]:
+    """The organisation's administrators invited and not yet arrived: whether the first
+    administrator's invitation went out (only administrators' addresses, no one else's)."""
+    return [
+        invitation
+        for invitation in Invitation.objects.filter(
+            organisation=organisation,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        if invitation.roles == [Role.ADMIN]
+    ]

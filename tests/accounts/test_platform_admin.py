@@ -102,6 +102,7 @@ def test_journey_from_a_new_organisation_to_its_first_therapist(
             {"action": "invite", "admin-email": "Noa@Norrby.example", "admin-display_name": "Noa"},
         )
     assert response.status_code == 302
+    assert "noa@norrby.example" in client.get(response["Location"]).content.decode()
     invitation = Invitation.objects.get(email="noa@norrby.example")
     assert invitation.roles == [Role.ADMIN] and invitation.organisation == norrby
     assert invitation.unit is None

@@ -1,6 +1,6 @@
 """Demo referrals for `make run`: three people in the intake queues, of different ages and
-sources, two in Region Söderland's (one of them already reached by the demo therapist) and
-one in Norrby kommun's (accounts.demo). Idempotent; DEBUG only."""
+sources: two in Region Söderland's (one of them already reached by the demo therapist) and
+a request for help in Norrby kommun's (accounts.demo). Idempotent; DEBUG only."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ DEMO: list[dict[str, Any]] = [
     {
         "public_id": uuid.UUID("5eed0000-0000-4000-8000-000000000001"),
         "days_ago": 1,
-        "place": SODERLAND,
+        "place": NORRBY,
         "source": ReferralSource.SELF,
         "name": "Micke",
         "phone": "070-123 45 67",
@@ -61,9 +61,9 @@ DEMO: list[dict[str, Any]] = [
     {
         "public_id": uuid.UUID("5eed0000-0000-4000-8000-000000000003"),
         "days_ago": 12,
-        "place": NORRBY,
+        "place": SODERLAND,
         "source": ReferralSource.PROBATION,
-        "agency": "Frivården Norrby",
+        "agency": "Frivården Jönköping",
         "agency_contact": "Lars Ek, frivårdsinspektör",
         "consent_to_contact": True,
         "name": "Ali",
