@@ -295,3 +295,26 @@ def test_every_participant_referral_and_partner_url_is_404_to_the_platform_admin
     assert seen > 100
     # And nothing was read: no record access in the log by the platform admin.
     assert not AuditEvent.objects.filter(actor=platform_admin).exclude(subject=platform_admin)
+
+
+def test_the_organisations_page_costs_the_same_with_more_organisations(platform_admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = verified_client(platform_admin)
+    first_unit()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/platform/").status_code == 200
+        return len(captured)
+
+    queries()  # the first request of a session reads what later ones find cached
+    few = queries()
+    for n in range(4):
+        organisation = Organisation.objects.create(
+            slug=f"org{n}", name=f"Org {n}", regime=Regime.HEALTH_CARE
+        )
+        unit = Unit.objects.create(organisation=organisation, slug="u", name="U")
+        make_user(f"staff{n}@example.org", [Role.THERAPIST], unit=unit)
+    assert queries() == few
