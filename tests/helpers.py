@@ -1044,7 +1044,7 @@ def check_accessibility(html: str, url: str) -> None:
     for tag in re.findall(r"<(?:input|textarea|select)\b[^>]*>", html):
         if re.search(r'type="(hidden|submit|checkbox)"', tag):
             continue
-        field_id = re.search(r'id="([^"]+)"', tag)
+        field_id = re.search(r'\sid="([^"]+)"', tag)
         assert field_id and field_id.group(1) in ids, (url, tag)
 
 

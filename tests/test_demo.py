@@ -46,16 +46,16 @@ def _counts() -> dict[str, int]:
     return {kind.__name__: kind.objects.count() for kind in kinds}
 
 
-def _readme_accounts() -> dict[str, str]:
-    """The demo accounts the README's table lists: email to role."""
+def _readme_accounts() -> dict[str, tuple[str, str]]:
+    """The demo accounts the README's table lists: email to (organisation, role)."""
     accounts = {}
-    for role, cell in re.findall(
-        r"^\| ([^|]+?) \| ([^|]+@demo\.omtag\.se[^|]*) \|$",
+    for organisation, role, cell in re.findall(
+        r"^\| ([^|]+?) \| ([^|]+?) \| ([^|]+@demo\.omtag\.se[^|]*) \|$",
         (REPO / "README.md").read_text(),
         re.MULTILINE,
     ):
         for email in re.findall(r"[\w.+-]+@demo\.omtag\.se", cell):
-            accounts[email] = role
+            accounts[email] = (organisation, role)
     return accounts
 
 
@@ -82,7 +82,7 @@ def test_every_account_in_the_readme_logs_in_with_the_published_factors(settings
     password = re.search(r"share the password `([^`]+)`", readme)
     assert password is not None
     accounts = _readme_accounts()
-    assert len(accounts) == 9
+    assert len(accounts) == 13
     for email in accounts:
         user = User.objects.get(email=email)
         assert user.is_active and user.check_password(password.group(1)), email
@@ -116,3 +116,43 @@ def test_each_role_finds_its_demo_work(settings):
     # The demo reads as the interface does: in Swedish.
     note = Conversation.objects.get(case=case).notes
     assert "samtal" in note.lower() and "call" not in note.lower()
+
+
+def test_the_demo_runs_two_organisations_under_their_laws_and_the_readme_says_who_is_where(
+    settings,
+):
+    from organisations.models import Organisation, Regime, Unit
+
+    settings.DEBUG = True
+    for name in _seed_commands():
+        call_command(name)
+    for name in _seed_commands():
+        call_command(name)
+    assert Organisation.objects.count() == 2 and Unit.objects.count() == 2
+    regimes = dict(Organisation.objects.values_list("name", "regime"))
+    assert regimes == {
+        "Region Söderland": Regime.HEALTH_CARE,
+        "Norrby kommun": Regime.SOCIAL_SERVICES,
+    }
+    for organisation in Organisation.objects.all():
+        assert organisation.help_unit is not None
+        assert organisation.help_unit.organisation_id == organisation.pk
+    names = dict(Organisation.objects.values_list("pk", "name"))
+    for email, (where, _role) in _readme_accounts().items():
+        user = User.objects.get(email=email)
+        held = {names[g.organisation_id] for g in user.role_grants.all() if g.organisation_id}
+        expected = {
+            "both": set(names.values()),
+            "none (the platform)": set(),
+        }.get(where, {where})
+        assert held == expected, email
+    platform = User.objects.get(email="platform@demo.omtag.se")
+    assert platform.roles == {Role.PLATFORM_ADMIN}
+    # The treatment and the referrals are split across the two.
+    in_norrby = Enrollment.objects.get(participant__email="participant2@demo.omtag.se")
+    assert in_norrby.unit.organisation.name == "Norrby kommun"
+    assert in_norrby.therapist is not None
+    assert in_norrby.therapist.email == "therapist2@demo.omtag.se"
+    queues = sorted(Referral.objects.values_list("unit__organisation__name", flat=True))
+    assert queues == ["Norrby kommun", "Region Söderland", "Region Söderland"]
+    assert Referral.objects.get(unit__organisation__name="Norrby kommun").name == "Micke"

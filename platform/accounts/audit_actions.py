@@ -34,4 +34,6 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
         "organisation_settings_changed",
         _("Organisation settings changed"),
     ),
+    ("ORGANISATION_CREATED", "organisation_created", _("Organisation created")),
+    ("UNIT_CREATED", "unit_created", _("Unit created")),
 )

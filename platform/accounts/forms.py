@@ -6,6 +6,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from organisations.models import Regime, Unit
+
 from .models import Role, User
 
 
@@ -122,7 +124,11 @@ class EmailChangeForm(forms.Form):
     email = forms.EmailField(label=_("New email address"), max_length=254)
 
 
-INVITABLE_ROLES = [(r.value, r.label) for r in Role]
+# The platform administrator's role is never given in an organisation's pages.
+INVITABLE_ROLES = [(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN]
+UNIT_ROLE_CHOICES = [
+    (r.value, r.label) for r in Role if r not in (Role.PARTICIPANT, Role.PLATFORM_ADMIN)
+]
 
 
 class InvitationForm(forms.Form):
@@ -135,6 +141,54 @@ class InvitationForm(forms.Form):
     )
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=INVITABLE_ROLES, widget=forms.CheckboxSelectMultiple
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Where they work"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("The whole organisation"),
+        to_field_name="public_id",
+        help_text=_("Staff can work in the whole organisation or in one unit."),
+    )
+
+    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = units if units is not None else Unit.objects.none()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if Role.PARTICIPANT in (data.get("roles") or []) and not data.get("unit"):
+            self.add_error("unit", _("A participant is invited into a unit."))
+        return data
+
+
+class AdminInvitationForm(forms.Form):
+    """A platform administrator invites an organisation's first administrator."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    display_name = forms.CharField(label=_("Name shown in Omtag"), max_length=80, required=False)
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short name in addresses"),
+        max_length=60,
+        help_text=_("Letters a–z, digits and hyphens, e.g. norrby. Cannot be changed later."),
+    )
+    regime = forms.ChoiceField(
+        label=_("The law it works under"), choices=Regime.choices, widget=forms.RadioSelect
+    )
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(label=_("Name of the unit"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short name in addresses"),
+        max_length=60,
+        help_text=_("Letters a–z, digits and hyphens, e.g. mottagningen."),
     )
 
 
@@ -150,4 +204,15 @@ class ParticipantInvitationForm(forms.Form):
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles"), choices=INVITABLE_ROLES, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class UnitRolesForm(forms.Form):
+    """The staff roles a person holds in one unit."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("Roles in this unit"),
+        choices=UNIT_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )

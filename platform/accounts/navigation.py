@@ -17,6 +17,8 @@ ROLE_HOMES: list[tuple[str, str, Any]] = [
     (Role.EDITOR, "content:editor_home", _("Content")),
     (Role.CLINICAL_LEAD, "content:editor_home", _("Content")),
     (Role.ADMIN, "accounts:admin_home", _("Administration")),
+    # Organisations and their administrators; never a page with anyone's record.
+    (Role.PLATFORM_ADMIN, "platform_admin:home", _("Organisations")),
 ]
 
 

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from audit.services import audit_log
+from organisations.models import Organisation, Regime, Unit
 
 from . import scope
 from .emails import sender_address
@@ -47,11 +48,14 @@ ROLE_GROUPS = {Role.EDITOR: "Editors", Role.CLINICAL_LEAD: "Clinical leads"}
 
 
 def _may_invite(actor: User, roles: Iterable[str], organisation_id: int, unit: Any) -> bool:
-    """An administrator invites into their own organisation; a therapist invites participants
-    into a unit where they are a therapist."""
+    """An administrator invites into their own organisation; a platform administrator invites
+    an administrator (and nothing else) into any organisation, for the whole of it; a
+    therapist invites participants into a unit where they are a therapist."""
     roles = set(roles)
     if organisation_id in scope.organisations_where(actor, Role.ADMIN):
         return Role.PLATFORM_ADMIN not in roles
+    if actor.has_role(Role.PLATFORM_ADMIN) and roles == {Role.ADMIN} and unit is None:
+        return Organisation.objects.filter(pk=organisation_id).exists()
     return (
         roles == {Role.PARTICIPANT}
         and unit is not None
@@ -316,6 +320,151 @@ def user_set_roles(
             from .realtime import disconnect_user
 
             transaction.on_commit(lambda: disconnect_user(user.pk))
+
+
+UNIT_ROLES = frozenset(STAFF_ROLES - {Role.PLATFORM_ADMIN})
+
+
+def user_set_unit_roles(
+    *,
+    actor: User,
+    user: User,
+    unit: Unit,
+    roles: Iterable[str],
+    request: HttpRequest | None = None,
+) -> None:
+    """Set the staff roles `user` holds in one unit of the actor's organisation (their roles
+    for the whole organisation and in other units stay). An administrator of another
+    organisation, or a person outside the actor's organisations, is refused like someone who
+    does not exist."""
+    if unit.organisation_id not in scope.organisations_where(actor, Role.ADMIN):
+        raise PermissionDenied
+    if not administers(actor, user):
+        raise PermissionDenied
+    roles = set(roles)
+    if not roles <= UNIT_ROLES:
+        raise ValidationError(_("Unknown role."))
+    if roles and user.has_role(Role.PARTICIPANT):
+        raise ValidationError(_("A participant account cannot also hold a staff role."))
+    here = RoleGrant.objects.filter(user=user, unit=unit)
+    before = set(here.exclude(role=Role.PARTICIPANT).values_list("role", flat=True))
+    if before == roles:
+        return
+    elsewhere = RoleGrant.objects.filter(user=user, organisation_id=unit.organisation_id).exclude(
+        unit=unit, role__in=before
+    )
+    if user == actor and Role.ADMIN in before - roles and not elsewhere.filter(role=Role.ADMIN):
+        raise ValidationError(_("You cannot remove your own administrator role."))
+    if not roles and not elsewhere.exists():
+        # Without a role here the person would drop out of the organisation's pages.
+        raise ValidationError(
+            _("A person keeps at least one role in the organisation. Lock the account instead.")
+        )
+    with transaction.atomic():
+        participant = set(here.filter(role=Role.PARTICIPANT).values_list("role", flat=True))
+        grant_roles(user, roles | participant, unit=unit)
+        audit_log(
+            action=AuditEvent.Action.ROLES_CHANGED,
+            actor=actor,
+            subject=user,
+            request=request,
+            target_type="unit",
+            target_id=unit.public_id,
+            detail=(
+                f"{unit.organisation.name} / {unit.name}: "
+                f"{','.join(sorted(before))} -> {','.join(sorted(roles))}"
+            ),
+        )
+        if before - roles:
+            from .realtime import disconnect_user
+
+            transaction.on_commit(lambda: disconnect_user(user.pk))
+
+
+# --- Organisations and units -------------------------------------------------------------
+
+
+def organisation_create(
+    *, actor: User, name: str, slug: str, regime: str, request: HttpRequest | None = None
+) -> Organisation:
+    """A new organisation, empty: a platform administrator makes it, then adds its units and
+    invites its first administrator."""
+    if not actor.has_role(Role.PLATFORM_ADMIN):
+        raise PermissionDenied
+    name, slug = name.strip(), slug.strip().lower()
+    if not name:
+        raise ValidationError(_("Write the organisation's name."))
+    if regime not in Regime.values:
+        raise ValidationError(_("Choose the law the organisation works under."))
+    _check_slug(slug)
+    with transaction.atomic():
+        if Organisation.objects.filter(slug=slug).exists():
+            raise ValidationError(
+                _("Another organisation already uses the short name %(slug)s.") % {"slug": slug}
+            )
+        organisation = Organisation.objects.create(name=name, slug=slug, regime=regime)
+        audit_log(
+            action=AuditEvent.Action.ORGANISATION_CREATED,
+            actor=actor,
+            request=request,
+            target_type="organisation",
+            target_id=organisation.public_id,
+            detail=f"{name} ({regime})",
+        )
+    return organisation
+
+
+def unit_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    slug: str,
+    request: HttpRequest | None = None,
+) -> Unit:
+    """A new unit in `organisation`: by a platform administrator or one of the organisation's
+    own administrators. The first unit also receives the organisation's requests for help."""
+    if not (
+        actor.has_role(Role.PLATFORM_ADMIN)
+        or organisation.pk in scope.organisations_where(actor, Role.ADMIN)
+    ):
+        raise PermissionDenied
+    name, slug = name.strip(), slug.strip().lower()
+    if not name:
+        raise ValidationError(_("Write the unit's name."))
+    _check_slug(slug)
+    with transaction.atomic():
+        if Unit.objects.filter(organisation=organisation, slug=slug).exists():
+            raise ValidationError(
+                _("Another unit of this organisation already uses the short name %(slug)s.")
+                % {"slug": slug}
+            )
+        unit = Unit.objects.create(organisation=organisation, name=name, slug=slug)
+        if organisation.help_unit_id is None:
+            organisation.help_unit = unit
+            organisation.save(update_fields=["help_unit"])
+        audit_log(
+            action=AuditEvent.Action.UNIT_CREATED,
+            actor=actor,
+            request=request,
+            target_type="unit",
+            target_id=unit.public_id,
+            detail=f"{organisation.name} / {name}",
+        )
+    return unit
+
+
+def _check_slug(slug: str) -> None:
+    from django.core.validators import validate_slug
+
+    if not slug or len(slug) > 60:
+        raise ValidationError(_("Write a short name of at most 60 characters."))
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise ValidationError(
+            _("The short name may hold only letters a–z, digits, hyphens and underscores.")
+        ) from None
 
 
 def _end_sessions(user: User) -> None:

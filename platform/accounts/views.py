@@ -27,7 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit.exports import csv_response
 from audit.models import AuditEvent
 from audit.selectors import record_reads_of
-from organisations.models import Organisation
+from organisations.models import Organisation, Unit
 
 from . import scope, selectors, services
 from .forms import (
@@ -38,6 +38,8 @@ from .forms import (
     ReauthForm,
     RolesForm,
     SetPasswordForm,
+    UnitForm,
+    UnitRolesForm,
 )
 from .middleware import _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User, role_labels
@@ -458,16 +460,37 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # --- Administration ----------------------------------------------------------------------
 
 
+def _administered(actor: User) -> frozenset[int]:
+    return scope.organisations_where(actor, Role.ADMIN)
+
+
 @role_required(Role.ADMIN)
 def admin_home(request: HttpRequest) -> HttpResponse:
     from .models import Invitation
 
     actor = request_user(request)
-    organisations = scope.organisations_where(actor, Role.ADMIN)
-    # An administrator of several organisations invites into the first (by name) for now.
+    organisations = _administered(actor)
+    # An administrator of several organisations works in the first (by name) for now.
     organisation = Organisation.objects.filter(pk__in=organisations).first()
-    form = InvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    units = Unit.objects.filter(organisation_id__in=organisations).select_related("organisation")
+    action = request.POST.get("action", "invite") if request.method == "POST" else None
+    form = InvitationForm(request.POST if action == "invite" else None, units=units)
+    unit_form = UnitForm(request.POST if action == "unit" else None, prefix="unit")
+    if action == "unit" and unit_form.is_valid() and organisation is not None:
+        try:
+            unit = services.unit_create(
+                actor=actor,
+                organisation=organisation,
+                name=unit_form.cleaned_data["name"],
+                slug=unit_form.cleaned_data["slug"],
+                request=request,
+            )
+        except ValidationError as error:
+            unit_form.add_error(None, error)
+        else:
+            messages.success(request, _("The unit %(name)s has been added.") % {"name": unit.name})
+            return redirect("accounts:admin_home")
+    elif action == "invite" and form.is_valid():
         try:
             services.invitation_create(
                 actor=actor,
@@ -475,6 +498,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 roles=form.cleaned_data["roles"],
                 display_name=form.cleaned_data["display_name"],
                 organisation=organisation,
+                unit=form.cleaned_data["unit"],
                 request=request,
             )
         except PermissionDenied:
@@ -494,24 +518,47 @@ def admin_home(request: HttpRequest) -> HttpResponse:
         accepted_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
-    ).select_related("invited_by")
+    ).select_related("invited_by", "unit")
     return render(
         request,
         "accounts/admin_home.html",
-        {"form": form, "users": users, "pending": pending, "role_labels": dict(Role.choices)},
+        {
+            "form": form,
+            "unit_form": unit_form,
+            "organisation": organisation,
+            "units": units,
+            "users": users,
+            "pending": pending,
+            "role_labels": dict(Role.choices),
+        },
     )
 
 
 @role_required(Role.ADMIN)
 def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = request_user(request)
+    organisations = _administered(actor)
     target = get_object_or_404(
-        selectors.people_of(scope.organisations_where(actor, Role.ADMIN)).prefetch_related(
-            "role_grants"
-        ),
+        selectors.people_of(organisations).prefetch_related("role_grants"),
         public_id=public_id,
     )
-    form = RolesForm(request.POST or None, initial={"roles": sorted(target.roles)})
+    grants = [g for g in target.role_grants.all() if g.organisation_id in organisations]
+    whole = sorted({g.role for g in grants if g.unit_id is None or g.role == Role.PARTICIPANT})
+    form = RolesForm(request.POST or None, initial={"roles": whole})
+    units = list(
+        Unit.objects.filter(organisation_id__in=organisations).select_related("organisation")
+    )
+    per_unit = {
+        unit.pk: sorted(
+            g.role for g in grants if g.unit_id == unit.pk and g.role != Role.PARTICIPANT
+        )
+        for unit in units
+    }
+    unit_forms = [
+        (unit, UnitRolesForm(initial={"roles": per_unit[unit.pk]}, prefix=f"u{unit.pk}"))
+        for unit in units
+    ]
+    context = {"target": target, "form": form, "unit_forms": unit_forms}
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -526,11 +573,36 @@ def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     actor=actor, user=target, roles=form.cleaned_data["roles"], request=request
                 )
                 messages.success(request, _("The roles have been saved."))
+            elif action == "unit_roles":
+                unit = _unit_of(units, request.POST.get("unit", ""))
+                unit_form = UnitRolesForm(request.POST, prefix=f"u{unit.pk}")
+                if not unit_form.is_valid():
+                    return render(request, "accounts/admin_user.html", context)
+                services.user_set_unit_roles(
+                    actor=actor,
+                    user=target,
+                    unit=unit,
+                    roles=unit_form.cleaned_data["roles"],
+                    request=request,
+                )
+                messages.success(
+                    request,
+                    _("The roles in %(unit)s have been saved.") % {"unit": unit.name},
+                )
             else:
-                return render(request, "accounts/admin_user.html", {"target": target, "form": form})
+                return render(request, "accounts/admin_user.html", context)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         except PermissionDenied:
             raise Http404 from None
         return redirect("accounts:admin_user", public_id=target.public_id)
-    return render(request, "accounts/admin_user.html", {"target": target, "form": form})
+    return render(request, "accounts/admin_user.html", context)
+
+
+def _unit_of(units: list[Unit], public_id: str) -> Unit:
+    """One of the administrator's units by its public id; any other id, another
+    organisation's unit included, is 404."""
+    for unit in units:
+        if str(unit.public_id) == public_id:
+            return unit
+    raise Http404

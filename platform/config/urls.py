@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("account/", include("accounts.allauth_urls")),
     path("account/", include("accounts.urls")),
+    path("platform/", include("accounts.platform_urls")),
     # Wagtail's own login form would be a second way in, without allauth's rate limits.
     path("cms/login/", account_views.cms_login, name="cms_login"),
     # Wagtail's own logout ends the session on a plain GET (a link or an image on another site

@@ -228,6 +228,7 @@ def _demo() -> Demo:
         "editor": user("editor@demo.omtag.se"),
         "org_lead": user("org-lead@demo.omtag.se"),
         "admin": user("admin@demo.omtag.se"),
+        "platform_admin": user("platform@demo.omtag.se"),
     }
     people["unverified"] = people["participant"]
     people["no_role"] = make_user("no-role@example.org", [])
@@ -251,7 +252,10 @@ def _demo() -> Demo:
     english_module = ModulePage.objects.exclude(locale=done.module.locale).first()
     assert english_module is not None
     _, invitation = invitation_create(
-        actor=people["admin"], email="invited@example.org", roles=[Role.PARTICIPANT]
+        actor=people["admin"],
+        email="invited@example.org",
+        roles=[Role.PARTICIPANT],
+        unit=enrollment.unit,
     )
 
     from allauth.account.forms import default_token_generator
@@ -276,6 +280,7 @@ def _demo() -> Demo:
         "invitation": invitation,
         "reset_key": f"/account/password/reset/key/{reset_key}/",
         "admin_user": f"/account/admin/users/{people['participant'].public_id}/",
+        "organisation": f"/platform/{enrollment.unit.organisation.public_id}/",
         "erasure": f"/records/erasure/{people['participant'].public_id}/",
         "measures": [f"/measures/{d.occasion}/{d.instrument.key}/" for d in due],
     }
@@ -358,6 +363,8 @@ def _visits(demo: Demo) -> list[Visit]:
         *(Visit("therapist", path) for path in therapist),
         *(Visit("partner_worker", path) for path in partner_worker),
         *(Visit("admin", path) for path in admin),
+        Visit("platform_admin", "/platform/"),
+        Visit("platform_admin", p["organisation"]),
         Visit("org_lead", "/reports/"),
         Visit("editor", "/editor/"),
         Visit("editor", "/cms/"),  # Wagtail's dashboard, where an editor lands in /cms/

@@ -1,8 +1,11 @@
-"""Demo accounts for `make run`: one per role, a second therapist and a second participant.
+"""Demo organisations and accounts for `make run`: two made-up organisations (accounts.demo),
+staff for each role in each, participants in each, the content staff shared by both, and a
+platform administrator outside them.
 
-Idempotent: a second run keeps every account and its authenticator. Each demo account gets a
-confirmed TOTP device with a fixed, published secret, so `manage.py otp_code EMAIL` can print
-the current code (no phone needed). Never run this on a real installation."""
+Idempotent: a second run keeps every account and its authenticator and grants nothing twice.
+Each demo account gets a confirmed TOTP device with a fixed, published secret, so
+`manage.py otp_code EMAIL` can print the current code (no phone needed). Never run this on a
+real installation."""
 
 from __future__ import annotations
 
@@ -15,24 +18,43 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.demo import DEMO_ORGANISATIONS, NORRBY, SODERLAND, demo_units
 from accounts.models import Role, User
 from accounts.services import grant_roles
-from organisations.selectors import first_unit
 
 DEMO_PASSWORD = "omtag-demo-2026"  # noqa: S105  (published demo password)
 # Public on purpose: demo accounts only.
 DEMO_TOTP_KEY_HEX = "4f6d7461672064656d6f20736563726574203031"  # "Omtag demo secret 01"
 
-DEMO_ACCOUNTS: list[tuple[str, str, list[str]]] = [
-    ("participant@demo.omtag.se", "Alex", [Role.PARTICIPANT]),
-    ("participant2@demo.omtag.se", "Robin", [Role.PARTICIPANT]),
-    ("therapist@demo.omtag.se", "Terapeut Tove", [Role.THERAPIST]),
-    ("therapist2@demo.omtag.se", "Terapeut Tim", [Role.THERAPIST]),
-    ("partner-worker@demo.omtag.se", "Partnerkontakt Pia", [Role.PARTNER_WORKER]),
-    ("editor@demo.omtag.se", "Redaktör Erik", [Role.EDITOR]),
-    ("clinical-lead@demo.omtag.se", "Klinisk ledare Karin", [Role.CLINICAL_LEAD, Role.THERAPIST]),
-    ("org-lead@demo.omtag.se", "Verksamhetschef Vera", [Role.ORG_LEAD]),
-    ("admin@demo.omtag.se", "Admin Ada", [Role.ADMIN]),
+BOTH = (SODERLAND, NORRBY)
+PLATFORM: tuple[str, ...] = ()
+
+# (email, name, roles, the demo organisations they hold them in). A participant is in the
+# organisation's demo unit; staff hold their roles for the whole organisation.
+DEMO_ACCOUNTS: list[tuple[str, str, list[str], tuple[str, ...]]] = [
+    ("participant@demo.omtag.se", "Alex", [Role.PARTICIPANT], (SODERLAND,)),
+    ("participant2@demo.omtag.se", "Robin", [Role.PARTICIPANT], (NORRBY,)),
+    ("therapist@demo.omtag.se", "Terapeut Tove", [Role.THERAPIST], (SODERLAND,)),
+    ("therapist2@demo.omtag.se", "Terapeut Tim", [Role.THERAPIST], (NORRBY,)),
+    ("partner-worker@demo.omtag.se", "Partnerkontakt Pia", [Role.PARTNER_WORKER], (SODERLAND,)),
+    (
+        "partner-worker-norrby@demo.omtag.se",
+        "Partnerkontakt Per",
+        [Role.PARTNER_WORKER],
+        (NORRBY,),
+    ),
+    ("editor@demo.omtag.se", "Redaktör Erik", [Role.EDITOR], BOTH),
+    (
+        "clinical-lead@demo.omtag.se",
+        "Klinisk ledare Karin",
+        [Role.CLINICAL_LEAD, Role.THERAPIST],
+        BOTH,
+    ),
+    ("org-lead@demo.omtag.se", "Verksamhetschef Vera", [Role.ORG_LEAD], (SODERLAND,)),
+    ("org-lead-norrby@demo.omtag.se", "Enhetschef Nils", [Role.ORG_LEAD], (NORRBY,)),
+    ("admin@demo.omtag.se", "Admin Ada", [Role.ADMIN], (SODERLAND,)),
+    ("admin-norrby@demo.omtag.se", "Admin Noa", [Role.ADMIN], (NORRBY,)),
+    ("platform@demo.omtag.se", "Plattform Paula", [Role.PLATFORM_ADMIN], PLATFORM),
 ]
 
 
@@ -53,15 +75,21 @@ class Command(BaseCommand):
                 "Demo accounts are for development (DEBUG=1). Use --force to insist."
             )
         with transaction.atomic():
-            for email, name, roles in DEMO_ACCOUNTS:
+            units = demo_units()
+            for email, name, roles, places in DEMO_ACCOUNTS:
                 user = User.objects.filter(email=email).first()
+                created = user is None
                 if user is None:
                     user = User.objects.create_user(email, DEMO_PASSWORD, display_name=name)
-                    unit = first_unit()
-                    if Role.PARTICIPANT in roles:
-                        grant_roles(user, roles, unit=unit)
-                    else:
-                        grant_roles(user, roles, organisation=unit.organisation_id)
+                if not places:
+                    grant_roles(user, roles)
+                elif Role.PARTICIPANT in roles:
+                    # Once: a participant's unit is where their treatment is.
+                    if created:
+                        grant_roles(user, roles, unit=units[places[0]])
+                else:
+                    for place in places:
+                        grant_roles(user, roles, organisation=units[place].organisation_id)
                 EmailAddress.objects.get_or_create(
                     user=user, email=email, defaults={"primary": True, "verified": True}
                 )
@@ -74,9 +102,14 @@ class Command(BaseCommand):
         self.stdout.write(self._instructions())
 
     def _instructions(self) -> str:
+        def where(places: tuple[str, ...]) -> str:
+            if not places:
+                return "(the platform)"
+            return " + ".join(DEMO_ORGANISATIONS[p][0] for p in places)
+
         rows = "\n".join(
-            f"  {', '.join(str(Role(r).label) for r in roles):<36} {email}"
-            for email, _name, roles in DEMO_ACCOUNTS
+            f"  {', '.join(str(Role(r).label) for r in roles):<36} {email:<38} {where(places)}"
+            for email, _name, roles, places in DEMO_ACCOUNTS
         )
         return (
             "\nDemo accounts (password for all: "

@@ -1,5 +1,6 @@
-"""Demo referrals for `make run`: three people in the intake queue, of different ages and
-sources, one of them already reached by the demo therapist. Idempotent; DEBUG only."""
+"""Demo referrals for `make run`: three people in the intake queues, of different ages and
+sources: two in Region Söderland's (one of them already reached by the demo therapist) and
+a request for help in Norrby kommun's (accounts.demo). Idempotent; DEBUG only."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.demo import NORRBY, SODERLAND, demo_units
 from accounts.models import User
 from intake.models import (
     MayLeaveMessage,
@@ -21,12 +23,18 @@ from intake.models import (
     ReferralSource,
     ReferralStatus,
 )
-from organisations.selectors import first_unit
+
+# The demo organisation whose queue each referral is in, and the therapist who works there.
+THERAPIST = {
+    SODERLAND: "therapist@demo.omtag.se",
+    NORRBY: "therapist2@demo.omtag.se",
+}
 
 DEMO: list[dict[str, Any]] = [
     {
         "public_id": uuid.UUID("5eed0000-0000-4000-8000-000000000001"),
         "days_ago": 1,
+        "place": NORRBY,
         "source": ReferralSource.SELF,
         "name": "Micke",
         "phone": "070-123 45 67",
@@ -38,6 +46,7 @@ DEMO: list[dict[str, Any]] = [
     {
         "public_id": uuid.UUID("5eed0000-0000-4000-8000-000000000002"),
         "days_ago": 6,
+        "place": SODERLAND,
         "source": ReferralSource.SOCIAL_SERVICES,
         "agency": "Socialtjänsten, Jönköpings kommun",
         "agency_contact": "Anna Berg, 036-10 20 30",
@@ -52,6 +61,7 @@ DEMO: list[dict[str, Any]] = [
     {
         "public_id": uuid.UUID("5eed0000-0000-4000-8000-000000000003"),
         "days_ago": 12,
+        "place": SODERLAND,
         "source": ReferralSource.PROBATION,
         "agency": "Frivården Jönköping",
         "agency_contact": "Lars Ek, frivårdsinspektör",
@@ -74,18 +84,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo data is for development (DEBUG=1). Use --force to insist.")
-        therapist = User.objects.filter(email="therapist@demo.omtag.se").first()
+        units = demo_units()
         now = timezone.now()
         made = 0
         for item in DEMO:
             data = dict(item)
             if Referral.objects.filter(public_id=data["public_id"]).exists():
                 continue
+            place = data.pop("place")
+            therapist = User.objects.filter(email=THERAPIST[place]).first()
             received = now - timedelta(days=data.pop("days_ago"))
             contacted = data.pop("contacted", False) and therapist is not None
             with transaction.atomic():
                 referral = Referral.objects.create(
-                    unit=first_unit(),
+                    unit=units[place],
                     received_at=received,
                     status_changed_at=received,
                     entered_by=None if data["source"] == ReferralSource.SELF else therapist,

@@ -1,5 +1,6 @@
-"""Demo enrollments for `make run`: both demo participants in the programme with the first
-demo therapist, the first participant a little way in. Idempotent; DEBUG only."""
+"""Demo enrollments for `make run`: each demo participant in the programme in their own demo
+organisation (accounts.demo), Alex with the first demo therapist in Region Söderland and a
+little way in, Robin with the second in Norrby kommun. Idempotent; DEBUG only."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.demo import NORRBY, SODERLAND, demo_units
 from accounts.models import User
 from modules.models import Enrollment, ModuleProgress, ModuleState
 from modules.services import default_programme, enrollment_create, enrollment_start
-from organisations.selectors import first_unit
+
+# participant, therapist, demo organisation
+DEMO_TREATMENT = [
+    ("participant@demo.omtag.se", "therapist@demo.omtag.se", SODERLAND),
+    ("participant2@demo.omtag.se", "therapist2@demo.omtag.se", NORRBY),
+]
 
 
 class Command(BaseCommand):
@@ -24,11 +31,12 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Demo data is for development (DEBUG=1). Use --force to insist.")
         programme = default_programme()
-        therapist = User.objects.filter(email="therapist@demo.omtag.se").first()
-        if programme is None or therapist is None:
+        if programme is None or not User.objects.filter(email="therapist@demo.omtag.se").exists():
             raise CommandError("Run seed_programme and seed_demo first.")
-        for email in ("participant@demo.omtag.se", "participant2@demo.omtag.se"):
+        units = demo_units()
+        for email, therapist_email, place in DEMO_TREATMENT:
             participant = User.objects.get(email=email)
+            therapist = User.objects.get(email=therapist_email)
             if Enrollment.objects.filter(participant=participant).exists():
                 continue
             enrollment = enrollment_create(
@@ -36,7 +44,7 @@ class Command(BaseCommand):
                 participant=participant,
                 programme=programme,
                 therapist=therapist,
-                unit=first_unit(),
+                unit=units[place],
             )
             enrollment_start(enrollment=enrollment)
             if email.startswith("participant@"):
@@ -51,4 +59,7 @@ class Command(BaseCommand):
                 rows[1].unlocked_at = rows[0].unlocked_at
                 rows[1].unlocked_by = therapist
                 rows[1].save(update_fields=["state", "unlocked_at", "unlocked_by"])
-        self.stdout.write("Demo participants are enrolled with therapist@demo.omtag.se.")
+        self.stdout.write(
+            "Demo participants are enrolled: participant@ with therapist@ (Region Söderland), "
+            "participant2@ with therapist2@ (Norrby kommun)."
+        )

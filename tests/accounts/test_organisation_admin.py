@@ -1,0 +1,188 @@
+"""An organisation's administrator: its units, staff invited into the whole organisation or one
+unit, roles per unit; and nothing of another organisation, tried with that organisation's
+real ids."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from accounts.models import Invitation, Role, RoleGrant, User
+from accounts.services import invitation_create, unit_create, user_set_unit_roles
+from audit.models import AuditEvent
+from organisations.models import Organisation, Regime, Unit
+from organisations.selectors import first_unit
+from tests.helpers import make_user, verified_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def norrby(db: None) -> Unit:
+    organisation = Organisation.objects.create(
+        slug="norrby", name="Norrby kommun", regime=Regime.SOCIAL_SERVICES
+    )
+    return Unit.objects.create(organisation=organisation, slug="vp", name="Våldsprevention Norrby")
+
+
+@pytest.fixture
+def norrby_admin(norrby: Unit) -> User:
+    return make_user("noa@norrby.example", [Role.ADMIN], name="Noa", unit=norrby)
+
+
+@pytest.fixture
+def norrby_therapist(norrby: Unit) -> User:
+    return make_user("tim@norrby.example", [Role.THERAPIST], name="Tim", unit=norrby)
+
+
+def test_admin_sees_only_their_own_organisation_people_and_units(
+    admin_user, therapist, norrby, norrby_admin, norrby_therapist
+):
+    page = verified_client(admin_user).get("/account/admin/").content.decode()
+    assert therapist.email in page and first_unit().name in page
+    assert norrby_therapist.email not in page and norrby_admin.email not in page
+    assert norrby.name not in page
+    page = verified_client(norrby_admin).get("/account/admin/").content.decode()
+    assert norrby_therapist.email in page and norrby.name in page
+    assert therapist.email not in page and admin_user.email not in page
+
+
+def test_another_organisations_people_are_404_whatever_is_tried(
+    admin_user, norrby, norrby_admin, norrby_therapist
+):
+    client = verified_client(admin_user)
+    url = f"/account/admin/users/{norrby_therapist.public_id}/"
+    assert client.get(url).status_code == 404
+    for data in (
+        {"action": "lock"},
+        {"action": "roles", "roles": ["therapist", "admin"]},
+        {"action": "unit_roles", "unit": str(norrby.public_id), f"u{norrby.pk}-roles": ["admin"]},
+    ):
+        assert client.post(url, data).status_code == 404
+    norrby_therapist.refresh_from_db()
+    assert norrby_therapist.is_active and norrby_therapist.roles == {Role.THERAPIST}
+    assert not RoleGrant.objects.filter(user=norrby_therapist).exclude(role=Role.THERAPIST)
+
+
+def test_another_organisations_unit_is_404_and_cannot_be_invited_into(
+    admin_user, therapist, norrby, django_capture_on_commit_callbacks
+):
+    client = verified_client(admin_user)
+    # Their own person, another organisation's unit: refused as if the unit did not exist.
+    response = client.post(
+        f"/account/admin/users/{therapist.public_id}/",
+        {"action": "unit_roles", "unit": str(norrby.public_id), f"u{norrby.pk}-roles": ["admin"]},
+    )
+    assert response.status_code == 404
+    assert not RoleGrant.objects.filter(user=therapist, unit=norrby).exists()
+    with pytest.raises(PermissionDenied):
+        user_set_unit_roles(actor=admin_user, user=therapist, unit=norrby, roles=[Role.ADMIN])
+    response = client.post(
+        "/account/admin/",
+        {
+            "action": "invite",
+            "email": "spy@example.org",
+            "roles": ["admin"],
+            "unit": str(norrby.public_id),
+        },
+    )
+    assert response.status_code == 200  # the unit is not among the choices
+    assert not Invitation.objects.filter(email="spy@example.org").exists()
+    with pytest.raises(PermissionDenied):
+        invitation_create(
+            actor=admin_user, email="spy@example.org", roles=[Role.ADMIN], unit=norrby
+        )
+    with pytest.raises(PermissionDenied):
+        invitation_create(
+            actor=admin_user,
+            email="spy@example.org",
+            roles=[Role.ADMIN],
+            organisation=norrby.organisation,
+        )
+    with pytest.raises(PermissionDenied):
+        unit_create(actor=admin_user, organisation=norrby.organisation, name="X", slug="x")
+    assert not Invitation.objects.filter(email="spy@example.org").exists()
+
+
+def test_admin_adds_a_unit_to_their_own_organisation_only(admin_user, norrby):
+    client = verified_client(admin_user)
+    response = client.post(
+        "/account/admin/", {"action": "unit", "unit-name": "Öppenvården", "unit-slug": "oppen"}
+    )
+    assert response.status_code == 302
+    unit = Unit.objects.get(slug="oppen")
+    assert unit.organisation == first_unit().organisation
+    assert AuditEvent.objects.filter(action="unit_created", actor=admin_user).exists()
+    # The same short name twice in one organisation: said in Swedish, nothing made.
+    response = client.post(
+        "/account/admin/", {"action": "unit", "unit-name": "Igen", "unit-slug": "oppen"}
+    )
+    assert response.status_code == 200
+    assert "använder redan kortnamnet" in response.content.decode()
+    assert Unit.objects.filter(slug="oppen").count() == 1
+
+
+def test_roles_per_unit_are_granted_removed_and_audited_with_the_unit(admin_user, therapist):
+    extra = unit_create(
+        actor=admin_user, organisation=first_unit().organisation, name="Öppenvården", slug="oppen"
+    )
+    person = make_user(
+        "unit.only@example.org", [Role.THERAPIST], unit=extra, whole_organisation=False
+    )
+    client = verified_client(admin_user)
+    url = f"/account/admin/users/{person.public_id}/"
+    page = client.get(url).content.decode()
+    assert "Öppenvården" in page and first_unit().name in page
+    response = client.post(
+        url,
+        {
+            "action": "unit_roles",
+            "unit": str(extra.public_id),
+            f"u{extra.pk}-roles": ["therapist", "partner_worker"],
+        },
+    )
+    assert response.status_code == 302
+    grants = {(g.role, g.unit_id) for g in person.role_grants.all()}
+    assert grants == {(Role.THERAPIST, extra.pk), (Role.PARTNER_WORKER, extra.pk)}
+    event = AuditEvent.objects.filter(action="roles_changed", subject=person).latest("created_at")
+    assert "Öppenvården" in event.detail and "partner_worker" in event.detail
+    assert event.target_id == str(extra.public_id)
+    # Removing every role of their only place would lose them from the organisation.
+    client.post(url, {"action": "unit_roles", "unit": str(extra.public_id)})
+    assert person.role_grants.count() == 2
+    # A whole-organisation role is set apart and leaves the unit's roles as they are.
+    response = client.post(url, {"action": "roles", "roles": ["editor"]})
+    assert response.status_code == 302
+    grants = {(g.role, g.unit_id) for g in person.role_grants.all()}
+    assert grants == {
+        (Role.THERAPIST, extra.pk),
+        (Role.PARTNER_WORKER, extra.pk),
+        (Role.EDITOR, None),
+    }
+    # Now the unit's roles can go: the person stays in the organisation as an editor.
+    client.post(url, {"action": "unit_roles", "unit": str(extra.public_id)})
+    assert {g.role for g in person.role_grants.all()} == {Role.EDITOR}
+
+
+def test_admin_invites_staff_into_one_unit_of_their_organisation(admin_user):
+    extra = unit_create(
+        actor=admin_user, organisation=first_unit().organisation, name="Öppenvården", slug="oppen"
+    )
+    invitation, _path = invitation_create(
+        actor=admin_user, email="nils@example.org", roles=[Role.THERAPIST], unit=extra
+    )
+    assert invitation.unit == extra and invitation.organisation_id == extra.organisation_id
+
+
+def test_the_platform_role_cannot_be_given_from_an_organisations_pages(admin_user, therapist):
+    client = verified_client(admin_user)
+    client.post(
+        f"/account/admin/users/{therapist.public_id}/",
+        {"action": "roles", "roles": ["therapist", "platform_admin"]},
+    )
+    client.post(
+        "/account/admin/",
+        {"action": "invite", "email": "x@example.org", "roles": ["platform_admin"]},
+    )
+    assert not RoleGrant.objects.filter(role=Role.PLATFORM_ADMIN).exists()
+    assert not Invitation.objects.filter(email="x@example.org").exists()
