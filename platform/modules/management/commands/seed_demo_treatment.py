@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import NORRBY, SODERLAND, demo_units
 from accounts.models import User
+from content.models import ProgrammeOffer, ProgramPage
 from modules.models import Enrollment, ModuleProgress, ModuleState
 from modules.services import default_programme, enrollment_create, enrollment_start
 
@@ -34,6 +35,15 @@ class Command(BaseCommand):
         if programme is None or not User.objects.filter(email="therapist@demo.omtag.se").exists():
             raise CommandError("Run seed_programme and seed_demo first.")
         units = demo_units()
+        # Both demo organisations offer the seeded programme (the shared library): Region
+        # Söderland owns it, Norrby kommun offers it as it is.
+        for unit in units.values():
+            ProgrammeOffer.objects.get_or_create(
+                organisation_id=unit.organisation_id, translation_key=programme.translation_key
+            )
+        ProgramPage.objects.filter(
+            translation_key=programme.translation_key, owning_organisation__isnull=True
+        ).update(owning_organisation_id=units[SODERLAND].organisation_id)
         for email, therapist_email, place in DEMO_TREATMENT:
             participant = User.objects.get(email=email)
             therapist = User.objects.get(email=therapist_email)
