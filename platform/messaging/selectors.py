@@ -1,6 +1,7 @@
 """Reads limited to what the asking user may see. A thread is visible to its participant and
-to the enrollment's assigned therapist and substitute (while they hold the therapist role);
-nobody else, whatever their role, sees it or learns that it exists."""
+to the enrollment's assigned therapist and substitute while they hold the therapist role in
+the enrollment's unit (a grant for the unit, or for its whole organisation); nobody else,
+whatever their role, sees it or learns that it exists."""
 
 from __future__ import annotations
 
@@ -51,14 +52,35 @@ def _team_threads(user: int | OuterRef) -> Q:
     return Q(enrollment__therapist_id=user) | Q(enrollment__substitute_id=user)
 
 
+def therapist_in_unit(user: Any, unit: str = "enrollment__unit") -> Exists:
+    """True when `user` (an id, or an OuterRef one level out from this subquery) holds the
+    therapist role in the unit at `unit` of the enclosing query's row: granted for that unit,
+    or for the whole of its organisation. THE care-team unit rule, for threads here and for
+    the therapist's workbench (therapist.selectors, with unit="unit" on an Enrollment query)."""
+    return Exists(
+        RoleGrant.objects.filter(user_id=user, role=Role.THERAPIST).filter(
+            Q(unit_id=OuterRef(f"{unit}_id"))
+            | Q(unit__isnull=True, organisation_id=OuterRef(f"{unit}__organisation_id"))
+        )
+    )
+
+
+def _team_in_unit(user: int | OuterRef) -> Q:
+    """The care team's threads, in units where the user is a therapist (see
+    therapist_in_unit)."""
+    inner: Any = OuterRef(user) if isinstance(user, OuterRef) else user
+    return _team_threads(user) & Q(therapist_in_unit(inner))
+
+
 def visible_with_roles(user_id: int, roles: Collection[str]) -> Q:
     """The threads a user with `roles` may see: as a participant, their own; as a therapist,
-    those of the enrollments they are on the care team of."""
+    those of the enrollments they are on the care team of, in the units where they hold the
+    role."""
     visible = Q(pk__in=[])
     if Role.PARTICIPANT in roles:
         visible |= _participant_threads(user_id)
     if Role.THERAPIST in roles:
-        visible |= _team_threads(user_id)
+        visible |= _team_in_unit(user_id)
     return visible
 
 
@@ -73,10 +95,7 @@ def access_for(user: int | OuterRef) -> Q:
     participant = _participant_threads(user) & Exists(
         RoleGrant.objects.filter(user_id=inner, role=Role.PARTICIPANT)
     )
-    team = _team_threads(user) & Exists(
-        RoleGrant.objects.filter(user_id=inner, role=Role.THERAPIST)
-    )
-    return Q(active) & (participant | team)
+    return Q(active) & (participant | _team_in_unit(user))
 
 
 def threads_for_user(user: User) -> QuerySet[Thread]:
@@ -300,7 +319,7 @@ def team_waiting_threads(user: User) -> QuerySet[Thread]:
     wait with "no reply needed"."""
     if not user.is_authenticated or not user.has_role(Role.THERAPIST):
         return Thread.objects.none()
-    return Thread.objects.filter(_team_threads(user.pk)).filter(thread_waits())
+    return Thread.objects.filter(_team_in_unit(user.pk)).filter(thread_waits())
 
 
 def waiting_thread_count(user: User) -> int:

@@ -1,5 +1,7 @@
-"""What a partner-contact worker may see. A case is seen by its assigned worker only; anyone
-else, whatever their role, gets a 404 that looks the same as a case that does not exist."""
+"""What a partner-contact worker may see. A case is seen by its assigned worker only, while
+they are a partner-contact worker in the case's unit; anyone else, whatever their role, gets a
+404 that looks the same as a case that does not exist. Treatments are offered only from the
+units where the worker holds the role (accounts.scope)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.scope import units_where
 from modules.models import OPEN_STATUSES, Enrollment
 
 from .models import (
@@ -24,10 +27,18 @@ from .models import (
 from .services import is_worker
 
 
-def cases_for_worker(user: User) -> QuerySet[PartnerCase]:
+def worker_units(user: User) -> frozenset[int]:
+    """The units where `user` works with partner contact (none unless they are a worker)."""
     if not is_worker(user):
+        return frozenset()
+    return units_where(user, Role.PARTNER_WORKER)
+
+
+def cases_for_worker(user: User) -> QuerySet[PartnerCase]:
+    units = worker_units(user)
+    if not units:
         return PartnerCase.objects.none()
-    return PartnerCase.objects.filter(worker=user)
+    return PartnerCase.objects.filter(worker=user, enrollment__unit__in=units)
 
 
 def _standing(kind: str) -> Exists:
@@ -70,10 +81,13 @@ def case_or_404(user: User, public_id: UUID) -> PartnerCase:
 def open_enrollments(user: User) -> QuerySet[Enrollment]:
     """Treatments a worker may offer partner contact for: every open one, with whether a
     partner case is already open and whether the participant's consent to contact stands."""
-    if not is_worker(user):
+    units = worker_units(user)
+    if not units:
         return Enrollment.objects.none()
     return (
-        Enrollment.objects.filter(status__in=OPEN_STATUSES, participant__isnull=False)
+        Enrollment.objects.filter(
+            status__in=OPEN_STATUSES, participant__isnull=False, unit__in=units
+        )
         .select_related("participant")
         .annotate(
             has_open_case=Exists(
@@ -90,12 +104,14 @@ def open_enrollments(user: User) -> QuerySet[Enrollment]:
 
 
 def enrollment_or_404(user: User, public_id: UUID) -> Enrollment:
-    """An enrollment as the worker sees it: open ones, and any one they hold a case for."""
-    if not is_worker(user):
+    """An enrollment of the worker's units as the worker sees it: open ones, and any one they
+    hold a case for."""
+    units = worker_units(user)
+    if not units:
         raise Http404
     enrollment = (
         Enrollment.objects.select_related("participant")
-        .filter(public_id=public_id, participant__isnull=False)
+        .filter(public_id=public_id, participant__isnull=False, unit__in=units)
         .first()
     )
     if enrollment is None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.scope import covers
 from audit.models import AuditEvent
 from audit.services import audit_log
 from modules.models import OPEN_STATUSES, Enrollment, RiskSignal
@@ -80,8 +81,16 @@ def _require_worker(actor: User) -> None:
         raise PermissionDenied
 
 
-def _require_assigned(actor: User, case: PartnerCase) -> None:
+def _require_worker_in(actor: User, enrollment: Enrollment) -> None:
+    """The actor works with partner contact in the enrollment's unit; a treatment of another
+    unit is refused as if the actor were no worker at all."""
     _require_worker(actor)
+    if not covers(actor, enrollment.unit_id, Role.PARTNER_WORKER):
+        raise PermissionDenied
+
+
+def _require_assigned(actor: User, case: PartnerCase) -> None:
+    _require_worker_in(actor, case.enrollment)
     if case.worker_id != actor.pk:
         raise PermissionDenied
 
@@ -144,7 +153,7 @@ def _require_consent(enrollment: Enrollment, kind: str) -> None:
 def consent_record(
     *, actor: User, enrollment: Enrollment, kind: str, given_on: date
 ) -> PartnerConsent:
-    _require_worker(actor)
+    _require_worker_in(actor, enrollment)
     if kind not in ConsentKind.values:
         raise ValidationError(_("Choose which consent."))
     if enrollment.status not in OPEN_STATUSES:
@@ -169,7 +178,7 @@ def consent_record(
 
 
 def consent_withdraw(*, actor: User, consent: PartnerConsent, withdrawn_on: date) -> None:
-    _require_worker(actor)
+    _require_worker_in(actor, consent.enrollment)
     _not_in_future(withdrawn_on, _("The date"))
     if withdrawn_on < consent.given_on:
         raise ValidationError(_("A consent cannot be withdrawn before it was given."))
@@ -205,7 +214,7 @@ def _contact(data: dict[str, Any]) -> dict[str, Any]:
 
 def case_open(*, actor: User, enrollment: Enrollment, contact: dict[str, Any]) -> PartnerCase:
     """Open a case for the enrollment's partner, assigned to the worker who opens it."""
-    _require_worker(actor)
+    _require_worker_in(actor, enrollment)
     if enrollment.status not in OPEN_STATUSES:
         raise ValidationError(_("The treatment has ended; no new partner case can be opened."))
     _require_consent(enrollment, ConsentKind.INFORM)
@@ -279,9 +288,9 @@ def case_set_status(*, actor: User, case: PartnerCase, status: str) -> None:
 
 def case_assign(*, actor: User, case: PartnerCase, worker: User) -> None:
     """An admin moves a case to another worker. The admin never reads the case itself."""
-    if not (actor.is_active and actor.has_role(Role.ADMIN)):
+    if not (actor.is_active and covers(actor, case.enrollment.unit_id, Role.ADMIN)):
         raise PermissionDenied
-    if not is_worker(worker):
+    if not (is_worker(worker) and covers(worker, case.enrollment.unit_id, Role.PARTNER_WORKER)):
         raise ValidationError(_("Choose a partner-contact worker from the list."))
     with transaction.atomic():
         case.worker = worker

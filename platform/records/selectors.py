@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleGrant, User
 from accounts.personal_data import account_export
+from accounts.scope import units_where
 from intake.personal_data import referral_export
 from measures.personal_data import measures_export
 from messaging.personal_data import messages_export
@@ -59,10 +60,16 @@ def own_data(participant: User) -> dict[str, Any]:
 # --- Erasure requests ----------------------------------------------------------------------
 
 
-def participants_for_erasure(query: str = "") -> QuerySet[User]:
-    """Every participant account (an admin's list), with their treatments, name order."""
-    ids = RoleGrant.objects.filter(role=Role.PARTICIPANT).values("user_id")
-    people = User.objects.filter(pk__in=ids)
+def participants_for_erasure(viewer: User, query: str = "") -> QuerySet[User]:
+    """The participant accounts of the units where `viewer` is an administrator (a
+    participant grant or a treatment there), with their treatments, name order."""
+    units = units_where(viewer, Role.ADMIN)
+    participants = RoleGrant.objects.filter(role=Role.PARTICIPANT)
+    here = participants.filter(unit__in=units).values("user_id")
+    treated = Enrollment.objects.filter(unit__in=units).values("participant_id")
+    people = User.objects.filter(pk__in=participants.values("user_id")).filter(
+        Q(pk__in=here) | Q(pk__in=treated)
+    )
     query = query.strip()
     if query:
         people = people.filter(Q(display_name__icontains=query) | Q(email__icontains=query))
@@ -79,8 +86,9 @@ def anonymised_account_pks(users: list[User]) -> set[int]:
     )
 
 
-def participant_for_erasure_or_404(public_id: UUID) -> User:
-    person = participants_for_erasure().filter(public_id=public_id).first()
+def participant_for_erasure_or_404(viewer: User, public_id: UUID) -> User:
+    """A participant of the viewer's units; any other answers 404, as a missing one does."""
+    person = participants_for_erasure(viewer).filter(public_id=public_id).first()
     if person is None:
         raise Http404
     return person

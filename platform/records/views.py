@@ -63,7 +63,7 @@ def my_data_download(request: HttpRequest) -> HttpResponse:
 def erasure_list(request: HttpRequest) -> HttpResponse:
     # No name holds a NUL byte, and PostgreSQL refuses one in a query.
     query = request.GET.get("q", "").replace("\x00", "")[:100]
-    page = Paginator(selectors.participants_for_erasure(query), 50).get_page(
+    page = Paginator(selectors.participants_for_erasure(request_user(request), query), 50).get_page(
         request.GET.get("page")
     )
     people = list(page.object_list)
@@ -76,7 +76,7 @@ def erasure_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def erasure_request(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    person = selectors.participant_for_erasure_or_404(public_id)
+    person = selectors.participant_for_erasure_or_404(request_user(request), public_id)
     anonymised = bool(selectors.anonymised_account_pks([person]))
     form = ErasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -104,7 +104,7 @@ def enrollment_table(period: Period, index: ModuleIndex | None = None) -> Enroll
     (never days), the furthest module, the status and each instrument's score per occasion.
     No names, email addresses, ids or free text. Four queries."""
     index = index or module_index()
-    cohort = Enrollment.objects.filter(cohort_q(period))
+    cohort = Enrollment.objects.filter(cohort_q(period), period.of_units("unit"))
     enrollments = _enrollment_facts(cohort)
     furthest = furthest_modules(cohort.values("pk"), index)
     scores, columns = _scores(cohort)

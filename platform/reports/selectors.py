@@ -86,8 +86,19 @@ def min_group(viewer: User | None = None) -> int:
 
 @dataclass(frozen=True)
 class Period:
+    """The report's span, and the units whose treatments and referrals it counts: the units
+    the reader covers (reports.views always sets them); None counts every unit (the bench and
+    tests of the figures themselves)."""
+
     start: date
     end: date  # inclusive
+    units: frozenset[int] | None = None
+
+    def of_units(self, path: str) -> Q:
+        """Rows whose unit (at `path`, e.g. "enrollment__unit") is one of the period's units."""
+        if self.units is None:
+            return Q()
+        return Q(**{f"{path}__in": self.units})
 
     @property
     def since(self) -> datetime:
@@ -213,7 +224,7 @@ def funnel(period: Period, index: ModuleIndex | None = None) -> Funnel:
     for the module index when `index` is not given."""
     index = index or module_index()
     referrals = _referral_counts(period)
-    cohort = Enrollment.objects.filter(cohort_q(period))
+    cohort = Enrollment.objects.filter(cohort_q(period), period.of_units("unit"))
     enrolled = _cohort_counts(cohort)
     furthest = Counter(furthest_modules(cohort.values("pk"), index).values())
     steps = [*_referral_steps(referrals), _enrolled_step(referrals, enrolled)]
@@ -234,7 +245,7 @@ class _ReferralCounts:
 
 def _referral_counts(period: Period) -> _ReferralCounts:
     return _ReferralCounts(
-        **Referral.objects.filter(_in(period, "received_at")).aggregate(
+        **Referral.objects.filter(_in(period, "received_at"), period.of_units("unit")).aggregate(
             referred=Count("pk"),
             screened=Count("pk", filter=Q(screening__isnull=False)),
             enrolled=Count("pk", filter=Q(enrollment__isnull=False)),
@@ -344,7 +355,9 @@ def outcomes(period: Period, viewer: User | None = None) -> Outcomes:
     applies)."""
     smallest = min_group(viewer)
     later = MeasureResponse.objects.filter(
-        _in(period, "submitted_at"), occasion__in=LATER_OCCASIONS
+        _in(period, "submitted_at"),
+        period.of_units("enrollment__unit"),
+        occasion__in=LATER_OCCASIONS,
     )
     later_rows = list(later.values_list("enrollment_id", "instrument_id", "occasion", "score"))
     intake = {
@@ -470,7 +483,7 @@ def _seconds(value: float) -> timedelta:
 def first_contact_times(period: Period) -> Durations:
     """Referral received (in the period) → the first contact with the person."""
     rows = (
-        Referral.objects.filter(_in(period, "received_at"))
+        Referral.objects.filter(_in(period, "received_at"), period.of_units("unit"))
         .annotate(wait=Epoch("first_contact_at") - Epoch("received_at"))
         .values_list("wait", flat=True)
     )
@@ -495,16 +508,18 @@ def answer_times(period: Period) -> Durations:
     close would flatter the figure) nor left waiting forever; it is counted apart, as
     `closed`. The messages still waiting are counted by that selector itself."""
     rows = (
-        Message.objects.filter(created_at__gte=period.since)
+        Message.objects.filter(
+            period.of_units("thread__enrollment__unit"), created_at__gte=period.since
+        )
         .order_by("thread_id", "-seq")
         .values_list("thread_id", "side", "seq", Epoch("created_at"))
     )
     # A closure is made after the message it closes, so those for the period's messages were
     # made in or after the period; there are few, so they are read at once.
     closures: dict[int, list[int]] = defaultdict(list)
-    for thread_id, seq in WaitClosure.objects.filter(closed_at__gte=period.since).values_list(
-        "thread_id", "seq"
-    ):
+    for thread_id, seq in WaitClosure.objects.filter(
+        period.of_units("thread__enrollment__unit"), closed_at__gte=period.since
+    ).values_list("thread_id", "seq"):
         closures[thread_id].append(seq)
     until = period.until.timestamp()
     team = str(Side.TEAM)
@@ -524,7 +539,13 @@ def answer_times(period: Period) -> Durations:
             elif answer_at is not None:
                 values.append(_seconds(answer_at - created_at))
     waiting = (
-        waiting_messages().filter(created_at__gte=period.since, created_at__lt=period.until).count()
+        waiting_messages()
+        .filter(
+            period.of_units("thread__enrollment__unit"),
+            created_at__gte=period.since,
+            created_at__lt=period.until,
+        )
+        .count()
     )
     return Durations.of(values, waiting, closed)
 
@@ -554,7 +575,9 @@ def unlocks_on_time(
     since, until = period.since.timestamp(), period.until.timestamp()
     allowed = UNLOCK_ON_TIME.total_seconds()
     open_statuses = {str(s) for s in OPEN_STATUSES}
-    completing = ModuleProgress.objects.filter(_in(period, "completed_at")).values("enrollment_id")
+    completing = ModuleProgress.objects.filter(
+        _in(period, "completed_at"), period.of_units("enrollment__unit")
+    ).values("enrollment_id")
     rows = (
         ModuleProgress.objects.filter(enrollment_id__in=completing)
         .order_by("enrollment_id")

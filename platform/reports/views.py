@@ -4,6 +4,7 @@ its CSV and Excel exports. Every view and export is written to the access log.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Role
+from accounts.scope import units_where
 from accounts.views import request_user, role_required
 from audit.services import record_read
 from measures.charts import funnel_chart, improved_chart
@@ -32,6 +34,11 @@ def _form(query: QueryDict) -> PeriodForm:
     return PeriodForm({"start": default.start.isoformat(), "end": default.end.isoformat()})
 
 
+def _period(request: HttpRequest, form: PeriodForm) -> Period:
+    """The chosen period, counting only the units the reader covers as lead or admin."""
+    return replace(form.period, units=units_where(request_user(request), *READERS))
+
+
 def _log(request: HttpRequest, period: Period, what: str) -> None:
     # A read of figures about everyone, not of one person's record: no subject.
     record_read(
@@ -47,7 +54,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = _form(request.GET)
     if not form.is_valid():
         return render(request, "reports/report.html", {"form": form}, status=400)
-    data = selectors.report(form.period, request_user(request))
+    data = selectors.report(_period(request, form), request_user(request))
     _log(request, form.period, gettext_noop("report"))
     return render(
         request,
@@ -76,8 +83,9 @@ def _export(
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    data = selectors.report(form.period, request_user(request))
-    table = enrollment_table(form.period, data.index)
+    period = _period(request, form)
+    data = selectors.report(period, request_user(request))
+    table = enrollment_table(period, data.index)
     _log(request, form.period, what)
     return respond(data, table)
 

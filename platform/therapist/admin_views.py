@@ -12,7 +12,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -187,9 +187,17 @@ def _parse_uuid(value: str) -> UUID | None:
         return None
 
 
+def _admin_scope(admin: User) -> tuple[frozenset[int], frozenset[int]]:
+    """The units the administrator covers, and the organisations they administer as a whole."""
+    units = units_where(admin, Role.ADMIN)
+    whole = RoleGrant.objects.filter(user=admin, role=Role.ADMIN, unit__isnull=True)
+    return units, frozenset(whole.values_list("organisation_id", flat=True))
+
+
 def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str, Any]]:
     """The access log's rows as the filter form chose them, and the choices as understood
-    (a malformed person id is dropped, as if none was chosen)."""
+    (a malformed person id is dropped, as if none was chosen); only events about people of
+    the administrator's units and reads by their staff (audit.selectors.within)."""
     staff = _parse_uuid(request.GET.get("staff", ""))
     participant = _parse_uuid(request.GET.get("participant", ""))
     # Only a unit the admin covers can be chosen; any other id is dropped like a malformed one.
@@ -205,7 +213,10 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
         "end": _parse_day(request.GET.get("to", "")),
     }
     zone = timezone.get_current_timezone()
+    units, organisations = _admin_scope(request_user(request))
     events = record_reads(
+        units=units,
+        organisations=organisations,
         staff=staff,
         subject=participant,
         since=datetime.combine(chosen["start"], time.min, zone) if chosen["start"] else None,
@@ -241,8 +252,16 @@ def access_log(request: HttpRequest) -> HttpResponseBase:
                 ]
 
         return csv_response(rows(), filename="omtag-access-log.csv", stream=True)
-    staff_ids = RoleGrant.objects.exclude(role=Role.PARTICIPANT).values("user_id")
-    participant_ids = RoleGrant.objects.filter(role=Role.PARTICIPANT).values("user_id")
+    # The filter's choices: the administrator's own staff and participants only.
+    units, organisations = _admin_scope(request_user(request))
+    staff_ids = (
+        RoleGrant.objects.exclude(role=Role.PARTICIPANT)
+        .filter(Q(unit__in=units) | Q(unit__isnull=True, organisation__in=organisations))
+        .values("user_id")
+    )
+    participant_ids = RoleGrant.objects.filter(role=Role.PARTICIPANT, unit__in=units).values(
+        "user_id"
+    )
     page = Paginator(events, 100).get_page(request.GET.get("page"))
     # The roles as the reader's language names them; the CSV keeps the stored codes.
     listed = [(e, role_labels(e.actor_roles)) for e in page]

@@ -1,6 +1,7 @@
 """What a therapist may see: the enrollments they are assigned to (as therapist or
-substitute) and nothing else. The caseload is read in a fixed number of queries whatever
-its size."""
+substitute) in the units where they hold the therapist role (the same rule as the
+messaging threads: messaging.selectors.therapist_in_unit), and nothing else. The caseload
+is read in a fixed number of queries whatever its size."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from accounts.models import Role, User
 from messaging.models import Message, Thread
 from messaging.selectors import (
     may_write,
+    therapist_in_unit,
     thread_for_user,
     thread_wait,
     waiting_count,
@@ -59,8 +61,10 @@ LEVEL_RANK: dict[str, int] = {RiskLevel.ACUTE: 3, RiskLevel.HIGH: 2, RiskLevel.M
 def enrollments_for_therapist(user: User) -> QuerySet[Enrollment]:
     if not user.is_active or not user.has_role(Role.THERAPIST):
         return Enrollment.objects.none()
-    return Enrollment.objects.filter(Q(therapist=user) | Q(substitute=user)).exclude(
-        participant__isnull=True
+    return (
+        Enrollment.objects.filter(Q(therapist=user) | Q(substitute=user))
+        .filter(therapist_in_unit(user.pk, unit="unit"))
+        .exclude(participant__isnull=True)
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.scope import covers
 from audit.models import AuditEvent
 from audit.services import audit_log
 from content.models import ModulePage
@@ -28,10 +29,11 @@ ACK_MAX = 2_000
 
 
 def _require_care_team(actor: User, enrollment: Enrollment) -> None:
+    """The actor is the enrollment's therapist or substitute, and a therapist in its unit."""
     if not (
         actor.is_active
-        and actor.has_role(Role.THERAPIST)
         and actor.pk in (enrollment.therapist_id, enrollment.substitute_id)
+        and covers(actor, enrollment.unit_id, Role.THERAPIST)
     ):
         raise PermissionDenied
 
