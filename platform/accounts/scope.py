@@ -41,6 +41,14 @@ def organisations_where(user: User, *roles: str) -> frozenset[int]:
     return frozenset(org for role, org, _unit in _grants(user) if role in roles and org)
 
 
+def whole_organisations_where(user: User, *roles: str) -> frozenset[int]:
+    """The organisations in which `user` holds one of `roles` for the whole organisation (not
+    only in some of its units)."""
+    return frozenset(
+        org for role, org, unit in _grants(user) if role in roles and org and unit is None
+    )
+
+
 def units_where(user: User, *roles: str) -> frozenset[int]:
     """The units in which `user` holds any of `roles`: those granted one by one, and every
     unit of an organisation granted as a whole."""

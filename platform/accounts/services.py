@@ -48,12 +48,16 @@ ROLE_GROUPS = {Role.EDITOR: "Editors", Role.CLINICAL_LEAD: "Clinical leads"}
 
 
 def _may_invite(actor: User, roles: Iterable[str], organisation_id: int, unit: Any) -> bool:
-    """An administrator invites into their own organisation; a platform administrator invites
-    an administrator (and nothing else) into any organisation, for the whole of it; a
-    therapist invites participants into a unit where they are a therapist."""
+    """An administrator invites into a unit they administer, or (unit None) into the whole of
+    an organisation they administer as a whole; a platform administrator invites an
+    administrator (and nothing else) into any organisation, for the whole of it; a therapist
+    invites participants into a unit where they are a therapist."""
     roles = set(roles)
-    if organisation_id in scope.organisations_where(actor, Role.ADMIN):
-        return Role.PLATFORM_ADMIN not in roles
+    if Role.PLATFORM_ADMIN not in roles and (
+        (unit is not None and scope.covers(actor, unit.pk, Role.ADMIN))
+        or (unit is None and organisation_id in scope.whole_organisations_where(actor, Role.ADMIN))
+    ):
+        return True
     if actor.has_role(Role.PLATFORM_ADMIN) and roles == {Role.ADMIN} and unit is None:
         return Organisation.objects.filter(pk=organisation_id).exists()
     return (
@@ -266,11 +270,12 @@ def grant_roles(
 
 
 def administers(actor: User, user: User) -> bool:
-    """Whether `actor` is an administrator of an organisation `user` holds a role in."""
-    organisations = scope.organisations_where(actor, Role.ADMIN)
-    return (
-        bool(organisations) and user.role_grants.filter(organisation_id__in=organisations).exists()
-    )
+    """Whether `actor` manages `user` (accounts.selectors.people_managed_by): an
+    administrator of a unit manages the people of that unit, and an administrator of a whole
+    organisation everyone in it."""
+    from .selectors import people_managed_by
+
+    return people_managed_by(actor).filter(pk=user.pk).exists()
 
 
 def user_set_roles(
@@ -279,7 +284,8 @@ def user_set_roles(
     """Set the roles `user` holds for the whole of the actor's organisation (a participant's
     role stays in the unit that treats them). Someone outside the actor's organisations is
     refused like someone who does not exist."""
-    organisations = scope.organisations_where(actor, Role.ADMIN)
+    # Roles for a whole organisation are set by an administrator of the whole organisation.
+    organisations = scope.whole_organisations_where(actor, Role.ADMIN)
     theirs = {g.organisation_id for g in user.role_grants.all() if g.organisation_id is not None}
     shared = sorted(organisations & theirs)
     if not shared:
@@ -337,7 +343,7 @@ def user_set_unit_roles(
     for the whole organisation and in other units stay). An administrator of another
     organisation, or a person outside the actor's organisations, is refused like someone who
     does not exist."""
-    if unit.organisation_id not in scope.organisations_where(actor, Role.ADMIN):
+    if not scope.covers(actor, unit.pk, Role.ADMIN):
         raise PermissionDenied
     if not administers(actor, user):
         raise PermissionDenied
@@ -426,7 +432,7 @@ def unit_create(
     own administrators. The first unit also receives the organisation's requests for help."""
     if not (
         actor.has_role(Role.PLATFORM_ADMIN)
-        or organisation.pk in scope.organisations_where(actor, Role.ADMIN)
+        or organisation.pk in scope.whole_organisations_where(actor, Role.ADMIN)
     ):
         raise PermissionDenied
     name, slug = name.strip(), slug.strip().lower()

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -472,7 +473,9 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     organisations = _administered(actor)
     # An administrator of several organisations works in the first (by name) for now.
     organisation = Organisation.objects.filter(pk__in=organisations).first()
-    units = Unit.objects.filter(organisation_id__in=organisations).select_related("organisation")
+    units = Unit.objects.filter(pk__in=scope.units_where(actor, Role.ADMIN)).select_related(
+        "organisation"
+    )
     action = request.POST.get("action", "invite") if request.method == "POST" else None
     form = InvitationForm(request.POST if action == "invite" else None, units=units)
     unit_form = UnitForm(request.POST if action == "unit" else None, prefix="unit")
@@ -512,9 +515,10 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:admin_home")
-    users = selectors.people_of(organisations).prefetch_related("role_grants").order_by("email")
+    users = selectors.people_managed_by(actor).prefetch_related("role_grants").order_by("email")
     pending = Invitation.objects.filter(
-        organisation_id__in=organisations,
+        Q(unit_id__in=scope.units_where(actor, Role.ADMIN))
+        | Q(unit__isnull=True, organisation_id__in=organisations),
         accepted_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
@@ -539,14 +543,16 @@ def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = request_user(request)
     organisations = _administered(actor)
     target = get_object_or_404(
-        selectors.people_of(organisations).prefetch_related("role_grants"),
+        selectors.people_managed_by(actor).prefetch_related("role_grants"),
         public_id=public_id,
     )
     grants = [g for g in target.role_grants.all() if g.organisation_id in organisations]
     whole = sorted({g.role for g in grants if g.unit_id is None or g.role == Role.PARTICIPANT})
     form = RolesForm(request.POST or None, initial={"roles": whole})
     units = list(
-        Unit.objects.filter(organisation_id__in=organisations).select_related("organisation")
+        Unit.objects.filter(pk__in=scope.units_where(actor, Role.ADMIN)).select_related(
+            "organisation"
+        )
     )
     per_unit = {
         unit.pk: sorted(
