@@ -82,7 +82,7 @@ def test_every_account_in_the_readme_logs_in_with_the_published_factors(settings
     password = re.search(r"share the password `([^`]+)`", readme)
     assert password is not None
     accounts = _readme_accounts()
-    assert len(accounts) == 13
+    assert len(accounts) == 14
     for email in accounts:
         user = User.objects.get(email=email)
         assert user.is_active and user.check_password(password.group(1)), email

@@ -54,6 +54,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, list[str], tuple[str, ...]]] = [
     ("org-lead-norrby@demo.omtag.se", "Enhetschef Nils", [Role.ORG_LEAD], (NORRBY,)),
     ("admin@demo.omtag.se", "Admin Ada", [Role.ADMIN], (SODERLAND,)),
     ("admin-norrby@demo.omtag.se", "Admin Noa", [Role.ADMIN], (NORRBY,)),
+    ("log-reviewer@demo.omtag.se", "Logggranskare Lo", [Role.LOG_REVIEWER], (SODERLAND,)),
     ("platform@demo.omtag.se", "Plattform Paula", [Role.PLATFORM_ADMIN], PLATFORM),
 ]
 
