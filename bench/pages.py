@@ -460,6 +460,8 @@ def organisations_main(organisations: int, per_organisation: int) -> int:
                         flush=True,
                     )
             results.append(rows)
+            # The machine may be shared: how busy it was says how far to trust a difference.
+            print(f"  load average {os.getloadavg()[0]:.1f}", flush=True)
         print()
         print_side_by_side(results[0], results[1], organisations, per_organisation)
         print(f"\ntotal {DEADLINE.elapsed():.1f} s on {os.cpu_count()} cores")
