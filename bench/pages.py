@@ -9,10 +9,20 @@ page: median and 95th-percentile milliseconds over REQUESTS requests.
 Run from the repository root: `.venv/bin/python bench/pages.py` (or `make bench`).
 Bounded: a fixed number of requests, a timeout on every step, and TIME_LIMIT for the whole run.
 Talks to 127.0.0.1 only.
+
+With `--organisations N` (issue 17, several organisations) it measures instead the same pages
+for the people of one organisation, first with that organisation alone (`--participants P`,
+1,000 by default, on its therapist's caseload) and again after N-1 more organisations of P
+participants each (their own unit, therapist, administrator and lead) are added, and prints the
+two side by side: the participant's home and first module, the therapist's caseload, the
+administrator's participants page and the organisation's report. With DATABASE_URL set
+(PostgreSQL) that run uses a throw-away database beside the one it names, dropped afterwards;
+without, SQLite. E.g. `.venv/bin/python bench/pages.py --organisations 10 --participants 1000`.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import math
 import os
@@ -57,6 +67,7 @@ class Fixture:
     """What the pages' paths and sessions are built from, refreshed for each size."""
 
     module_key: str = ""  # translation_key of the programme's first module
+    answer_part: int = 1  # the first of its parts (?part=N) with an answer block
     # Session keys by audience ("participant"; later e.g. "therapist").
     sessions: dict[str, list[str]] = field(default_factory=dict)
 
@@ -68,13 +79,15 @@ class Page:
     audience: str = "participant"  # whose sessions request it (a key of Fixture.sessions)
     expect: str | None = None  # text the body must contain (proves the real page was served)
     sizes: tuple[int, ...] | None = None  # measured only at these N (None: at every N)
+    requests: int | None = None  # timed requests (None: REQUESTS)
+    absent: str | None = None  # text the body must not contain (another organisation's)
 
 
 PAGES: list[Page] = [
     Page("participant home", lambda f: "/participant/"),
     Page(
         "first module",
-        lambda f: f"/participant/modules/{f.module_key}/",
+        lambda f: f"/participant/modules/{f.module_key}/?part={f.answer_part}",
         expect=TEXT_ANSWER,
     ),
     # Every participant is on the one bench therapist's caseload: at N=300 that is the
@@ -152,12 +165,21 @@ def sessions_for(user_ids: list[int]) -> list[str]:
     return [keys[pk] for pk in sorted(keys)]
 
 
-def first_module_key() -> str:
+def first_module() -> tuple[str, int]:
+    """The first module's translation key, and the first of its parts that holds an answer
+    block (the page shows one part at a time; the seeded answers are on that one)."""
+    from content.parts import split_into_parts
     from modules.services import default_programme, programme_modules
 
     programme = default_programme()
     assert programme is not None
-    return str(programme_modules(programme)[0].translation_key)
+    module = programme_modules(programme)[0]
+    part = next(
+        p.number
+        for p in split_into_parts(list(module.body))
+        if any(getattr(item.block, "answer_shape", None) is not None for item in p.items)
+    )
+    return str(module.translation_key), part
 
 
 # --- Measuring ---------------------------------------------------------------------------
@@ -182,8 +204,10 @@ def measure(port: int, page: Page, fixture: Fixture, size: int) -> Row:
     sessions = fixture.sessions[page.audience]
     if not sessions:
         raise RuntimeError(f"no {page.audience} sessions for {page.name}")
+    requests = page.requests or REQUESTS
+    warmup = min(WARMUP, max(2, requests // 5))
     times: list[float] = []
-    for i in range(WARMUP + REQUESTS):
+    for i in range(warmup + requests):
         remaining()
         session_key = sessions[i % len(sessions)]
         started = time.perf_counter()
@@ -193,7 +217,9 @@ def measure(port: int, page: Page, fixture: Fixture, size: int) -> Row:
             raise AssertionError(f"GET {path} answered {status}, not 200 (N={size})")
         if page.expect and page.expect.encode() not in body:
             raise AssertionError(f"GET {path} lacks {page.expect!r} (N={size})")
-        if i >= WARMUP:
+        if page.absent and page.absent.encode() in body:
+            raise AssertionError(f"GET {path} shows {page.absent!r} (N={size})")
+        if i >= warmup:
             times.append(elapsed * 1000)
     return Row(size, page.name, statistics.median(times), p95(times), len(times))
 
@@ -281,8 +307,191 @@ def report_bench(env: dict[str, str], var_dir: Path) -> Row:
     return row
 
 
+# --- Several organisations (issue 17) -----------------------------------------------------------
+
+ORG_TIME_LIMIT = 2400.0  # seconds for the whole --organisations run (seeding 10,000 takes a while)
+ORG_REQUESTS = 100  # timed requests per light page
+# The administrator's participants page lists every treatment of the organisation and the
+# report counts them all: fewer, slower requests.
+ORG_HEAVY_REQUESTS = 10
+# Every other organisation's participants are named "<its slug> P<i>" (reports.load); none may
+# appear on the first organisation's pages.
+OTHER_ORGANISATION = "bench-org-01 P"
+
+ORG_PAGES: list[Page] = [
+    Page("participant home", lambda f: "/participant/", requests=ORG_REQUESTS),
+    Page(
+        "first module",
+        lambda f: f"/participant/modules/{f.module_key}/?part={f.answer_part}",
+        expect=TEXT_ANSWER,
+        requests=ORG_REQUESTS,
+    ),
+    Page(
+        "therapist caseload",
+        lambda f: "/therapist/",
+        "therapist",
+        "page=2",
+        requests=ORG_REQUESTS,
+        absent=OTHER_ORGANISATION,
+    ),
+    Page(
+        "admin participants",
+        lambda f: "/administration/participants/",
+        "admin",
+        requests=ORG_HEAVY_REQUESTS,
+        absent=OTHER_ORGANISATION,
+    ),
+    Page(
+        "organisation report",
+        lambda f: "/reports/",
+        "org_lead",
+        'id="funnel-caption"',
+        requests=ORG_HEAVY_REQUESTS,
+    ),
+]
+
+
+def organisation_sessions(rng: random.Random) -> dict[str, list[str]]:
+    """Sessions of the first organisation's people: SAMPLED of its participants, its load
+    therapist, administrator and organisation lead."""
+    from accounts.models import Role, User
+    from organisations.selectors import first_unit
+    from reports.load import load_staff
+
+    unit = first_unit()
+    ids = list(
+        User.objects.filter(role_grants__role=Role.PARTICIPANT, role_grants__unit=unit)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    # Audience (a key of Fixture.sessions) -> the one member of staff of that role.
+    staff: dict[str, int] = {
+        audience: load_staff(role, unit).pk
+        for audience, role in (
+            ("therapist", Role.THERAPIST),
+            ("admin", Role.ADMIN),
+            ("org_lead", Role.ORG_LEAD),
+        )
+    }
+    keys = harness.sessions_for([*rng.sample(ids, min(SAMPLED, len(ids))), *staff.values()])
+    staff_ids = set(staff.values())
+    sessions = {"participant": [keys[pk] for pk in sorted(keys) if pk not in staff_ids]}
+    sessions.update({audience: [keys[pk]] for audience, pk in staff.items()})
+    return sessions
+
+
+def seed_organisations(count: int, participants: int) -> tuple[int, int, float]:
+    """`count` organisations of `participants` each (reports.load.seed_organisations).
+    Returns (participants in all, created now, seconds)."""
+    from accounts.models import Role, RoleGrant
+    from reports.load import seed_organisations as seed
+
+    started = time.monotonic()
+    _units, created = seed(count, participants, tick=remaining)
+    total = RoleGrant.objects.filter(role=Role.PARTICIPANT).count()
+    return total, created, time.monotonic() - started
+
+
+def print_side_by_side(
+    one: list[Row], many: list[Row], organisations: int, per_organisation: int
+) -> None:
+    width = max([len("page")] + [len(r.page) for r in one])
+    first = f"1 org, {per_organisation} participants"
+    second = f"{organisations} orgs, {organisations * per_organisation} participants"
+    span = 20
+    print(f"{'':<{width}}  {first:>{span}}  {second:>{span}}")
+    print(
+        f"{'page':<{width}}  {'median ms':>10}{'p95 ms':>10}  {'median ms':>10}{'p95 ms':>10}"
+        f"  {'median x':>8}  {'requests':>8}"
+    )
+    for a, b in zip(one, many, strict=True):
+        print(
+            f"{a.page:<{width}}  {a.median_ms:>10.1f}{a.p95_ms:>10.1f}"
+            f"  {b.median_ms:>10.1f}{b.p95_ms:>10.1f}"
+            f"  {b.median_ms / a.median_ms:>8.2f}  {a.requests:>8}"
+        )
+
+
+def organisations_main(organisations: int, per_organisation: int) -> int:
+    """The pages of one organisation alone, then beside `organisations` - 1 others."""
+    DEADLINE.seconds = ORG_TIME_LIMIT
+    rng = random.Random(17)  # sampling, not security
+    source = os.environ.get("DATABASE_URL")
+    print(
+        f"{organisations} organisations x {per_organisation} participants;"
+        f" {'PostgreSQL' if source else 'SQLite'}; {os.cpu_count()} cores",
+        flush=True,
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="omtag-bench-") as tmp,
+        harness.throwaway_database(source, "pages") as database_url,
+    ):
+        var_dir = Path(tmp)
+        extra = {"DATABASE_URL": database_url} if database_url else {}
+        env = harness.child_env(var_dir, **extra)
+        t0 = time.monotonic()
+        manage(env, "migrate", "--noinput")
+        manage(env, "seed_programme")
+        print(f"migrate + seed_programme: {time.monotonic() - t0:.1f} s", flush=True)
+        harness.django_setup(env)
+        from django.db import connections
+
+        key, part = first_module()
+        fixture = Fixture(module_key=key, answer_part=part)
+        results: list[list[Row]] = []
+        for count in (1, organisations):
+            total, created, seconds = seed_organisations(count, per_organisation)
+            print(
+                f"{count} organisation(s): {total} participants in all, {created} created"
+                f" in {seconds:.1f} s",
+                flush=True,
+            )
+            if not fixture.sessions:
+                fixture.sessions = organisation_sessions(rng)
+            connections.close_all()  # daphne gets an SQLite file to itself
+            rows = []
+            with bench_server(env, var_dir / "daphne.log") as server:
+                for page in ORG_PAGES:
+                    rows.append(measure(server.port, page, fixture, total))
+                    r = rows[-1]
+                    print(
+                        f"  {page.name}: median {r.median_ms:.1f} ms, p95 {r.p95_ms:.1f} ms"
+                        f" ({r.requests} requests)",
+                        flush=True,
+                    )
+            results.append(rows)
+            # The machine may be shared: how busy it was says how far to trust a difference.
+            print(f"  load average {os.getloadavg()[0]:.1f}", flush=True)
+        print()
+        print_side_by_side(results[0], results[1], organisations, per_organisation)
+        print(f"\ntotal {DEADLINE.elapsed():.1f} s on {os.cpu_count()} cores")
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--organisations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="measure one organisation's pages alone and beside N-1 others (issue 17)",
+    )
+    parser.add_argument(
+        "--participants",
+        type=int,
+        default=1000,
+        metavar="P",
+        help="participants in each organisation (with --organisations)",
+    )
+    return parser.parse_args()
+
+
 def main() -> int:
+    args = parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop daphne
+    if args.organisations:
+        return organisations_main(args.organisations, args.participants)
     rng = random.Random(2026)  # sampling, not security
     with tempfile.TemporaryDirectory(prefix="omtag-bench-") as tmp:
         var_dir = Path(tmp)
@@ -295,7 +504,8 @@ def main() -> int:
         harness.django_setup(env)
         from django.db import connections
 
-        fixture = Fixture(module_key=first_module_key())
+        key, part = first_module()
+        fixture = Fixture(module_key=key, answer_part=part)
         rows: list[Row] = []
         for size in SIZES:
             created, answered, seconds = ensure_participants(size)

@@ -37,6 +37,7 @@ from modules.services import (
     enrollment_start,
     programme_modules,
 )
+from organisations.models import Organisation, Regime, Unit
 from organisations.selectors import first_unit
 
 LOAD_PASSWORD = "bench-password-not-secret-0123"  # noqa: S105  (load data only)
@@ -45,6 +46,10 @@ PARTICIPANT_EMAIL = "bench-participant-{:05d}@bench.invalid"
 THERAPIST_EMAIL = "bench-therapist@bench.invalid"
 REPORT_EMAIL = "bench-report-{:05d}@bench.invalid"
 ORG_LEAD_EMAIL = "bench-org-lead@bench.invalid"
+# The first organisation's people keep the addresses above; another organisation's have its
+# unit's slug in theirs.
+UNIT_EMAIL = "bench-{slug}-{who}@bench.invalid"
+BENCH_ORGANISATION = "bench-org-{:02d}"
 
 Tick = Callable[[], object]
 
@@ -82,14 +87,38 @@ def answer_value(shape: Any, block_value: Any) -> Any:
     return None
 
 
-def load_therapist() -> User:
-    """The one therapist whose caseload every seeded participant is on (made once)."""
-    user = User.objects.filter(email=THERAPIST_EMAIL).first()
+def _is_first(unit: Unit) -> bool:
+    return unit.pk == first_unit().pk
+
+
+def participant_email(unit: Unit, i: int) -> str:
+    if _is_first(unit):
+        return PARTICIPANT_EMAIL.format(i)
+    return UNIT_EMAIL.format(slug=unit.slug, who=f"participant-{i:05d}")
+
+
+def load_staff(role: str, unit: Unit | None = None) -> User:
+    """The load data's one member of staff in `role` for the organisation of `unit` (by
+    default the first unit), granted for the whole organisation (made once)."""
+    unit = unit or first_unit()
+    first_unit_emails: dict[str, str] = {
+        Role.THERAPIST: THERAPIST_EMAIL,
+        Role.ORG_LEAD: ORG_LEAD_EMAIL,
+    }
+    email = first_unit_emails.get(role) if _is_first(unit) else None
+    email = email or UNIT_EMAIL.format(slug=unit.slug, who=role)
+    user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(THERAPIST_EMAIL, LOAD_PASSWORD, display_name="Bench T")
-        grant_roles(user, [Role.THERAPIST], organisation=first_unit().organisation_id)
+        user = User.objects.create_user(email, LOAD_PASSWORD, display_name=f"Bench {role}")
+        grant_roles(user, [role], organisation=unit.organisation_id)
         TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     return user
+
+
+def load_therapist(unit: Unit | None = None) -> User:
+    """The one therapist whose caseload every participant seeded in `unit` (by default the
+    first unit) is on (made once)."""
+    return load_staff(Role.THERAPIST, unit)
 
 
 def _first_module_answers(module: ModulePage) -> list[tuple[str, Any]]:
@@ -102,14 +131,17 @@ def _first_module_answers(module: ModulePage) -> list[tuple[str, Any]]:
     ]
 
 
-def _verified_people(emails: Sequence[tuple[str, str]], role: str) -> list[User]:
+def _verified_people(
+    emails: Sequence[tuple[str, str]], role: str, unit: Unit | None = None
+) -> list[User]:
     """Users of `role` with the shared password and a confirmed TOTP device, in bulk;
-    `emails` holds (email, display name) pairs."""
+    `emails` holds (email, display name) pairs. Participants are in `unit` (by default the
+    first unit), staff work for its whole organisation."""
     password = make_password(LOAD_PASSWORD)
     users = User.objects.bulk_create(
         User(email=email, display_name=name, password=password) for email, name in emails
     )
-    unit = first_unit()
+    unit = unit or first_unit()
     RoleGrant.objects.bulk_create(
         RoleGrant(
             user=u,
@@ -123,20 +155,27 @@ def _verified_people(emails: Sequence[tuple[str, str]], role: str) -> list[User]
     return users
 
 
-def seed_participants(count: int, *, tick: Tick = _no_tick) -> tuple[int, int]:
-    """At least `count` participants in all, each enrolled with the load therapist, started,
-    with a confirmed TOTP device and answers to every answer block of the first module.
-    Returns (participants created, answers each)."""
-    existing = RoleGrant.objects.filter(role=Role.PARTICIPANT).count()
+def seed_participants(
+    count: int, *, tick: Tick = _no_tick, unit: Unit | None = None
+) -> tuple[int, int]:
+    """At least `count` participants in `unit` (by default the first unit), each enrolled
+    there with the unit's load therapist, started, with a confirmed TOTP device and answers to
+    every answer block of the first module. Returns (participants created, answers each)."""
+    unit = unit or first_unit()
+    existing = RoleGrant.objects.filter(role=Role.PARTICIPANT, unit=unit).count()
     if existing >= count:
         return 0, 0
     programme = the_programme()
     module = programme_modules(programme)[0]
     answers = _first_module_answers(module)
     with transaction.atomic():
-        therapist = load_therapist()
-        emails = [(PARTICIPANT_EMAIL.format(i), f"P{i}") for i in range(existing, count)]
-        users = _verified_people(emails, Role.PARTICIPANT)
+        therapist = load_therapist(unit)
+        first = _is_first(unit)
+        emails = [
+            (participant_email(unit, i), f"P{i}" if first else f"{unit.slug} P{i}")
+            for i in range(existing, count)
+        ]
+        users = _verified_people(emails, Role.PARTICIPANT, unit)
         for user in users:
             tick()
             enrollment = enrollment_create(
@@ -144,7 +183,7 @@ def seed_participants(count: int, *, tick: Tick = _no_tick) -> tuple[int, int]:
                 participant=user,
                 programme=programme,
                 therapist=therapist,
-                unit=first_unit(),
+                unit=unit,
             )
             enrollment_start(enrollment=enrollment)
             for block_id, value in answers:
@@ -157,6 +196,46 @@ def seed_participants(count: int, *, tick: Tick = _no_tick) -> tuple[int, int]:
                     version=None,
                 )
     return len(users), len(answers)
+
+
+# --- Several organisations -----------------------------------------------------------------------
+
+
+def load_units(count: int) -> list[Unit]:
+    """`count` organisations of one unit each, in order: the first organisation (its first
+    unit), then bench organisations made as needed (slug BENCH_ORGANISATION, social services
+    and health care in turn)."""
+    units = [first_unit()]
+    for i in range(1, count):
+        organisation, _created = Organisation.objects.get_or_create(
+            slug=BENCH_ORGANISATION.format(i),
+            defaults={
+                "name": f"Bench organisation {i}",
+                "regime": Regime.SOCIAL_SERVICES if i % 2 else Regime.HEALTH_CARE,
+            },
+        )
+        unit, _created = Unit.objects.select_related("organisation").get_or_create(
+            organisation=organisation, slug=organisation.slug, defaults={"name": "Unit"}
+        )
+        if organisation.help_unit_id is None:
+            organisation.help_unit = unit
+            organisation.save(update_fields=["help_unit"])
+        units.append(unit)
+    return units
+
+
+def seed_organisations(
+    count: int, participants: int, *, tick: Tick = _no_tick
+) -> tuple[list[Unit], int]:
+    """`count` organisations (see load_units), each with its own load therapist and at least
+    `participants` participants in its unit (see seed_participants). Returns the units and
+    the participants created."""
+    units = load_units(count)
+    created = 0
+    for unit in units:
+        made, _answers = seed_participants(participants, tick=tick, unit=unit)
+        created += made
+    return units, created
 
 
 # --- Pairs: a therapist of one's own --------------------------------------------------------------
@@ -442,10 +521,8 @@ def _responses(
 
 
 def _org_lead() -> User:
-    lead = User.objects.create_user(ORG_LEAD_EMAIL, LOAD_PASSWORD, display_name="Bench Lead")
-    RoleGrant.objects.create(user=lead, role=Role.ORG_LEAD)
-    TOTPDevice.objects.create(user=lead, name="app", confirmed=True)
-    return lead
+    """The first organisation's lead."""
+    return load_staff(Role.ORG_LEAD)
 
 
 def seed_report_data(rng: random.Random, size: ReportSize | None = None) -> dict[str, int]:
@@ -466,7 +543,13 @@ def seed_report_data(rng: random.Random, size: ReportSize | None = None) -> dict
             User(email=REPORT_EMAIL.format(i), display_name=f"R{i}", password=password)
             for i in range(count)
         )
-        RoleGrant.objects.bulk_create(RoleGrant(user=u, role=Role.PARTICIPANT) for u in users)
+        unit = first_unit()
+        RoleGrant.objects.bulk_create(
+            RoleGrant(
+                user=u, role=Role.PARTICIPANT, organisation_id=unit.organisation_id, unit=unit
+            )
+            for u in users
+        )
         plans = _plans(len(users), len(modules), now, rng)
         enrollments = _enrollments(users, plans, programme, therapist)
         referrals = _referrals(enrollments, plans, size, therapist, now, rng)

@@ -16,6 +16,16 @@ def _first_unit(apps):
     return unit
 
 
+def check_now(schema_editor):
+    """On PostgreSQL the new foreign keys of the rows just updated are checked at the end of
+    the transaction, and the indexes of this migration's new columns, built after its
+    operations, cannot be made on a table with such checks pending ("cannot CREATE INDEX
+    because it has pending trigger events"): an installation with any role grant could not
+    migrate. Check them now. A new installation has no rows here and never met it."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def into_first_organisation(apps, schema_editor):
     """Every role held until now was held in the one organisation there was: staff for all of
     it, participants in its one unit."""
@@ -29,6 +39,7 @@ def into_first_organisation(apps, schema_editor):
         if "participant" in (invitation.roles or []):
             invitation.unit = unit
             invitation.save(update_fields=["unit"])
+    check_now(schema_editor)
 
 
 
