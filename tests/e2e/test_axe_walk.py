@@ -79,6 +79,10 @@ EXCLUDED: dict[str, str] = {
     "reports:export_csv": "a CSV download",
     "reports:export_xlsx": "an Excel download",
     "records:my_data_download": "POST only: the participant's own file, an attachment",
+    "administration:set_born_on_day": "POST only",
+    "logreview:review_export": "a CSV download",
+    "accounts:organisations": "sends the admin of one organisation on to its settings (walked)",
+    "content:organisation_help_list": "sends one organisation's admin on to its help box (walked)",
 }
 POST_ONLY = {name for name, reason in EXCLUDED.items() if reason.startswith("POST only")}
 
@@ -229,6 +233,7 @@ def _demo() -> Demo:
         "org_lead": user("org-lead@demo.omtag.se"),
         "admin": user("admin@demo.omtag.se"),
         "platform_admin": user("platform@demo.omtag.se"),
+        "log_reviewer": user("log-reviewer@demo.omtag.se"),
     }
     people["unverified"] = people["participant"]
     people["no_role"] = make_user("no-role@example.org", [])
@@ -267,6 +272,17 @@ def _demo() -> Demo:
     )
     due = due_for(enrollment)
     assert due, "the demo participant has questionnaires due at intake"
+    from audit.services import record_access
+    from logreview.services import review_draw
+
+    record_access(
+        actor=people["therapist"],
+        subject=people["participant"],
+        what="overview",
+        unit=enrollment.unit,
+    )
+    today = timezone.localdate()
+    review = review_draw(actor=people["log_reviewer"], start=today, end=today, size=5)
     paths = {
         "enrollment": str(enrollment.public_id),
         "module_done": f"/participant/modules/{done.module.translation_key}/",
@@ -282,6 +298,10 @@ def _demo() -> Demo:
         "admin_user": f"/account/admin/users/{people['participant'].public_id}/",
         "organisation": f"/platform/{enrollment.unit.organisation.public_id}/",
         "erasure": f"/records/erasure/{people['participant'].public_id}/",
+        "review": f"/log-review/{review.public_id}/",
+        "settings": f"/account/admin/organisation/{enrollment.unit.organisation.public_id}/",
+        "help_box": f"/editor/organisation-help/{enrollment.unit.organisation.public_id}/",
+        "help_form": f"/help/{enrollment.unit.organisation.slug}/",
         "measures": [f"/measures/{d.occasion}/{d.instrument.key}/" for d in due],
     }
     return Demo(people, paths)
@@ -345,6 +365,10 @@ def _visits(demo: Demo) -> list[Visit]:
         "/measures/admin/instruments/phq-9/",
         "/records/erasure/",
         p["erasure"],
+        p["settings"],
+        "/editor/programmes/",
+        p["help_box"],
+        "/log-review/questioned/",
     ]
     anonymous = [
         "/account/login/",
@@ -355,6 +379,7 @@ def _visits(demo: Demo) -> list[Visit]:
         "/account/inactive/",
         p["invitation"],
         "/help/",
+        p["help_form"],
         "/help/sent/",
     ]
     return [
@@ -366,6 +391,8 @@ def _visits(demo: Demo) -> list[Visit]:
         Visit("platform_admin", "/platform/"),
         Visit("platform_admin", p["organisation"]),
         Visit("org_lead", "/reports/"),
+        Visit("log_reviewer", "/log-review/"),
+        Visit("log_reviewer", p["review"]),
         Visit("editor", "/editor/"),
         Visit("editor", "/cms/"),  # Wagtail's dashboard, where an editor lands in /cms/
         Visit("editor", p["translation_gaps"]),

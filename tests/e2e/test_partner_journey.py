@@ -334,7 +334,11 @@ def test_partner_contact_crosses_only_a_risk_level(page: Page, base_url: str) ->
     assert rows_after[0] == rows_before[0]  # the header
     new_rows = rows_after[1 : len(rows_after) - len(rows_before) + 1]
     assert rows_after[len(new_rows) + 1 :] == rows_before[1:], "earlier rows changed"
-    assert new_rows and all(role == "Terapeut" for _time, role, _what in new_rows), new_rows
+    # Time, unit, role, what (no staff names: the organisation has not turned them on).
+    assert rows_after[0] == ["Tid", "Enhet", "Roll", "Vad"]
+    assert new_rows and all(unit and role == "Terapeut" for _time, unit, role, _what in new_rows), (
+        new_rows
+    )
     with SERVER_LOCK:
         assert not AuditEvent.objects.filter(subject=robin, actor=worker).exists()
         worker_label = str(dict(Role.choices)[Role.PARTNER_WORKER])
