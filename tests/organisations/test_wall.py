@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
@@ -53,6 +54,7 @@ from tests.helpers import (
     referral_person,
     sample_path,
     save_answer,
+    send,
     verified_client,
 )
 from therapist.services import note_add, risk_acknowledge
@@ -689,3 +691,50 @@ def test_the_busy_pages_make_as_many_queries_for_2_rows_as_for_20() -> None:
     rows = Enrollment.objects.filter(unit=here.unit).count()
     assert rows == 20
     print(f"\n[queries] 2 vs 20 rows: {before} / queue {before_queue}")
+
+
+def test_the_platform_administrator_reads_nothing_of_either_side() -> None:
+    """The platform administrator manages organisations, never people's records: every URL
+    with both sides' ids and every export hold neither side's marker."""
+    world = build("organisations")
+    client = verified_client(make_user("platform@example.org", [Role.PLATFORM_ADMIN]))
+    paths = every_path(world) + exports(world)
+    for mark in MARKS.values():
+        found, reached = leaks(client, paths, mark)
+        assert found == [], found
+    assert reached >= 2, "the walk must reach the platform administrator's own pages"
+    print(f"\n[wall platform] {len(paths)} requests x 2 markers; {reached} answered 200; no leak")
+
+
+def test_no_email_carries_anything_of_a_record(django_capture_on_commit_callbacks) -> None:
+    """Every email the two sides' activity sends (new-message notices both ways, measure
+    reminders, invitations) goes to a person of the side it is about and holds no marker of
+    either side in its subject or text."""
+    from accounts.services import invitation_create
+    from measures.tasks import send_measure_reminders
+    from messaging.models import Side as ThreadSide
+    from messaging.tasks import notify_new_message
+
+    world = build("organisations")
+    mail.outbox.clear()
+    for side in (world.here, world.there):
+        send(side.people[Role.THERAPIST], side.thread, f"{side.mark} an answer")
+        assert notify_new_message.call(thread_id=side.thread.pk, side=ThreadSide.PARTICIPANT)
+        send(side.people[Role.PARTICIPANT], side.thread, f"{side.mark} a new worry")
+        assert notify_new_message.call(thread_id=side.thread.pk, side=ThreadSide.TEAM)
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation_create(
+                actor=side.people[Role.THERAPIST],
+                email=f"new-{side.mark.lower()}@example.org",
+                roles=[Role.PARTICIPANT],
+                unit=side.unit,
+            )
+    send_measure_reminders.call()
+    assert len(mail.outbox) >= 4
+    for email in mail.outbox:
+        text = (email.subject + email.body + "".join(str(a[0]) for a in email.alternatives)).lower()
+        for mark in MARKS.values():
+            assert mark.lower() not in text, (email.to, email.subject)
+        sides = {s for s in ("here", "there") if MARKS[s].lower() in " ".join(email.to).lower()}
+        assert len(sides) == 1, email.to
+    print(f"\n[wall email] {len(mail.outbox)} emails; no marker in any")
