@@ -200,6 +200,20 @@ class ParticipantInvitationForm(forms.Form):
         help_text=_("A first name or a pseudonym; staff see this name, not the email."),
     )
 
+    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+        """With `units` holding more than one unit (a therapist who works in several), the
+        form asks which unit the participant is treated in; the choices are those units."""
+        super().__init__(*args, **kwargs)
+        if units is not None and len(units) > 1:
+            self.fields["unit"] = forms.ModelChoiceField(
+                queryset=units,
+                label=_("Unit"),
+                empty_label=None,
+                error_messages={"invalid_choice": _("Choose a unit from the list.")},
+            )
+            field: Any = self.fields["unit"]
+            field.label_from_instance = lambda unit: unit.label
+
 
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(

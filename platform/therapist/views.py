@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import ParticipantInvitationForm
 from accounts.models import Role
+from accounts.scope import units_where
 from accounts.views import request_user, role_required
 from audit.services import record_access
 from measures.charts import closeness_chart
@@ -26,6 +27,7 @@ from messaging.views import note_at_section, section_note
 from modules.models import Enrollment, RiskSignal
 from modules.selectors import answers_by_module, checkins_for, module_rows, progress_or_404
 from modules.services import participant_invite
+from organisations.models import Unit
 
 from . import selectors, services
 from .models import CaseNote
@@ -38,13 +40,17 @@ CASELOAD_PAGE_SIZE = 50
 
 @role_required(Role.THERAPIST)
 def home(request: HttpRequest) -> HttpResponse:
-    form = ParticipantInvitationForm(request.POST or None)
+    units = Unit.objects.filter(
+        pk__in=units_where(request_user(request), Role.THERAPIST)
+    ).select_related("organisation")
+    form = ParticipantInvitationForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
             participant_invite(
                 actor=request_user(request),
                 email=form.cleaned_data["email"],
                 display_name=form.cleaned_data["display_name"],
+                unit=form.cleaned_data.get("unit"),
                 request=request,
             )
         except ValidationError as error:
