@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Role, RoleGrant, User
 from accounts.services import grant_roles
 from content.blocks import TIMEOUT_PLAN_PARTS, AnswerShape
-from content.models import ModulePage, ProgramPage
+from content.models import ModulePage, ProgrammeOffer, ProgramPage
 from intake.models import Referral, ReferralSource, ReferralStatus, Screening
 from measures.models import Instrument, MeasureResponse, Occasion
 from messaging.models import Message, Side, Thread
@@ -166,6 +166,10 @@ def seed_participants(
     if existing >= count:
         return 0, 0
     programme = the_programme()
+    # The unit's organisation offers the programme (the shared library) before anyone joins.
+    ProgrammeOffer.objects.get_or_create(
+        organisation_id=unit.organisation_id, translation_key=programme.translation_key
+    )
     module = programme_modules(programme)[0]
     answers = _first_module_answers(module)
     with transaction.atomic():

@@ -47,7 +47,8 @@ COMPARED_APPS = (
     "records",
 )
 # Added by the move: not in the old schema, so not compared.
-NEW_COLUMNS = {"organisation_id", "unit_id", "unit_label"}
+# Columns added by the organisations work (and the day of birth the retention rule needs).
+NEW_COLUMNS = {"organisation_id", "unit_id", "unit_label", "born_on_day"}
 
 STAFF_ROLES = ["therapist", "partner_worker", "editor", "clinical_lead", "org_lead", "admin"]
 
