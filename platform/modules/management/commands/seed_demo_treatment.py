@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import NORRBY, SODERLAND, demo_units
 from accounts.models import User
+from audit.services import record_access
 from content.models import ProgrammeOffer, ProgramPage
 from modules.models import Enrollment, ModuleProgress, ModuleState
 from modules.services import default_programme, enrollment_create, enrollment_start
@@ -57,6 +58,9 @@ class Command(BaseCommand):
                 unit=units[place],
             )
             enrollment_start(enrollment=enrollment)
+            # The therapist has opened the record: reads a demo log reviewer can sample.
+            for what in ("overview", "answers", "notes"):
+                record_access(actor=therapist, subject=participant, what=what, unit=units[place])
             if email.startswith("participant@"):
                 # A little way in: the welcome module done, the second open.
                 rows = list(
