@@ -272,3 +272,10 @@ def test_the_admin_menu_counts_questioned_reads_not_yet_followed_up(world) -> No
     assert LogReviewItem.objects.filter(verdict=Verdict.QUESTIONED).count() == 1
     page = _client(world["admin"]).get(reverse("accounts:admin_home")).content.decode()
     assert reverse("logreview:questioned") in page
+
+
+def test_the_reads_name_the_staff_role_in_the_readers_language(world) -> None:
+    client = verified_client(world["reviewer"])  # Swedish, the default
+    _draw(client, size=1)
+    page = client.get(reverse("logreview:review", args=[LogReview.objects.get().public_id]))
+    assert "(Terapeut)" in page.content.decode()
