@@ -54,7 +54,8 @@ def _is_care_team(actor: User, enrollment: Enrollment) -> bool:
 
 
 def _may_manage(actor: User, enrollment: Enrollment) -> bool:
-    return actor.has_role(Role.THERAPIST) and _is_care_team(actor, enrollment)
+    """The care team, while they are still therapists in the treatment's unit."""
+    return covers(actor, enrollment.unit_id, Role.THERAPIST) and _is_care_team(actor, enrollment)
 
 
 def programme_modules(programme: ProgramPage) -> list[ModulePage]:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import STAFF_ROLES, Invitation, Role, User
 from accounts.personal_data import invitation_anonymise, user_anonymise
+from accounts.scope import units_where
 from audit.models import AuditEvent
 from audit.selectors import count_before
 from audit.services import audit_log
@@ -633,6 +634,9 @@ def erasure_carry_out(
     written to the access log. A treatment still open must be ended first."""
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied
+    admin_units = units_where(actor, Role.ADMIN)
+    if not participant.role_grants.filter(role=Role.PARTICIPANT, unit_id__in=admin_units):
+        raise PermissionDenied  # not a participant of the admin's units
     if not participant.has_role(Role.PARTICIPANT) or participant == actor:
         raise ValidationError(_("Choose a participant from the list."))
     reason = _erasure_reason(reason)
