@@ -57,8 +57,9 @@ def may_enter(user: User) -> bool:
     return bool(user.is_active and user.has_role(Role.THERAPIST, Role.ADMIN))
 
 
-def _require_therapist(actor: User) -> None:
-    if not is_therapist(actor):
+def _require_therapist(actor: User, referral: Referral) -> None:
+    """A therapist of the unit whose queue the referral is in."""
+    if not is_therapist(actor) or not covers(actor, referral.unit_id, Role.THERAPIST):
         raise PermissionDenied
 
 
@@ -228,7 +229,7 @@ def referral_record_contact(
 ) -> Referral:
     """The first time a therapist reached the person. The referral moves to screening and
     the therapist becomes its handler if it had none."""
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     now = timezone.now()
     with transaction.atomic():
         current = _locked_open(referral)
@@ -255,7 +256,7 @@ def screening_save(
     request: HttpRequest | None = None,
 ) -> Screening:
     """Save (or update, until the decision) the screening questionnaire."""
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     cleaned = clean_answers(answers)
     notes = (notes or "").strip()
     if len(notes) > 5000:
@@ -319,7 +320,7 @@ def referral_enrol(
     """Enrol the person: invite them by email and create their enrollment, with this
     therapist as their therapist, and link it to the referral, all in one transaction (an
     address that already has an account undoes the whole step)."""
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     display_name = " ".join((display_name or "").split())
     if not display_name:
         raise ValidationError(_("Write the name shown in Omtag."))
@@ -352,7 +353,7 @@ def referral_refer_elsewhere(
     reason: str,
     request: HttpRequest | None = None,
 ) -> Referral:
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     referred_to = " ".join((referred_to or "").split())
     if not referred_to or len(referred_to) > 200:
         raise ValidationError(_("Write where the person is referred."))
@@ -375,7 +376,7 @@ def referral_refer_elsewhere(
 def referral_close(
     *, actor: User, referral: Referral, reason: str, request: HttpRequest | None = None
 ) -> Referral:
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     reason = _reason(reason, _("Write why the referral is closed."))
     now = timezone.now()
     with transaction.atomic():
@@ -393,7 +394,7 @@ def referral_reopen(
     """A closed referral back in the queue: to screening if anyone has reached the person,
     else waiting. The close reason stays in the events; the decision fields are cleared, so
     the referral counts as undecided again."""
-    _require_therapist(actor)
+    _require_therapist(actor, referral)
     reason = _reason(reason, _("Write why the referral is reopened."))
     now = timezone.now()
     with transaction.atomic():

@@ -56,3 +56,25 @@ def test_an_admin_of_another_organisation_cannot_erase_a_record(participant, the
             confirmation=participant.display_name,
         )
     assert not Anonymisation.objects.exists()
+
+
+def test_a_therapist_of_another_unit_cannot_act_on_a_referral(english):
+    from intake.models import ReferralStatus
+    from intake.services import referral_close, referral_record_contact
+    from tests.helpers import make_referral
+
+    referral = make_referral()
+    elsewhere = Unit.objects.create(
+        organisation=Organisation.objects.create(
+            slug="norrby", name="Norrby", regime=Regime.SOCIAL_SERVICES
+        ),
+        slug="vp",
+        name="VP",
+    )
+    stranger = make_user("t2@example.org", [Role.THERAPIST], unit=elsewhere)
+    with pytest.raises(PermissionDenied):
+        referral_record_contact(actor=stranger, referral=referral)
+    with pytest.raises(PermissionDenied):
+        referral_close(actor=stranger, referral=referral, reason="Not for us, says a stranger")
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.NEW and referral.first_contact_at is None
