@@ -36,4 +36,12 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ),
     ("ORGANISATION_CREATED", "organisation_created", _("Organisation created")),
     ("UNIT_CREATED", "unit_created", _("Unit created")),
+    # e-ID and single sign-on: the event's detail names the provider, method and assurance.
+    ("EXTERNAL_LOGIN", "external_login", _("Logged in through an identity provider")),
+    (
+        "EXTERNAL_LOGIN_FAILED",
+        "external_login_failed",
+        _("Failed login through an identity provider"),
+    ),
+    ("IDENTITY_BOUND", "identity_bound", _("e-ID linked to the account")),
 )

@@ -78,6 +78,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(max_length=8, blank=True)
     # A discreet "you have a new message" email when a message arrives while offline.
     message_email = models.BooleanField(_("email me when I have a new message"), default=True)
+    # The Swedish personal identity (or coordination) number an e-ID login bound to this
+    # account, as a keyed hash (accounts.identity); the number itself is never stored.
+    identity_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The staff identifier an organisation's identity provider asserts (an employee id or
+    # HSA id), when single sign-on matches staff by it rather than by email.
+    employee_id = models.CharField(_("employee id"), max_length=64, blank=True, db_index=True)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -179,6 +185,9 @@ class Invitation(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The keyed hash of the personal identity number the therapist entered, if any: the
+    # first e-ID login through this invitation must carry the same number.
+    identity_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -227,6 +236,35 @@ class RecoveryCodeDevice(Device):
 
     def remaining(self) -> int:
         return self.codes.filter(used_at__isnull=True).count()
+
+
+class AssuranceDevice(Device):
+    """An identity provider's word that this person passed strong authentication: an e-ID
+    login at an accepted level of assurance, or staff single sign-on asserting several
+    factors or a smartcard. Logging a session in with it (accounts.services.
+    session_verify_external) is what makes such a login count as the second factor, so every
+    gate that asks for a verified device (pages, /cms/, the socket) treats it like the
+    authenticator app. It takes no codes."""
+
+    class Method(models.TextChoices):
+        EID = "eid", _("e-ID")
+        SSO = "sso", _("single sign-on")
+
+    provider: models.CharField[str, str] = models.CharField(
+        max_length=60
+    )  # organisations.IdentityProvider.slug
+    method: models.CharField[str, str] = models.CharField(max_length=8, choices=Method.choices)
+    # The assurance the provider asserted at the latest login (an acr value, AuthnContext).
+    level: models.CharField[str, str] = models.CharField(max_length=200, blank=True)
+    last_login_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="one_assurance_per_provider")
+        ]
+
+    def verify_token(self, token: str) -> bool:
+        return False
 
 
 class RecoveryCode(models.Model):

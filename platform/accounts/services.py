@@ -33,6 +33,7 @@ from .emails import sender_address
 from .models import (
     RECOVERY_CODE_COUNT,
     STAFF_ROLES,
+    AssuranceDevice,
     Invitation,
     RecoveryCode,
     RecoveryCodeDevice,
@@ -645,7 +646,9 @@ class Verification(enum.Enum):
         return self is Verification.OK
 
 
-def session_verify(*, request: HttpRequest, device: TOTPDevice | RecoveryCodeDevice) -> None:
+def session_verify(
+    *, request: HttpRequest, device: TOTPDevice | RecoveryCodeDevice | AssuranceDevice
+) -> None:
     """Mark this session as past the second factor. A session that gains that right gets a
     new key (and a new CSRF token), as at the password step: a key someone learnt while the
     session was password-only is worth nothing afterwards. A session already verified (a
@@ -660,6 +663,27 @@ def session_verify(*, request: HttpRequest, device: TOTPDevice | RecoveryCodeDev
     if gains_rights:
         request.session.cycle_key()
         rotate_token(request)
+
+
+def session_verify_external(
+    *, request: HttpRequest, user: User, provider: str, method: str, level: str
+) -> AssuranceDevice:
+    """Mark this session (already logged in as `user`) as past the second factor because an
+    identity provider asserted strong authentication: an e-ID at an accepted level of
+    assurance, or staff single sign-on with several factors or a smartcard. The caller has
+    checked the level against the provider's settings; this records it and verifies the
+    session exactly as a right authenticator code does (new session key, same gates)."""
+    device, _created = AssuranceDevice.objects.get_or_create(
+        user=user,
+        provider=provider,
+        defaults={"method": method, "name": provider, "confirmed": True},
+    )
+    device.method = method
+    device.level = level[:200]
+    device.last_login_at = timezone.now()
+    device.save(update_fields=["method", "level", "last_login_at"])
+    session_verify(request=request, device=device)
+    return device
 
 
 def second_factor_verify(*, request: HttpRequest, user: User, code: str) -> Verification:

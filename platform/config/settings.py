@@ -7,6 +7,7 @@ required setting stops start-up with a message that names it.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import secrets
 from datetime import timedelta
@@ -45,6 +46,14 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
+# Keys the hash under which personal identity numbers are kept (accounts.identity). Set it in
+# production and never change it: a new key unbinds every e-ID. Unset, it is derived from
+# SECRET_KEY (so rotating SECRET_KEY would unbind them too).
+IDENTITY_HASH_KEY = (
+    env.str("IDENTITY_HASH_KEY", default="")
+    or hashlib.sha256(f"omtag.identity-hash:{SECRET_KEY}".encode()).hexdigest()
+)
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -79,6 +88,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "channels",

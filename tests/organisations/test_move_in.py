@@ -47,8 +47,16 @@ COMPARED_APPS = (
     "records",
 )
 # Added by the move: not in the old schema, so not compared.
-# Columns added by the organisations work (and the day of birth the retention rule needs).
-NEW_COLUMNS = {"organisation_id", "unit_id", "unit_label", "born_on_day"}
+# Columns added by the organisations work (and the day of birth the retention rule needs),
+# and by e-ID and single sign-on later.
+NEW_COLUMNS = {
+    "organisation_id",
+    "unit_id",
+    "unit_label",
+    "born_on_day",
+    "identity_hash",
+    "employee_id",
+}
 
 STAFF_ROLES = ["therapist", "partner_worker", "editor", "clinical_lead", "org_lead", "admin"]
 
