@@ -236,6 +236,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Identity providers come from organisations.IdentityProvider (accounts.social).
+SOCIALACCOUNT_ADAPTER = "accounts.social.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+# Claims are read once at login; nothing a provider sends is kept beyond what Omtag needs.
+SOCIALACCOUNT_STORE_TOKENS = False
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

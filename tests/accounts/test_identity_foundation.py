@@ -68,3 +68,46 @@ def test_a_strong_external_login_verifies_the_session_like_a_code(participant: U
     device = AssuranceDevice.objects.get(user=participant, provider="eid-demo")
     assert (device.method, device.level) == ("eid", "loa3")
     assert not device.verify_token("123456")  # it takes no codes
+
+
+@pytest.mark.django_db
+def test_allauth_sees_the_organisations_enabled_providers_and_nothing_else() -> None:
+    from accounts.social import SocialAccountAdapter
+    from organisations.models import IdentityProvider, Organisation
+
+    organisation = Organisation.objects.first()
+    assert organisation is not None
+    IdentityProvider.objects.create(
+        organisation=organisation,
+        slug="eid-broker",
+        name="e-legitimation",
+        purpose=IdentityProvider.Purpose.EID,
+        issuer="http://127.0.0.1:9/oidc",
+        client_id="omtag",
+        client_secret="s3cret",
+    )
+    IdentityProvider.objects.create(
+        organisation=organisation,
+        slug="old-broker",
+        name="Old",
+        purpose=IdentityProvider.Purpose.EID,
+        enabled=False,
+    )
+    IdentityProvider.objects.create(
+        organisation=organisation,
+        slug="region-saml",
+        name="Regionens inloggning",
+        purpose=IdentityProvider.Purpose.STAFF_SAML,
+        saml_entity_id="http://127.0.0.1:9/idp",
+    )
+    adapter = SocialAccountAdapter()
+    (oidc,) = adapter.list_apps(None, provider="openid_connect")
+    assert (oidc.provider_id, oidc.client_id, oidc.settings["server_url"]) == (
+        "eid-broker",
+        "omtag",
+        "http://127.0.0.1:9/oidc",
+    )
+    (saml,) = adapter.list_apps(None, provider="saml", client_id="region-saml")
+    assert saml.settings["idp"]["entity_id"] == "http://127.0.0.1:9/idp"
+    assert [a.provider_id for a in adapter.list_apps(None, provider="old-broker")] == []
+    assert not adapter.is_open_for_signup(RequestFactory().get("/"), None)
