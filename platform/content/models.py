@@ -20,7 +20,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.blocks import Block
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import GroupApprovalTask, Page
 
 from .blocks import RICH_TEXT_FEATURES, AnswerShape, ModuleBodyBlock, answer_shape
 from .panels import TranslationGapsPanel
@@ -468,3 +468,56 @@ class OrganisationHelp(models.Model):
 
     def __str__(self) -> str:
         return str(self.organisation_id)
+
+
+class OrganisationReviewTask(GroupApprovalTask):
+    """The clinical review, limited to the programme's own organisation: a member of the
+    chosen groups approves (or asks for changes to) a page only when they are a clinical lead
+    of the organisation that owns its programme. Wagtail's group approval alone would let a
+    clinical lead of any organisation approve any organisation's programme, through the
+    editor or the workflow-action view. Still a GroupApprovalTask, so Wagtail's admin, its
+    notifications and its reports treat it as one."""
+
+    def _may_review(self, obj: Any, user: Any) -> bool:
+        from accounts.models import Role
+
+        from .ownership import keeps, programme_of
+
+        if user.is_superuser:
+            return True
+        if not self._user_in_groups(user):
+            return False
+        return isinstance(obj, Page) and keeps(user, programme_of(obj), Role.CLINICAL_LEAD)
+
+    def user_can_access_editor(self, obj: Any, user: Any) -> bool:
+        return self._may_review(obj, user)
+
+    def locked_for_user(self, obj: Any, user: Any) -> bool:
+        return not self._may_review(obj, user)
+
+    def user_can_lock(self, obj: Any, user: Any) -> bool:
+        return self._may_review(obj, user)
+
+    def get_actions(self, obj: Any, user: Any) -> list[tuple[str, Any, bool]]:
+        return super().get_actions(obj, user) if self._may_review(obj, user) else []
+
+    def get_task_states_user_can_moderate(self, user: Any, **kwargs: Any) -> Any:
+        from accounts.models import Role
+
+        from .ownership import kept_page_ids
+
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser:
+            return states
+        return states.filter(revision__object_id__in=kept_page_ids(user, Role.CLINICAL_LEAD))
+
+    @classmethod
+    def get_description(cls) -> Any:
+        return _(
+            "Members of the chosen groups who are clinical leads of the organisation that "
+            "owns the programme approve"
+        )
+
+    class Meta:
+        verbose_name = _("clinical review by the owning organisation")
+        verbose_name_plural = _("clinical reviews by the owning organisation")

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from wagtail.models import (
-    GroupApprovalTask,
     Locale,
     Page,
     Workflow,
@@ -27,7 +26,7 @@ from wagtail.models import (
 
 from organisations.models import Organisation
 
-from .models import ModulePage, ProgrammeOffer, ProgramPage
+from .models import ModulePage, OrganisationReviewTask, ProgrammeOffer, ProgramPage
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 PROGRAMME_SLUG = "program"
@@ -154,15 +153,16 @@ def seed_programme(*, seed_dir: Path = SEED_DIR, language: str = "sv") -> SeedRe
 
 
 def review_workflow() -> Workflow:
-    """The moderation workflow "Klinisk granskning": one approval by a clinical lead."""
+    """The moderation workflow "Klinisk granskning": one approval by a clinical lead of the
+    organisation that owns the programme."""
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME)
     if not workflow.active:
         workflow.active = True
         workflow.save(update_fields=["active"])
     if not WorkflowTask.objects.filter(workflow=workflow).exists():
-        task = GroupApprovalTask.objects.filter(name=REVIEW_TASK_NAME).first()
+        task = OrganisationReviewTask.objects.filter(name=REVIEW_TASK_NAME).first()
         if task is None:
-            task = GroupApprovalTask.objects.create(name=REVIEW_TASK_NAME)
+            task = OrganisationReviewTask.objects.create(name=REVIEW_TASK_NAME)
         task.groups.add(Group.objects.get_or_create(name=REVIEW_GROUP)[0])
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     return workflow

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 
+from .ownership import keeps, programme_of
+
 
 @hooks.register("insert_global_admin_js")
 def csp_safe_widget_initialisers() -> str:
@@ -43,28 +45,6 @@ def keep_pages_that_people_have_worked_in(request: HttpRequest, page: Any) -> Ht
 # --- A programme is kept by the organisation that owns it ------------------------------------
 
 
-def _programme_of(page: Any) -> Any:
-    from .models import ProgramPage
-
-    specific = page.specific
-    if isinstance(specific, ProgramPage):
-        return specific
-    return ProgramPage.objects.ancestor_of(page).first()
-
-
-def _keeps(user: Any, programme: Any) -> bool:
-    """Whether `user` is an editor or clinical lead of the organisation that owns the
-    programme (a programme owned by no organisation is the installation's, kept by all)."""
-    from accounts.models import Role
-    from accounts.scope import organisations_where
-
-    if programme is None or programme.owning_organisation_id is None:
-        return True
-    return programme.owning_organisation_id in organisations_where(
-        user, Role.EDITOR, Role.CLINICAL_LEAD
-    )
-
-
 def _refuse(request: HttpRequest, page: Any) -> HttpResponse:
     messages.error(
         request,
@@ -79,12 +59,12 @@ def _refuse(request: HttpRequest, page: Any) -> HttpResponse:
 
 @hooks.register("before_edit_page")
 def only_the_owners_edit(request: HttpRequest, page: Any) -> HttpResponse | None:
-    return None if _keeps(request.user, _programme_of(page)) else _refuse(request, page)
+    return None if keeps(request.user, programme_of(page)) else _refuse(request, page)
 
 
 @hooks.register("before_delete_page")
 def only_the_owners_delete(request: HttpRequest, page: Any) -> HttpResponse | None:
-    return None if _keeps(request.user, _programme_of(page)) else _refuse(request, page)
+    return None if keeps(request.user, programme_of(page)) else _refuse(request, page)
 
 
 @hooks.register("before_create_page")
@@ -93,8 +73,8 @@ def only_the_owners_add(
 ) -> HttpResponse | None:
     if parent_page.depth <= 1:
         return None
-    programme = _programme_of(parent_page)
-    return None if _keeps(request.user, programme) else _refuse(request, parent_page)
+    programme = programme_of(parent_page)
+    return None if keeps(request.user, programme) else _refuse(request, parent_page)
 
 
 @hooks.register("after_create_page")
