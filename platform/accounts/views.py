@@ -461,6 +461,31 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # --- Administration ----------------------------------------------------------------------
 
 
+def unit_form_handled(
+    request: HttpRequest, *, actor: User, organisation: Organisation | None
+) -> tuple[UnitForm, Unit | None]:
+    """The "add a unit" form of an organisation's page, its administrator's or the platform
+    administrator's: bound and carried out when the POST says `action=unit`. Gives the form
+    (with its errors) and the unit made, if one was; the caller redirects after a unit."""
+    posted = request.method == "POST" and request.POST.get("action") == "unit"
+    form = UnitForm(request.POST if posted else None, prefix="unit")
+    if posted and organisation is not None and form.is_valid():
+        try:
+            unit = services.unit_create(
+                actor=actor,
+                organisation=organisation,
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The unit %(name)s has been added.") % {"name": unit.name})
+            return form, unit
+    return form, None
+
+
 def _administered(actor: User) -> frozenset[int]:
     return scope.organisations_where(actor, Role.ADMIN)
 
@@ -478,22 +503,10 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     )
     action = request.POST.get("action", "invite") if request.method == "POST" else None
     form = InvitationForm(request.POST if action == "invite" else None, units=units)
-    unit_form = UnitForm(request.POST if action == "unit" else None, prefix="unit")
-    if action == "unit" and unit_form.is_valid() and organisation is not None:
-        try:
-            unit = services.unit_create(
-                actor=actor,
-                organisation=organisation,
-                name=unit_form.cleaned_data["name"],
-                slug=unit_form.cleaned_data["slug"],
-                request=request,
-            )
-        except ValidationError as error:
-            unit_form.add_error(None, error)
-        else:
-            messages.success(request, _("The unit %(name)s has been added.") % {"name": unit.name})
-            return redirect("accounts:admin_home")
-    elif action == "invite" and form.is_valid():
+    unit_form, added = unit_form_handled(request, actor=actor, organisation=organisation)
+    if added is not None:
+        return redirect("accounts:admin_home")
+    if action == "invite" and form.is_valid():
         try:
             services.invitation_create(
                 actor=actor,

@@ -186,3 +186,36 @@ def test_the_platform_role_cannot_be_given_from_an_organisations_pages(admin_use
     )
     assert not RoleGrant.objects.filter(role=Role.PLATFORM_ADMIN).exists()
     assert not Invitation.objects.filter(email="x@example.org").exists()
+
+
+def test_both_unit_pages_share_one_form_and_one_list(admin_user, norrby):
+    """The organisation's administrator and the platform administrator add units through the
+    same form and see the same list: a unit added on either page shows on both, and a short
+    name taken is refused on both in the same words."""
+    platform_admin = make_user("platform@example.org", [Role.PLATFORM_ADMIN], name="Paula")
+    organisation = first_unit().organisation
+    pages = {
+        "admin": (verified_client(admin_user), "/account/admin/"),
+        "platform": (
+            verified_client(platform_admin),
+            f"/platform/{organisation.public_id}/",
+        ),
+    }
+    added = {"admin": "Öppenvården", "platform": "Familjeenheten"}
+    for who, (client, url) in pages.items():
+        slug = who + "-unit"
+        response = client.post(url, {"action": "unit", "unit-name": added[who], "unit-slug": slug})
+        assert response.status_code == 302
+        assert Unit.objects.get(slug=slug).organisation == organisation
+    for client, url in pages.values():
+        response = client.get(url)
+        assert "accounts/_units.html" in [t.name for t in response.templates]
+        page = response.content.decode()
+        assert added["admin"] in page and added["platform"] in page
+        assert norrby.name not in page
+        response = client.post(
+            url, {"action": "unit", "unit-name": "Igen", "unit-slug": "admin-unit"}
+        )
+        assert response.status_code == 200
+        assert "använder redan kortnamnet admin-unit" in response.content.decode()
+    assert not Unit.objects.filter(name="Igen").exists()
