@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,6 +45,7 @@ from .forms import (
 from .middleware import _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User, role_labels
 from .navigation import role_homes
+from .parsing import uuid_or_none
 
 REAUTH_AT = "omtag_reauth_at"
 
@@ -490,22 +491,40 @@ def _administered(actor: User) -> frozenset[int]:
     return scope.organisations_where(actor, Role.ADMIN)
 
 
+def _chosen_organisation(
+    request: HttpRequest, organisations: frozenset[int]
+) -> tuple[Organisation | None, list[Organisation]]:
+    """The organisation an administrator works in on this page, and those they may choose
+    from: the one named by `?organisation=<public id>`, else the first by name. Only the URL
+    remembers the choice; an organisation they do not administer is 404, as a missing one."""
+    choices = list(Organisation.objects.filter(pk__in=organisations).order_by("name"))
+    named = request.GET.get("organisation")
+    if named is None:
+        return (choices[0] if choices else None), choices
+    wanted = uuid_or_none(named)
+    for organisation in choices:
+        if organisation.public_id == wanted:
+            return organisation, choices
+    raise Http404
+
+
 @role_required(Role.ADMIN)
 def admin_home(request: HttpRequest) -> HttpResponse:
-    from .models import Invitation
+    from .models import Invitation, RoleGrant
 
     actor = request_user(request)
-    organisations = _administered(actor)
-    # An administrator of several organisations works in the first (by name) for now.
-    organisation = Organisation.objects.filter(pk__in=organisations).first()
-    units = Unit.objects.filter(pk__in=scope.units_where(actor, Role.ADMIN)).select_related(
-        "organisation"
-    )
+    organisation, choices = _chosen_organisation(request, _administered(actor))
+    if organisation is None:
+        raise Http404
+    here = organisation.pk
+    units = Unit.objects.filter(
+        pk__in=scope.units_where(actor, Role.ADMIN), organisation_id=here
+    ).select_related("organisation")
     action = request.POST.get("action", "invite") if request.method == "POST" else None
     form = InvitationForm(request.POST if action == "invite" else None, units=units)
     unit_form, added = unit_form_handled(request, actor=actor, organisation=organisation)
     if added is not None:
-        return redirect("accounts:admin_home")
+        return redirect(request.get_full_path())
     if action == "invite" and form.is_valid():
         try:
             services.invitation_create(
@@ -527,11 +546,17 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 _("An invitation has been sent to %(email)s.")
                 % {"email": form.cleaned_data["email"]},
             )
-            return redirect("accounts:admin_home")
-    users = selectors.people_managed_by(actor).prefetch_related("role_grants").order_by("email")
+            return redirect(request.get_full_path())
+    # Their roles here only: what a person does in another organisation is not this page's.
+    grants_here = RoleGrant.objects.filter(organisation_id=here).select_related("unit")
+    users = (
+        selectors.people_managed_by(actor, organisation=here)
+        .prefetch_related(Prefetch("role_grants", queryset=grants_here))
+        .order_by("email")
+    )
     pending = Invitation.objects.filter(
-        Q(unit_id__in=scope.units_where(actor, Role.ADMIN))
-        | Q(unit__isnull=True, organisation_id__in=organisations),
+        Q(unit_id__in=scope.units_where(actor, Role.ADMIN)) | Q(unit__isnull=True),
+        organisation_id=here,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
@@ -543,6 +568,7 @@ def admin_home(request: HttpRequest) -> HttpResponse:
             "form": form,
             "unit_form": unit_form,
             "organisation": organisation,
+            "choices": choices if len(choices) > 1 else [],
             "units": units,
             "users": users,
             "pending": pending,
