@@ -45,6 +45,7 @@ from .forms import (
 from .middleware import _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User, role_labels
 from .navigation import role_homes
+from .paging import page_of
 from .parsing import uuid_or_none
 
 REAUTH_AT = "omtag_reauth_at"
@@ -508,6 +509,10 @@ def _chosen_organisation(
     raise Http404
 
 
+# People on one page of the administration page; a participant is one of them.
+PEOPLE_PAGE_SIZE = 50
+
+
 @role_required(Role.ADMIN)
 def admin_home(request: HttpRequest) -> HttpResponse:
     from .models import Invitation, RoleGrant
@@ -552,8 +557,11 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     users = (
         selectors.people_managed_by(actor, organisation=here)
         .prefetch_related(Prefetch("role_grants", queryset=grants_here))
-        .order_by("email")
+        .order_by("email", "pk")
     )
+    page, page_notice = page_of(request, users, PEOPLE_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
     pending = Invitation.objects.filter(
         Q(unit_id__in=scope.units_where(actor, Role.ADMIN)) | Q(unit__isnull=True),
         organisation_id=here,
@@ -570,7 +578,10 @@ def admin_home(request: HttpRequest) -> HttpResponse:
             "organisation": organisation,
             "choices": choices if len(choices) > 1 else [],
             "units": units,
-            "users": users,
+            "users": page,
+            "page": page,
+            "page_notice": page_notice,
+            "query": query.urlencode(),
             "pending": pending,
             "role_labels": dict(Role.choices),
         },

@@ -291,3 +291,44 @@ def test_an_admin_of_one_organisation_has_no_chooser(admin_user, norrby, norrby_
         f"/account/admin/?organisation={norrby.organisation.public_id}"
     )
     assert response.status_code == 404
+
+
+def test_the_people_list_comes_in_pages_at_a_constant_cost(admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/account/admin/").status_code == 200
+        return len(captured)
+
+    def people(numbers: range) -> None:
+        for i in numbers:
+            make_user(f"p{i:02d}@example.org", [Role.PARTICIPANT], name=f"P{i}")
+
+    client = verified_client(admin_user)
+    people(range(4))  # with Ada, five people
+    client.get("/account/admin/")
+    few = queries()
+    people(range(4, 59))  # sixty
+    assert queries() == few
+    first = client.get("/account/admin/").content.decode()
+    assert "p00@example.org" in first and "p48@example.org" in first
+    assert "p49@example.org" not in first and "Sida 1 av 2" in first
+    second = client.get("/account/admin/?page=2").content.decode()
+    assert "p49@example.org" in second and "p58@example.org" in second
+    assert "p00@example.org" not in second
+    for asked in ("abc", "9999"):
+        page = client.get(f"/account/admin/?page={asked}").content.decode()
+        assert f"Det finns ingen sida {asked}." in page
+
+
+def test_the_page_links_keep_the_chosen_organisation(admin_user, norrby):
+    from accounts.services import grant_roles
+
+    grant_roles(admin_user, [Role.ADMIN], organisation=norrby.organisation_id)
+    for i in range(51):
+        make_user(f"n{i:02d}@norrby.example", [Role.PARTICIPANT], unit=norrby)
+    chosen = f"organisation={norrby.organisation.public_id}"
+    page = verified_client(admin_user).get(f"/account/admin/?{chosen}").content.decode()
+    assert f'href="?{chosen}&amp;page=2"' in page
