@@ -6,15 +6,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
+# A database key is a signed 64-bit number: a larger one is no row's, and the database would
+# refuse it (SQLite's driver raises before asking) rather than find nothing.
+LARGEST_KEY = 2**63 - 1
+
 
 def int_or_none(value: object) -> int | None:
-    """`value` as a whole number, or None if it is missing or not one."""
-    if value is None:
+    """`value` as a whole number a database column can hold, or None if it is missing, not
+    one, or larger than any key."""
+    if value is None or isinstance(value, bool):
         return None
     try:
-        return int(value)  # type: ignore[call-overload]
+        number = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
         return None
+    return number if -LARGEST_KEY <= number <= LARGEST_KEY else None
 
 
 def uuid_or_none(value: object) -> UUID | None:

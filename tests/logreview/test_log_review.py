@@ -340,3 +340,22 @@ def test_every_read_is_as_likely_to_be_drawn(world) -> None:
     for _ in range(50):
         pair = sample_ids(reads, 2)[1]
         assert len(set(pair)) == 2
+
+
+@pytest.mark.parametrize("item", ["abc", "", "1e3", "99999999999999999999", "-1"])
+def test_an_item_that_is_not_a_key_is_404(world, item) -> None:
+    """Judged or followed up, an item key that is not one (larger than any key included,
+    which the database would refuse rather than not find) is 404, nothing changed."""
+    client = _client(world["reviewer"])
+    _draw(client, size=1)
+    review = LogReview.objects.get()
+    response = client.post(
+        reverse("logreview:review", args=[review.public_id]),
+        {"item": item, "verdict": "justified"},
+    )
+    assert response.status_code == 404
+    assert review.items.get().verdict == Verdict.PENDING
+    response = _client(world["admin"]).post(
+        reverse("logreview:questioned"), {"item": item, "note": "Talat med"}
+    )
+    assert response.status_code == 404
