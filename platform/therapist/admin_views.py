@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleGrant, User, role_labels
 from accounts.paging import page_of
-from accounts.parsing import int_or_none
+from accounts.parsing import int_or_none, uuid_or_none
 from accounts.scope import units_where
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
@@ -201,13 +201,6 @@ def _parse_day(value: str) -> date | None:
     return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
-def _parse_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 def _admin_scope(admin: User) -> tuple[frozenset[int], frozenset[int]]:
     """The units the administrator covers, and the organisations they administer as a whole."""
     units = units_where(admin, Role.ADMIN)
@@ -219,10 +212,10 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
     """The access log's rows as the filter form chose them, and the choices as understood
     (a malformed person id is dropped, as if none was chosen); only events about people of
     the administrator's units and reads by their staff (audit.selectors.within)."""
-    staff = _parse_uuid(request.GET.get("staff", ""))
-    participant = _parse_uuid(request.GET.get("participant", ""))
+    staff = uuid_or_none(request.GET.get("staff", ""))
+    participant = uuid_or_none(request.GET.get("participant", ""))
     # Only a unit the admin covers can be chosen; any other id is dropped like a malformed one.
-    unit_id = _parse_uuid(request.GET.get("unit", ""))
+    unit_id = uuid_or_none(request.GET.get("unit", ""))
     unit = (
         _admin_units(request_user(request)).filter(public_id=unit_id).first() if unit_id else None
     )
