@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from .middleware import is_second_factor_verified
-from .navigation import role_homes
+from .navigation import menu
 
 
 def omtag(request: HttpRequest) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def omtag(request: HttpRequest) -> dict[str, Any]:
         "site_name": settings.SITE_NAME,
         "help_lines": settings.HELP_LINES,
         "user_verified": verified,
-        "role_homes": role_homes(user) if verified else [],
+        "menu": menu(user) if verified else {"items": [], "groups": []},
         # Safety rule 5: every page a participant (or anyone not yet known as staff) sees
         # says where to get help right now.
         "show_help_box": not verified or bool(getattr(user, "is_participant", False)),

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from organisations.models import Organisation
 
 from . import services
-from .forms import AdminInvitationForm, OrganisationForm, UnitForm
+from .forms import AdminInvitationForm, OrganisationForm
 from .models import Invitation, Role, RoleGrant
-from .views import request_user, role_required
+from .views import request_user, role_required, unit_form_handled
 
 
 def _organisations() -> QuerySet[Organisation]:
@@ -73,23 +73,11 @@ def organisation(request: HttpRequest, public_id: UUID) -> HttpResponse:
     actor = request_user(request)
     chosen = get_object_or_404(_organisations(), public_id=public_id)
     action = request.POST.get("action") if request.method == "POST" else None
-    unit_form = UnitForm(request.POST if action == "unit" else None, prefix="unit")
+    unit_form, added = unit_form_handled(request, actor=actor, organisation=chosen)
+    if added is not None:
+        return redirect("platform_admin:organisation", public_id=chosen.public_id)
     invite_form = AdminInvitationForm(request.POST if action == "invite" else None, prefix="admin")
-    if action == "unit" and unit_form.is_valid():
-        try:
-            unit = services.unit_create(
-                actor=actor,
-                organisation=chosen,
-                name=unit_form.cleaned_data["name"],
-                slug=unit_form.cleaned_data["slug"],
-                request=request,
-            )
-        except ValidationError as error:
-            unit_form.add_error(None, error)
-        else:
-            messages.success(request, _("The unit %(name)s has been added.") % {"name": unit.name})
-            return redirect("platform_admin:organisation", public_id=chosen.public_id)
-    elif action == "invite" and invite_form.is_valid():
+    if action == "invite" and invite_form.is_valid():
         try:
             services.invitation_create(
                 actor=actor,

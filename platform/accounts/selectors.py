@@ -22,17 +22,21 @@ def users_with_role(role: str, *, units: Collection[int]) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids, is_active=True).order_by("display_name", "email")
 
 
-def people_managed_by(admin: User) -> QuerySet[User]:
+def people_managed_by(admin: User, *, organisation: int | None = None) -> QuerySet[User]:
     """Whom an administrator manages: everyone granted a role in a unit the admin covers,
-    and the staff granted for a whole organisation the admin administers. An administrator
-    of one unit never sees another unit's participants."""
+    and the staff granted for a whole organisation the admin administers; with
+    `organisation`, only those granted a role in that one. An administrator of one unit
+    never sees another unit's participants."""
     from .models import Role
     from .scope import organisations_where, units_where
 
-    ids = RoleGrant.objects.filter(
+    grants = RoleGrant.objects.filter(
         Q(unit_id__in=units_where(admin, Role.ADMIN))
         | Q(unit__isnull=True, organisation_id__in=organisations_where(admin, Role.ADMIN))
-    ).values("user_id")
+    )
+    if organisation is not None:
+        grants = grants.filter(organisation_id=organisation)
+    ids = grants.values("user_id")
     return User.objects.filter(pk__in=ids)
 
 

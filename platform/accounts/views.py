@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,6 +45,8 @@ from .forms import (
 from .middleware import _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User, role_labels
 from .navigation import role_homes
+from .paging import page_of
+from .parsing import uuid_or_none
 
 REAUTH_AT = "omtag_reauth_at"
 
@@ -461,39 +463,74 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # --- Administration ----------------------------------------------------------------------
 
 
-def _administered(actor: User) -> frozenset[int]:
-    return scope.organisations_where(actor, Role.ADMIN)
-
-
-@role_required(Role.ADMIN)
-def admin_home(request: HttpRequest) -> HttpResponse:
-    from .models import Invitation
-
-    actor = request_user(request)
-    organisations = _administered(actor)
-    # An administrator of several organisations works in the first (by name) for now.
-    organisation = Organisation.objects.filter(pk__in=organisations).first()
-    units = Unit.objects.filter(pk__in=scope.units_where(actor, Role.ADMIN)).select_related(
-        "organisation"
-    )
-    action = request.POST.get("action", "invite") if request.method == "POST" else None
-    form = InvitationForm(request.POST if action == "invite" else None, units=units)
-    unit_form = UnitForm(request.POST if action == "unit" else None, prefix="unit")
-    if action == "unit" and unit_form.is_valid() and organisation is not None:
+def unit_form_handled(
+    request: HttpRequest, *, actor: User, organisation: Organisation | None
+) -> tuple[UnitForm, Unit | None]:
+    """The "add a unit" form of an organisation's page, its administrator's or the platform
+    administrator's: bound and carried out when the POST says `action=unit`. Gives the form
+    (with its errors) and the unit made, if one was; the caller redirects after a unit."""
+    posted = request.method == "POST" and request.POST.get("action") == "unit"
+    form = UnitForm(request.POST if posted else None, prefix="unit")
+    if posted and organisation is not None and form.is_valid():
         try:
             unit = services.unit_create(
                 actor=actor,
                 organisation=organisation,
-                name=unit_form.cleaned_data["name"],
-                slug=unit_form.cleaned_data["slug"],
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
                 request=request,
             )
         except ValidationError as error:
-            unit_form.add_error(None, error)
+            form.add_error(None, error)
         else:
             messages.success(request, _("The unit %(name)s has been added.") % {"name": unit.name})
-            return redirect("accounts:admin_home")
-    elif action == "invite" and form.is_valid():
+            return form, unit
+    return form, None
+
+
+def _administered(actor: User) -> frozenset[int]:
+    return scope.organisations_where(actor, Role.ADMIN)
+
+
+def _chosen_organisation(
+    request: HttpRequest, organisations: frozenset[int]
+) -> tuple[Organisation | None, list[Organisation]]:
+    """The organisation an administrator works in on this page, and those they may choose
+    from: the one named by `?organisation=<public id>`, else the first by name. Only the URL
+    remembers the choice; an organisation they do not administer is 404, as a missing one."""
+    choices = list(Organisation.objects.filter(pk__in=organisations).order_by("name"))
+    named = request.GET.get("organisation")
+    if named is None:
+        return (choices[0] if choices else None), choices
+    wanted = uuid_or_none(named)
+    for organisation in choices:
+        if organisation.public_id == wanted:
+            return organisation, choices
+    raise Http404
+
+
+# People on one page of the administration page; a participant is one of them.
+PEOPLE_PAGE_SIZE = 50
+
+
+@role_required(Role.ADMIN)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    from .models import Invitation, RoleGrant
+
+    actor = request_user(request)
+    organisation, choices = _chosen_organisation(request, _administered(actor))
+    if organisation is None:
+        raise Http404
+    here = organisation.pk
+    units = Unit.objects.filter(
+        pk__in=scope.units_where(actor, Role.ADMIN), organisation_id=here
+    ).select_related("organisation")
+    action = request.POST.get("action", "invite") if request.method == "POST" else None
+    form = InvitationForm(request.POST if action == "invite" else None, units=units)
+    unit_form, added = unit_form_handled(request, actor=actor, organisation=organisation)
+    if added is not None:
+        return redirect(request.get_full_path())
+    if action == "invite" and form.is_valid():
         try:
             services.invitation_create(
                 actor=actor,
@@ -514,11 +551,20 @@ def admin_home(request: HttpRequest) -> HttpResponse:
                 _("An invitation has been sent to %(email)s.")
                 % {"email": form.cleaned_data["email"]},
             )
-            return redirect("accounts:admin_home")
-    users = selectors.people_managed_by(actor).prefetch_related("role_grants").order_by("email")
+            return redirect(request.get_full_path())
+    # Their roles here only: what a person does in another organisation is not this page's.
+    grants_here = RoleGrant.objects.filter(organisation_id=here).select_related("unit")
+    users = (
+        selectors.people_managed_by(actor, organisation=here)
+        .prefetch_related(Prefetch("role_grants", queryset=grants_here))
+        .order_by("email", "pk")
+    )
+    page, page_notice = page_of(request, users, PEOPLE_PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("page", None)
     pending = Invitation.objects.filter(
-        Q(unit_id__in=scope.units_where(actor, Role.ADMIN))
-        | Q(unit__isnull=True, organisation_id__in=organisations),
+        Q(unit_id__in=scope.units_where(actor, Role.ADMIN)) | Q(unit__isnull=True),
+        organisation_id=here,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
         expires_at__gt=timezone.now(),
@@ -530,8 +576,12 @@ def admin_home(request: HttpRequest) -> HttpResponse:
             "form": form,
             "unit_form": unit_form,
             "organisation": organisation,
+            "choices": choices if len(choices) > 1 else [],
             "units": units,
-            "users": users,
+            "users": page,
+            "page": page,
+            "page_notice": page_notice,
+            "query": query.urlencode(),
             "pending": pending,
             "role_labels": dict(Role.choices),
         },

@@ -9,6 +9,8 @@ class ContentConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role
-        from accounts.navigation import register_nav_item
+        from accounts.navigation import ORGANISATION, register_nav_item
 
-        register_nav_item(Role.ADMIN, "content:programmes", _("Programmes offered"))
+        register_nav_item(
+            Role.ADMIN, "content:programmes", _("Programmes offered"), group=ORGANISATION
+        )

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role
+from accounts.parsing import uuid_or_none
 from accounts.views import request_user, role_required
 
 from .models import ModulePage
@@ -145,7 +147,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
             programmes_offer(
                 actor=actor,
                 organisation_id=organisation.pk,
-                translation_keys={_uuid(k) for k in keys},
+                translation_keys={_uuid_or_404(k) for k in keys},
                 request=request,
             )
         except ValidationError as error:
@@ -161,10 +163,9 @@ def programmes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _uuid(value: str) -> Any:
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return value
+def _uuid_or_404(value: str) -> UUID:
+    """A programme's key as the form sent it; one that is not a UUID is no programme's."""
+    key = uuid_or_none(value)
+    if key is None:
+        raise Http404
+    return key

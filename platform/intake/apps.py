@@ -9,10 +9,10 @@ class IntakeConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role
-        from accounts.navigation import register_nav_badge, register_nav_item
+        from accounts.navigation import PEOPLE, register_nav_badge, register_nav_item
 
         from .selectors import waiting_count
 
         register_nav_item(Role.THERAPIST, "intake:referrals", _("Referrals"))
-        register_nav_item(Role.ADMIN, "intake:referrals", _("Referrals"))
+        register_nav_item(Role.ADMIN, "intake:referrals", _("Referrals"), group=PEOPLE)
         register_nav_badge("intake:referrals", waiting_count, _("referrals waiting"), kind="info")

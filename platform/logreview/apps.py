@@ -9,12 +9,14 @@ class LogReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Role
-        from accounts.navigation import register_nav_badge, register_nav_item
+        from accounts.navigation import FOLLOW_UP, register_nav_badge, register_nav_item
 
         from .selectors import open_questions_count
 
         register_nav_item(Role.LOG_REVIEWER, "logreview:reviews", _("Log review"))
-        register_nav_item(Role.ADMIN, "logreview:questioned", _("Questioned reads"))
+        register_nav_item(
+            Role.ADMIN, "logreview:questioned", _("Questioned reads"), group=FOLLOW_UP
+        )
         register_nav_badge(
             "logreview:questioned",
             open_questions_count,

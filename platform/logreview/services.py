@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,6 +51,24 @@ def _check_period(start: date, end: date) -> None:
         raise ValidationError(_("Choose a period of at most a year."))
 
 
+def sample_ids(reads: QuerySet[AuditEvent], size: int) -> tuple[int, list[int]]:
+    """How many rows `reads` holds, and the ids of `size` of them (all, if fewer), drawn
+    uniformly at random without replacement, in the order drawn. Only the drawn ids leave the
+    database, so memory stays bounded by `size` however long the log: the rows are counted,
+    the operating system's random source (a sample nobody can predict or steer) picks
+    `size` distinct positions among them, and the rows numbered in id order are read at
+    those positions in one query."""
+    population = reads.count()
+    if population == 0:
+        return 0, []
+    positions = random.SystemRandom().sample(range(1, population + 1), min(size, population))
+    numbered = reads.order_by().annotate(position=Window(RowNumber(), order_by=F("pk").asc()))
+    at = dict(numbered.filter(position__in=positions).values_list("position", "pk"))
+    # A row could only go missing between the two queries if the log lost one, which it
+    # never does (append-only); what is found is what is drawn.
+    return population, [at[n] for n in positions if n in at]
+
+
 def review_draw(
     *,
     actor: User,
@@ -75,15 +95,14 @@ def review_draw(
             ).values_list("pk", flat=True)
         )
     )
-    ids = list(
+    population, chosen = sample_ids(
         reads_matching(
             units=units, start=start, end=end, staff=staff, protected_only=protected_only
-        ).values_list("pk", flat=True)
+        ),
+        size,
     )
-    if not ids:
+    if not chosen:
         raise ValidationError(_("No reads match these filters. Widen the period or the filters."))
-    # A sample nobody can predict or steer: the operating system's random source.
-    chosen = random.SystemRandom().sample(ids, min(size, len(ids)))
     with transaction.atomic():
         review = LogReview.objects.create(
             organisation=organisation,
@@ -94,7 +113,7 @@ def review_draw(
             unit=unit,
             staff=staff,
             staff_label=staff.email if staff is not None else "",
-            population=len(ids),
+            population=population,
             sample_size=len(chosen),
         )
         LogReviewItem.objects.bulk_create(
@@ -106,7 +125,7 @@ def review_draw(
             request=request,
             target_type="log_review",
             target_id=review.public_id,
-            detail=f"{len(chosen)} of {len(ids)}",
+            detail=f"{len(chosen)} of {population}",
             unit=unit,
         )
     return review

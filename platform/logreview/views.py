@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
+from accounts.parsing import int_or_none
 from accounts.scope import organisations_where
 from accounts.views import request_user, role_required
 from audit.exports import csv_response
@@ -65,7 +66,8 @@ def review(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 services.review_complete(actor=actor, review=the_review, request=request)
                 messages.success(request, _("The review is completed."))
             else:
-                item = the_review.items.filter(pk=_int(request.POST.get("item"))).first()
+                key = int_or_none(request.POST.get("item"))
+                item = the_review.items.filter(pk=key).first() if key is not None else None
                 if item is None:
                     raise Http404
                 services.item_judge(
@@ -102,7 +104,8 @@ def questioned(request: HttpRequest) -> HttpResponse:
     actor = request_user(request)
     items = selectors.questioned_for(actor)
     if request.method == "POST":
-        item = items.filter(pk=_int(request.POST.get("item"))).first()
+        key = int_or_none(request.POST.get("item"))
+        item = items.filter(pk=key).first() if key is not None else None
         if item is None:
             raise Http404
         try:
@@ -115,10 +118,3 @@ def questioned(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The follow-up is saved."))
         return redirect("logreview:questioned")
     return render(request, "logreview/questioned.html", {"items": items[:200]})
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or "")
-    except ValueError:
-        return 0

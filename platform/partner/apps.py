@@ -9,9 +9,9 @@ class PartnerConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role
-        from accounts.navigation import register_nav_item
+        from accounts.navigation import PEOPLE, register_nav_item
 
-        register_nav_item(Role.ADMIN, "partner:admin_cases", _("Partner cases"))
+        register_nav_item(Role.ADMIN, "partner:admin_cases", _("Partner cases"), group=PEOPLE)
 
         from audit.protected import register_protected
 

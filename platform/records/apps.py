@@ -9,6 +9,8 @@ class RecordsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from accounts.models import Role
-        from accounts.navigation import register_nav_item
+        from accounts.navigation import FOLLOW_UP, register_nav_item
 
-        register_nav_item(Role.ADMIN, "records:erasure_list", _("Erasure requests"))
+        register_nav_item(
+            Role.ADMIN, "records:erasure_list", _("Erasure requests"), group=FOLLOW_UP
+        )

@@ -20,11 +20,14 @@ from django.http import (
     HttpResponseBase,
 )
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role, RoleGrant, User, role_labels
+from accounts.paging import page_of
+from accounts.parsing import int_or_none, uuid_or_none
 from accounts.scope import units_where
 from accounts.selectors import users_with_role
 from accounts.views import request_user, role_required
@@ -53,6 +56,11 @@ def _enrollment_or_404(actor: User, public_id: UUID) -> Enrollment:
     return enrollment
 
 
+# Treatments on one page of the administrator's list: its rendering (a care-team form with
+# every therapist of the units in it, per treatment) is what grows with the organisation.
+PARTICIPANTS_PAGE_SIZE = 50
+
+
 @role_required(Role.ADMIN)
 def participants(request: HttpRequest) -> HttpResponse:
     units = units_where(request_user(request), Role.ADMIN)
@@ -61,8 +69,9 @@ def participants(request: HttpRequest) -> HttpResponse:
         .select_related(
             "participant", "therapist", "substitute", "invitation", "unit__organisation"
         )
-        .order_by("-created_at")
+        .order_by("-created_at", "-pk")
     )
+    page, page_notice = page_of(request, enrollments, PARTICIPANTS_PAGE_SIZE)
     rows = [
         {
             "enrollment": e,
@@ -84,13 +93,25 @@ def participants(request: HttpRequest) -> HttpResponse:
                 if s in STATUS_CHANGES.get(e.status, set())
             ],
         }
-        for e in enrollments
+        for e in page
     ]
     return render(
         request,
         "therapist/admin_participants.html",
-        {"rows": rows, "therapists": list(users_with_role(Role.THERAPIST, units=units))},
+        {
+            "rows": rows,
+            "page": page,
+            "page_notice": page_notice,
+            "therapists": list(users_with_role(Role.THERAPIST, units=units)),
+        },
     )
+
+
+def _back_to_participants(request: HttpRequest) -> HttpResponse:
+    """To the page of the list the form was sent from."""
+    number = int_or_none(request.POST.get("page"))
+    url = reverse("administration:participants")
+    return redirect(f"{url}?page={number}" if number and number > 1 else url)
 
 
 def _therapist_from(value: str, unit_id: int) -> User | None:
@@ -125,7 +146,7 @@ def assign(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("The care team is changed."))
-    return redirect("administration:participants")
+    return _back_to_participants(request)
 
 
 @require_POST
@@ -144,7 +165,7 @@ def set_status(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("The treatment's status is changed."))
-    return redirect("administration:participants")
+    return _back_to_participants(request)
 
 
 @require_POST
@@ -164,7 +185,7 @@ def set_born_on_day(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("The day of birth is saved."))
-    return redirect("administration:participants")
+    return _back_to_participants(request)
 
 
 # Days outside these cannot hold an event, and at the ends of the calendar (year 1, 9999) a
@@ -180,13 +201,6 @@ def _parse_day(value: str) -> date | None:
     return day if day is not None and _FIRST_DAY <= day <= _LAST_DAY else None
 
 
-def _parse_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 def _admin_scope(admin: User) -> tuple[frozenset[int], frozenset[int]]:
     """The units the administrator covers, and the organisations they administer as a whole."""
     units = units_where(admin, Role.ADMIN)
@@ -198,10 +212,10 @@ def _access_events(request: HttpRequest) -> tuple[QuerySet[AuditEvent], dict[str
     """The access log's rows as the filter form chose them, and the choices as understood
     (a malformed person id is dropped, as if none was chosen); only events about people of
     the administrator's units and reads by their staff (audit.selectors.within)."""
-    staff = _parse_uuid(request.GET.get("staff", ""))
-    participant = _parse_uuid(request.GET.get("participant", ""))
+    staff = uuid_or_none(request.GET.get("staff", ""))
+    participant = uuid_or_none(request.GET.get("participant", ""))
     # Only a unit the admin covers can be chosen; any other id is dropped like a malformed one.
-    unit_id = _parse_uuid(request.GET.get("unit", ""))
+    unit_id = uuid_or_none(request.GET.get("unit", ""))
     unit = (
         _admin_units(request_user(request)).filter(public_id=unit_id).first() if unit_id else None
     )

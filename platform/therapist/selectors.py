@@ -34,6 +34,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.parsing import int_or_none
 from messaging.models import Message, Thread
 from messaging.selectors import (
     may_write,
@@ -266,17 +267,10 @@ def _case_row(e: Any) -> CaseRow:
         open_risks=e.open_risks,
         risk_level=e.risk_level,
         risk_since=e.risk_since,
-        closeness=_int(e.closeness),
-        closeness_before=_int(e.closeness_before),
+        closeness=int_or_none(e.closeness),
+        closeness_before=int_or_none(e.closeness_before),
         last_checkin_at=e.last_checkin_at,
     )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _passes(row: CaseRow, filter_name: str) -> bool:

@@ -186,3 +186,149 @@ def test_the_platform_role_cannot_be_given_from_an_organisations_pages(admin_use
     )
     assert not RoleGrant.objects.filter(role=Role.PLATFORM_ADMIN).exists()
     assert not Invitation.objects.filter(email="x@example.org").exists()
+
+
+def test_both_unit_pages_share_one_form_and_one_list(admin_user, norrby):
+    """The organisation's administrator and the platform administrator add units through the
+    same form and see the same list: a unit added on either page shows on both, and a short
+    name taken is refused on both in the same words."""
+    platform_admin = make_user("platform@example.org", [Role.PLATFORM_ADMIN], name="Paula")
+    organisation = first_unit().organisation
+    pages = {
+        "admin": (verified_client(admin_user), "/account/admin/"),
+        "platform": (
+            verified_client(platform_admin),
+            f"/platform/{organisation.public_id}/",
+        ),
+    }
+    added = {"admin": "Öppenvården", "platform": "Familjeenheten"}
+    for who, (client, url) in pages.items():
+        slug = who + "-unit"
+        response = client.post(url, {"action": "unit", "unit-name": added[who], "unit-slug": slug})
+        assert response.status_code == 302
+        assert Unit.objects.get(slug=slug).organisation == organisation
+    for client, url in pages.values():
+        response = client.get(url)
+        assert "accounts/_units.html" in [t.name for t in response.templates]
+        page = response.content.decode()
+        assert added["admin"] in page and added["platform"] in page
+        assert norrby.name not in page
+        response = client.post(
+            url, {"action": "unit", "unit-name": "Igen", "unit-slug": "admin-unit"}
+        )
+        assert response.status_code == 200
+        assert "använder redan kortnamnet admin-unit" in response.content.decode()
+    assert not Unit.objects.filter(name="Igen").exists()
+
+
+@pytest.fixture
+def ostby(db: None) -> Unit:
+    organisation = Organisation.objects.create(
+        slug="ostby", name="Östby kommun", regime=Regime.SOCIAL_SERVICES
+    )
+    return Unit.objects.create(organisation=organisation, slug="ov", name="Öppenvård Östby")
+
+
+def test_an_admin_of_two_organisations_chooses_and_sees_only_the_chosen_one(
+    admin_user, therapist, norrby, norrby_therapist, ostby
+):
+    """Ada administers her own organisation and Norrby: Norrby's page shows Norrby's units and
+    people, never her own organisation's; the choice lives in the URL, and a third
+    organisation (Östby, which she does not administer) is 404 whatever the id."""
+    from accounts.services import grant_roles
+
+    grant_roles(admin_user, [Role.ADMIN], organisation=norrby.organisation_id)
+    home = first_unit()
+    home.name = "Psykiatrimottagningen"  # a name no label on the page contains
+    home.save(update_fields=["name"])
+    ostby_person = make_user("olle@ostby.example", [Role.THERAPIST], unit=ostby)
+    client = verified_client(admin_user)
+    # The first by name (Norrby) until she chooses; the choice is a link on the page.
+    first = client.get("/account/admin/").content.decode()
+    assert norrby_therapist.email in first and therapist.email not in first
+    assert f"?organisation={home.organisation.public_id}" in first
+    own = client.get(f"/account/admin/?organisation={home.organisation.public_id}")
+    own_page = own.content.decode()
+    assert home.name in own_page and therapist.email in own_page
+    assert norrby.name not in own_page and norrby_therapist.email not in own_page
+    url = f"/account/admin/?organisation={norrby.organisation.public_id}"
+    page = client.get(url).content.decode()
+    assert norrby.name in page and norrby_therapist.email in page
+    assert home.name not in page and therapist.email not in page
+    assert ostby.name not in page and ostby_person.email not in page
+    # Ada is on both organisations' staff lists; on Norrby's page only her Norrby role shows.
+    row = page.split(admin_user.email, 1)[1].split("</tr>", 1)[0]
+    assert row.count("Administratör") == 1
+    # What she does there happens in the chosen organisation, and she stays there.
+    response = client.post(url, {"action": "unit", "unit-name": "Familjeenheten", "unit-slug": "f"})
+    assert response.status_code == 302 and response.url == url
+    assert Unit.objects.get(slug="f").organisation == norrby.organisation
+    response = client.post(
+        url, {"action": "invite", "email": "nina@example.org", "roles": ["therapist"]}
+    )
+    assert response.status_code == 302 and response.url == url
+    assert Invitation.objects.get(email="nina@example.org").organisation == norrby.organisation
+    assert "nina@example.org" in client.get(url).content.decode()
+    own_url = f"/account/admin/?organisation={home.organisation.public_id}"
+    assert "nina@example.org" not in client.get(own_url).content.decode()
+    # Another organisation's real id, a made-up one, a malformed one: 404, nothing made.
+    for forged in (ostby.organisation.public_id, "00000000-0000-0000-0000-000000000000", "x<"):
+        assert client.get(f"/account/admin/?organisation={forged}").status_code == 404
+        response = client.post(
+            f"/account/admin/?organisation={forged}",
+            {"action": "unit", "unit-name": "Spion", "unit-slug": "spion"},
+        )
+        assert response.status_code == 404
+    assert not Unit.objects.filter(slug="spion").exists()
+
+
+def test_an_admin_of_one_organisation_has_no_chooser(admin_user, norrby, norrby_admin):
+    page = verified_client(admin_user).get("/account/admin/").content.decode()
+    assert "?organisation=" not in page and "Norrby kommun" not in page
+    own = first_unit().organisation.public_id
+    assert verified_client(admin_user).get(f"/account/admin/?organisation={own}").status_code == 200
+    response = verified_client(admin_user).get(
+        f"/account/admin/?organisation={norrby.organisation.public_id}"
+    )
+    assert response.status_code == 404
+
+
+def test_the_people_list_comes_in_pages_at_a_constant_cost(admin_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/account/admin/").status_code == 200
+        return len(captured)
+
+    def people(numbers: range) -> None:
+        for i in numbers:
+            make_user(f"p{i:02d}@example.org", [Role.PARTICIPANT], name=f"P{i}")
+
+    client = verified_client(admin_user)
+    people(range(4))  # with Ada, five people
+    client.get("/account/admin/")
+    few = queries()
+    people(range(4, 59))  # sixty
+    assert queries() == few
+    first = client.get("/account/admin/").content.decode()
+    assert "p00@example.org" in first and "p48@example.org" in first
+    assert "p49@example.org" not in first and "Sida 1 av 2" in first
+    second = client.get("/account/admin/?page=2").content.decode()
+    assert "p49@example.org" in second and "p58@example.org" in second
+    assert "p00@example.org" not in second
+    for asked in ("abc", "9999"):
+        page = client.get(f"/account/admin/?page={asked}").content.decode()
+        assert f"Det finns ingen sida {asked}." in page
+
+
+def test_the_page_links_keep_the_chosen_organisation(admin_user, norrby):
+    from accounts.services import grant_roles
+
+    grant_roles(admin_user, [Role.ADMIN], organisation=norrby.organisation_id)
+    for i in range(51):
+        make_user(f"n{i:02d}@norrby.example", [Role.PARTICIPANT], unit=norrby)
+    chosen = f"organisation={norrby.organisation.public_id}"
+    page = verified_client(admin_user).get(f"/account/admin/?{chosen}").content.decode()
+    assert f'href="?{chosen}&amp;page=2"' in page

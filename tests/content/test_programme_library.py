@@ -4,6 +4,8 @@ own organisation offers."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -91,9 +93,18 @@ def test_the_admin_chooses_what_the_organisation_offers(two) -> None:
             "translation_key", flat=True
         )
     ) == {ours.translation_key}
-    # An id that is no programme: refused, nothing changed.
-    response = client.post(reverse("content:programmes"), {"programme": ["not-a-key"]}, follow=True)
+    # A well-formed id that is no programme: refused, nothing changed.
+    response = client.post(
+        reverse("content:programmes"), {"programme": [str(uuid.uuid4())]}, follow=True
+    )
     assert "Choose programmes from the list" in response.content.decode()
+    assert ProgrammeOffer.objects.filter(organisation=two["there"].organisation).count() == 1
+    # A key that is not an id at all, alone or beside a real one: 404, nothing changed.
+    for malformed in ("not-a-uuid", "<script>", ""):
+        for keys in ([malformed], [str(ours.translation_key), malformed]):
+            response = client.post(reverse("content:programmes"), {"programme": keys})
+            assert response.status_code == 404, keys
+            assert "<script>" not in response.content.decode()
     assert ProgrammeOffer.objects.filter(organisation=two["there"].organisation).count() == 1
     # Their choice changes nothing for the owner.
     assert not ProgrammeOffer.objects.filter(organisation=two["here"].organisation).exists()

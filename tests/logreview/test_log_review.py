@@ -279,3 +279,83 @@ def test_the_reads_name_the_staff_role_in_the_readers_language(world) -> None:
     _draw(client, size=1)
     page = client.get(reverse("logreview:review", args=[LogReview.objects.get().public_id]))
     assert "(Terapeut)" in page.content.decode()
+
+
+def test_a_sample_from_many_reads_is_the_size_asked_distinct_and_all_matching(world) -> None:
+    """Hundreds of reads, most of them outside the filters (another organisation, another
+    member of staff, another kind of event): the sample holds exactly the number asked, no
+    read twice, each one that the filters match; and the drawing reads only the ids drawn
+    (two queries, the longest answer the sample itself)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from logreview.selectors import reads_matching
+    from logreview.services import sample_ids
+
+    therapist, theirs = world["therapist"], world["their_therapist"]
+    ours = [make_user(f"m{n}@example.org", [Role.PARTICIPANT]) for n in range(3)]
+    there = Unit.objects.get(organisation__slug="norrby")
+    their_person = make_user("o0@example.org", [Role.PARTICIPANT], unit=there)
+    for n in range(150):
+        record_access(actor=therapist, subject=ours[n % 3], what=f"overview {n}")
+        record_access(actor=world["admin"], subject=ours[n % 3], what=f"overview {n}")
+        record_access(actor=theirs, subject=their_person, what=f"overview {n}")
+        audit_log(action=AuditEvent.Action.LOGIN, actor=therapist)
+    today = timezone.localdate()
+    matching = set(
+        reads_matching(
+            units={first_unit().pk}, start=today - timedelta(days=7), end=today, staff=therapist
+        ).values_list("pk", flat=True)
+    )
+    assert len(matching) == 153  # the fixture's three and these 150
+    response = _draw(_client(world["reviewer"]), size=120, staff=therapist.pk)
+    assert response.status_code == 302
+    review = LogReview.objects.get()
+    drawn = list(review.items.values_list("event_id", flat=True))
+    assert (review.population, review.sample_size, len(drawn)) == (153, 120, 120)
+    assert len(set(drawn)) == 120 and set(drawn) <= matching
+    reads = reads_matching(
+        units={first_unit().pk}, start=today - timedelta(days=7), end=today, staff=therapist
+    )
+    with CaptureQueriesContext(connection) as captured:
+        population, ids = sample_ids(reads, 5)
+    assert population == 153 and len(set(ids)) == 5 and set(ids) <= matching
+    assert len(captured) == 2
+
+
+def test_every_read_is_as_likely_to_be_drawn(world) -> None:
+    """Three reads, one drawn at a time, 600 times: each read about a third of the time (a
+    fair draw lands outside 140–260 for any of them less than once in a million runs), and
+    two drawn at once are never the same read."""
+    from collections import Counter
+
+    from logreview.selectors import reads_matching
+    from logreview.services import sample_ids
+
+    today = timezone.localdate()
+    reads = reads_matching(units={first_unit().pk}, start=today - timedelta(days=7), end=today)
+    assert reads.count() == 3
+    counts = Counter(sample_ids(reads, 1)[1][0] for _ in range(600))
+    assert len(counts) == 3 and all(140 <= n <= 260 for n in counts.values()), counts
+    for _ in range(50):
+        pair = sample_ids(reads, 2)[1]
+        assert len(set(pair)) == 2
+
+
+@pytest.mark.parametrize("item", ["abc", "", "1e3", "99999999999999999999", "-1"])
+def test_an_item_that_is_not_a_key_is_404(world, item) -> None:
+    """Judged or followed up, an item key that is not one (larger than any key included,
+    which the database would refuse rather than not find) is 404, nothing changed."""
+    client = _client(world["reviewer"])
+    _draw(client, size=1)
+    review = LogReview.objects.get()
+    response = client.post(
+        reverse("logreview:review", args=[review.public_id]),
+        {"item": item, "verdict": "justified"},
+    )
+    assert response.status_code == 404
+    assert review.items.get().verdict == Verdict.PENDING
+    response = _client(world["admin"]).post(
+        reverse("logreview:questioned"), {"item": item, "note": "Talat med"}
+    )
+    assert response.status_code == 404

@@ -149,3 +149,59 @@ def test_admins_edit_the_risk_words(admin_user, therapist):
     client.post(url, {"toggle": term.pk})
     assert scan("jag ville slå sönder dörren") is None
     assert client.post(url, {"toggle": "999999"}).status_code == 404
+
+
+def _queries_for(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_treatments_list_comes_in_pages_at_a_constant_cost(admin_user, therapist, programme):
+    """50 treatments a page, the newest first; the page costs as many queries with 60
+    treatments as with 5; a page number that does not exist shows a page and says so."""
+    from tests.helpers import many_participants
+
+    client = verified_client(admin_user)
+    url = reverse("administration:participants")
+    many_participants(5, therapist, programme)
+    client.get(url)  # the first request of a session warms what every request reads once
+    few = _queries_for(client, url)
+    many_participants(55, therapist, programme, start=5)
+    assert _queries_for(client, url) == few
+    first = client.get(url).content.decode()
+    assert ">P59<" in first and ">P10<" in first and ">P9<" not in first
+    assert 'rel="next"' in first and "60 behandlingar" in first
+    second = client.get(url + "?page=2").content.decode()
+    assert ">P9<" in second and ">P0<" in second and ">P10<" not in second
+    assert 'value="2"' in second  # its forms bring the administrator back to page 2
+    for asked, shown, lands_on in (("abc", "abc", "P59"), ("9999", "9999", "P0"), ("0", "0", "P0")):
+        response = client.get(f"{url}?page={asked}")
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert f"Det finns ingen sida {shown}." in page and f">{lands_on}<" in page
+    page = client.get(url + "?page=%3Cscript%3E").content.decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "Det finns ingen sida" not in client.get(url + "?page=1").content.decode()
+
+
+def test_a_form_sent_from_page_two_comes_back_to_page_two(admin_user, therapist, programme):
+    from tests.helpers import many_participants
+
+    enrollment = many_participants(60, therapist, programme)[0]
+    client = verified_client(admin_user)
+    response = client.post(
+        reverse("administration:set_status", args=[enrollment.public_id]),
+        {"status": "paused", "reason": "Semester", "page": "2"},
+    )
+    assert response.url == reverse("administration:participants") + "?page=2"
+    enrollment.refresh_from_db()
+    assert enrollment.status == EnrollmentStatus.PAUSED
+    response = client.post(
+        reverse("administration:set_status", args=[enrollment.public_id]),
+        {"status": "active", "reason": "Tillbaka", "page": "x"},
+    )
+    assert response.url == reverse("administration:participants")

@@ -16,8 +16,19 @@ def _first_unit(apps):
     return unit
 
 
+def check_now(schema_editor):
+    """On PostgreSQL the new foreign key of the rows just updated is checked at the end of the
+    transaction, and a table with such checks pending cannot be altered ("cannot ALTER TABLE
+    because it has pending trigger events"): should this migration run in one transaction
+    with the next, which makes the column required, an installation with rows here could not
+    migrate. Check them now, as accounts 0004 does."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def into_first_unit(apps, schema_editor):
     apps.get_model("modules", "Enrollment").objects.update(unit=_first_unit(apps))
+    check_now(schema_editor)
 
 
 
