@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # signals: login, logout and OTP events go to the audit log.
         from . import signals  # noqa: F401
+
+        # e-ID: registers its login completer with accounts.social.
+        from . import eid  # noqa: F401
