@@ -330,6 +330,10 @@ def _complete(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> 
             or not hmac.compare_digest(nonce, str(flow.get("nonce") or ""))
         ):
             raise Refused(_("The login could not be confirmed. Start again."), "nonce")
+        # allauth checks the ID token against the issuer its discovery document names; the
+        # document must be the configured issuer's own (OpenID Connect Discovery 4.3).
+        if str(id_token.get("iss") or "").rstrip("/") != row.issuer.rstrip("/"):
+            raise Refused(_("The login could not be confirmed. Start again."), "issuer")
         number_hash = _number_hash(row, id_token, userinfo)
         if flow.get("reauth"):
             return _reauthenticated(request, flow, number_hash, id_token)

@@ -224,3 +224,33 @@ def test_a_participant_in_another_organisation_is_not_let_in_by_this_provider(
     elsewhere = make_user("elsewhere@example.org", ["participant"], unit=unit)
     User.objects.filter(pk=elsewhere.pk).update(identity_hash=identity_hash(NUMBERS["anna"]))
     assert eid_round_trip(Client(), "anna").status_code == 403
+
+
+def test_the_administrator_chooses_how_participants_log_in(
+    eid_row: IdentityProvider, admin_user: User, participant: User
+) -> None:
+    from tests.helpers import verified_client
+
+    organisation = eid_row.organisation
+    organisation.participant_login = ParticipantLogin.PASSWORD
+    organisation.save(update_fields=["participant_login"])
+    assert (
+        "Logga in med e-legitimation" not in Client().get(reverse("account_login")).content.decode()
+    )
+    url = reverse("accounts:organisation_settings", args=[organisation.public_id])
+    admin = verified_client(admin_user)
+    assert "Hur deltagare loggar in" in admin.get(url).content.decode()
+    response = admin.post(
+        url,
+        {"name": organisation.name, "participant_login": ParticipantLogin.EID_ONLY},
+    )
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.participant_login == ParticipantLogin.EID_ONLY
+    assert (
+        "participant_login" in AuditEvent.objects.get(action="organisation_settings_changed").detail
+    )
+    assert "Logga in med e-legitimation" in Client().get(reverse("account_login")).content.decode()
+    refused = Client()
+    refused.post(reverse("account_login"), {"login": participant.email, "password": PASSWORD})
+    assert "_auth_user_id" not in refused.session
