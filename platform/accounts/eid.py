@@ -36,6 +36,7 @@ from organisations.models import IdentityProvider, Organisation, ParticipantLogi
 
 from . import services
 from .identity import identity_hash
+from .middleware import REAUTH_AT
 from .models import Invitation, Role, RoleGrant, User, hash_token
 from .social import LOGIN_COMPLETERS
 
@@ -292,8 +293,6 @@ def _reauthenticated(
         raise Refused(
             _("The e-ID service did not ask you to identify yourself again."), "reauth_stale", user
         )
-    from .views import REAUTH_AT
-
     request.session[REAUTH_AT] = timezone.now().isoformat()
     services.user_reauthenticated(user=user, request=request)
     return redirect(flow.get("next") or reverse("accounts:security"))

@@ -24,6 +24,8 @@ from .models import User
 
 LOGIN_AT = "omtag_login_at"
 SEEN_AT = "omtag_seen_at"
+# When the person last confirmed who they are (accounts.views.reauth_required).
+REAUTH_AT = "omtag_reauth_at"
 
 # URL names a logged-in person may reach before the second factor is verified: the
 # second-factor pages themselves, leaving, and pages that are public anyway.

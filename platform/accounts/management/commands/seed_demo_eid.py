@@ -17,7 +17,7 @@ from organisations.selectors import first_unit
 
 SLUG = "eid-demo"
 CLIENT_ID = "omtag-demo"
-CLIENT_SECRET = "omtag-demo-secret"
+CLIENT_SECRET = "omtag-demo-secret"  # noqa: S105 (the local test provider's, demo only)
 LEVELS = ["http://id.elegnamnden.se/loa/1.0/loa3", "http://id.elegnamnden.se/loa/1.0/loa4"]
 # The demo participant and the provider's made-up person they are (tools/oidc/provider.mjs).
 DEMO_PEOPLE = {"participant@demo.omtag.se": "191212121212"}
