@@ -41,6 +41,10 @@ UNVERIFIED_ALLOWED = frozenset(
         "accounts:second_factor",
         "accounts:second_factor_setup",
         "accounts:invitation_accept",
+        # e-ID: the ways to log in with it, and the provider's way back (accounts.eid).
+        "accounts:eid_login",
+        "accounts:eid_invitation",
+        "openid_connect_callback",
         "set_language",
         "healthz",
         # The public "ask for help" form and its receipt.
