@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
@@ -60,6 +60,7 @@ class LinesField(forms.CharField):
 
 def _url_field(model_field: str) -> forms.URLField:
     field = IdentityProvider._meta.get_field(model_field)
+    assert isinstance(field, models.Field)
     return forms.URLField(label=capfirst(field.verbose_name), required=False, assume_scheme="https")
 
 
