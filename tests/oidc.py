@@ -2,7 +2,7 @@
 `oidc-provider`, run with Node) in a child process on a free port of 127.0.0.1, always
 stopped; and a browser-less person who picks a demo identity on its page.
 
-Free of Django imports (like tests/servers.py)."""
+Free of Django imports at the top (like tests/servers.py); use_provider imports its own."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -26,6 +27,7 @@ from tests.servers import HOST, REPO, free_port
 PROVIDER_SCRIPT = REPO / "tools" / "oidc" / "provider.mjs"
 LOA2 = "http://id.elegnamnden.se/loa/1.0/loa2"
 LOA3 = "http://id.elegnamnden.se/loa/1.0/loa3"
+LOA4 = "http://id.elegnamnden.se/loa/1.0/loa4"
 PIN_CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"
 CLIENT_ID = "omtag-test"
 CLIENT_SECRET = "omtag-test-secret-0123456789"
@@ -155,6 +157,28 @@ def pick_person(
         if url.startswith(back_to):
             return url
     raise AssertionError("the provider never sent the person back")
+
+
+def use_provider(provider: Provider, slug: str) -> Any:
+    """The first organisation's e-ID broker: `provider`, with LoA3 and LoA4 counting as both
+    factors; its participants may log in with e-ID or password. The IdentityProvider row."""
+    from organisations.models import IdentityProvider, ParticipantLogin
+    from organisations.selectors import first_unit
+
+    organisation = first_unit().organisation
+    organisation.participant_login = ParticipantLogin.EID_OR_PASSWORD
+    organisation.save(update_fields=["participant_login"])
+    return IdentityProvider.objects.create(
+        organisation=organisation,
+        slug=slug,
+        name="E-legitimation (test)",
+        purpose=IdentityProvider.Purpose.EID,
+        issuer=provider.issuer,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        identity_claim=PIN_CLAIM,
+        accepted_levels=[LOA3, LOA4],
+    )
 
 
 def local_path(url: str) -> str:

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from organisations.models import IdentityProvider, ParticipantLogin
-from organisations.selectors import first_unit
+from organisations.models import IdentityProvider
 from tests.helpers import make_programme
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, LOA3, PIN_CLAIM, Provider, oidc_provider
+from tests.oidc import Provider, oidc_provider, use_provider
 
 SLUG = "eid-test"
 CALLBACK = f"http://testserver/account/oidc/{SLUG}/login/callback/"
@@ -29,18 +28,4 @@ def eid_row(db: None, oidc: Provider) -> IdentityProvider:
     both factors; its participants may log in with e-ID or password. A programme to invite
     participants into."""
     make_programme(modules=1, answers_per_module=1)
-    unit = first_unit()
-    organisation = unit.organisation
-    organisation.participant_login = ParticipantLogin.EID_OR_PASSWORD
-    organisation.save(update_fields=["participant_login"])
-    return IdentityProvider.objects.create(
-        organisation=organisation,
-        slug=SLUG,
-        name="E-legitimation (test)",
-        purpose=IdentityProvider.Purpose.EID,
-        issuer=oidc.issuer,
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        identity_claim=PIN_CLAIM,
-        accepted_levels=[LOA3, "http://id.elegnamnden.se/loa/1.0/loa4"],
-    )
+    return use_provider(oidc, SLUG)

@@ -12,10 +12,8 @@ from playwright.sync_api import Page, expect
 
 from accounts.identity import identity_hash
 from accounts.models import Role, User
-from organisations.models import IdentityProvider, ParticipantLogin
-from organisations.selectors import first_unit
 from tests.helpers import enroll, make_programme, make_user, screenshot
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, LOA3, NUMBERS, PIN_CLAIM, oidc_provider
+from tests.oidc import NUMBERS, oidc_provider, use_provider
 
 pytestmark = pytest.mark.browser
 
@@ -31,20 +29,7 @@ def test_participant_logs_in_with_e_id_and_lands_on_home(
     User.objects.filter(pk=participant.pk).update(identity_hash=identity_hash(NUMBERS["anna"]))
     callback = f"{base_url}/account/oidc/{SLUG}/login/callback/"
     with oidc_provider([callback], tmp_path) as provider:
-        organisation = first_unit().organisation
-        organisation.participant_login = ParticipantLogin.EID_OR_PASSWORD
-        organisation.save(update_fields=["participant_login"])
-        IdentityProvider.objects.create(
-            organisation=organisation,
-            slug=SLUG,
-            name="E-legitimation",
-            purpose=IdentityProvider.Purpose.EID,
-            issuer=provider.issuer,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            identity_claim=PIN_CLAIM,
-            accepted_levels=[LOA3],
-        )
+        use_provider(provider, SLUG)
         page.goto(base_url + "/account/login/")
         page.get_by_role("button", name="Logga in med e-legitimation").click()
         expect(page.get_by_text("Testleverantör — påhittade personer")).to_be_visible()
