@@ -258,3 +258,24 @@ def test_the_administrator_chooses_how_participants_log_in(
     refused = Client()
     refused.post(reverse("account_login"), {"login": participant.email, "password": PASSWORD})
     assert "_auth_user_id" not in refused.session
+
+
+def test_an_e_id_login_gets_a_new_session_key_and_the_session_clock(
+    eid_row: IdentityProvider, participant: User
+) -> None:
+    from accounts.middleware import LOGIN_AT
+
+    User.objects.filter(pk=participant.pk).update(identity_hash=identity_hash(NUMBERS["anna"]))
+    client = Client()
+    authorize = provider_redirect(client, reverse("accounts:eid_login", args=[SLUG]))
+    key_before = client.session.session_key
+    back = pick_person(authorize, "anna")
+    assert client.get(local_path(back))["Location"] == reverse("home")
+    assert client.session.session_key != key_before
+    assert LOGIN_AT in client.session
+    # Locking the account ends this session at once.
+    from accounts.services import user_lock
+
+    admin = make_user("lock.admin@example.org", ["admin"])
+    user_lock(actor=admin, user=User.objects.get(pk=participant.pk))
+    assert client.get(reverse("modules:home")).status_code == 302

@@ -110,3 +110,24 @@ def test_confirming_who_one_is_before_a_security_change_by_e_id(
     assert back["Location"] == target
     assert client.get(target).status_code == 200
     assert AuditEvent.objects.filter(action="reauthenticated", subject=participant).exists()
+
+
+def test_the_own_data_file_says_whether_an_e_id_is_linked_and_anonymising_unlinks_it(
+    eid_row: IdentityProvider, therapist: User
+) -> None:
+    from accounts.models import Invitation
+    from accounts.personal_data import account_export, user_anonymise
+
+    link = invite(therapist, "kim@example.org", NUMBERS["anna"])
+    client = Client()
+    assert eid_round_trip(client, "anna", start=eid_button_path(link))["Location"] == "/"
+    user = User.objects.get(email="kim@example.org")
+    assert account_export(user)["eid_linked"] is True
+    page = client.post(reverse("records:my_data_download"), {"format": "html"}).content.decode()
+    assert "Kopplat till e-legitimation" in page
+    user_anonymise(user)
+    user.refresh_from_db()
+    assert user.identity_hash is None
+    assert not Invitation.objects.exclude(identity_hash="").exists()
+    # The e-ID no longer leads to the account.
+    assert eid_round_trip(Client(), "anna").status_code == 403
