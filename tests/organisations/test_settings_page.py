@@ -146,3 +146,4 @@ def test_only_administrators_reach_the_page(cast, role):
     organisation = first_unit().organisation
     assert client.get("/account/admin/organisation/").status_code == 404
     assert client.get(_url(organisation)).status_code == 404
+    assert client.get(f"{_url(organisation)}identity-providers/").status_code == 404
