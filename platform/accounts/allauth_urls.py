@@ -5,7 +5,17 @@ re-authenticated security pages do those)."""
 from allauth.account import views
 from django.urls import path, re_path
 
+from .eid_views import oidc_callback
+
 urlpatterns = [
+    # Where an OpenID Connect provider sends the person back (e-ID, staff single sign-on).
+    # allauth's own login URL beside it is not mounted: our pages start each flow
+    # (accounts.eid_views), with a nonce and what must survive the round trip in the session.
+    re_path(
+        r"^oidc/(?P<provider_id>[^/]+)/login/callback/$",
+        oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("login/", views.login, name="account_login"),
     path("logout/", views.logout, name="account_logout"),
     path("inactive/", views.account_inactive, name="account_inactive"),

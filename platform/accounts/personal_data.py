@@ -34,7 +34,8 @@ Scrub = Callable[[Any], Any]
 
 # The fields that say who the person is; anonymising replaces both (see user_anonymise).
 USER_PERSONAL_FIELDS: Final = ("email", "display_name")
-INVITATION_PERSONAL_FIELDS: Final = ("email", "display_name")
+# The keyed hash of a personal identity number says who the person is too (accounts.identity).
+INVITATION_PERSONAL_FIELDS: Final = ("email", "display_name", "identity_hash")
 
 
 # --- Shared by every app's personal data ---------------------------------------------------
@@ -118,6 +119,7 @@ def invitation_anonymise(invitation: Invitation) -> None:
     blank = {
         "email": replace_with(anonymous_email(invitation.public_id, "invitation")),
         "display_name": replace_with(""),
+        "identity_hash": replace_with(""),
     }
     rewrite_fields(invitation, {name: blank[name] for name in INVITATION_PERSONAL_FIELDS})
 
@@ -134,6 +136,7 @@ def user_anonymise(user: User) -> None:
     old_email = user.email
     user.email = anonymous_email(user.public_id, "anonymised")
     user.display_name = pseudonym(user)
+    user.identity_hash = None  # an e-ID can no longer log in to it
     user.set_unusable_password()
     user.is_active = False
     user.locked_at = user.locked_at or timezone.now()
@@ -141,6 +144,7 @@ def user_anonymise(user: User) -> None:
     user.save(
         update_fields=[
             *USER_PERSONAL_FIELDS,
+            "identity_hash",
             "password",
             "is_active",
             "locked_at",
@@ -165,4 +169,6 @@ def account_export(user: User) -> dict[str, Any]:
         "email": user.email,
         "display_name": user.display_name,
         "joined_at": local_time(user.date_joined),
+        # Only whether: the number itself is kept nowhere.
+        "eid_linked": bool(user.identity_hash),
     }

@@ -75,6 +75,35 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Accounts come from invitations; an identity provider only proves who someone is.
         return False
 
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: Any = None,
+    ) -> None:
+        """Every failed round trip (state unknown or used, the provider's error or a cancel, a
+        code it no longer accepts, an ID token for another client or from another issuer, the
+        provider down) ends on our page, which says so and leads back to the password login;
+        allauth's cancel page is not mounted."""
+        from allauth.core.exceptions import ImmediateHttpResponse
+        from django.shortcuts import render
+
+        from audit.models import AuditEvent
+        from audit.services import audit_log
+
+        slug = str(getattr(getattr(provider, "app", None), "provider_id", "") or "")
+        audit_log(
+            action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED,
+            request=request,
+            actor_label=slug[:254],
+            detail=f"provider={slug};reason={error or 'unknown'}"[:500],
+        )
+        raise ImmediateHttpResponse(
+            render(request, "socialaccount/authentication_error.html", {}, status=401)
+        )
+
     def pre_social_login(self, request: HttpRequest, sociallogin: Any) -> None:
         row = IdentityProvider.objects.filter(
             slug=sociallogin.account.provider, enabled=True

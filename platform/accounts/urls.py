@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import org_settings_views, views
+from . import eid_views, org_settings_views, views
 
 app_name = "accounts"
 
@@ -21,6 +21,17 @@ urlpatterns = [
     path("security/access-log.csv", views.my_access_log, name="my_access_log"),
     path("security/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path(
+        "invitation/<str:token>/eid/<slug:slug>/",
+        eid_views.eid_invitation,
+        name="eid_invitation",
+    ),
+    path("eid/<slug:slug>/login/", eid_views.eid_login, name="eid_login"),
+    path(
+        "security/confirm/eid/<slug:slug>/",
+        eid_views.eid_reauthenticate,
+        name="eid_reauthenticate",
+    ),
     path("admin/", views.admin_home, name="admin_home"),
     path("admin/users/<uuid:public_id>/", views.admin_user, name="admin_user"),
     path("admin/organisation/", org_settings_views.organisation_list, name="organisations"),
@@ -28,5 +39,15 @@ urlpatterns = [
         "admin/organisation/<uuid:public_id>/",
         org_settings_views.organisation_settings,
         name="organisation_settings",
+    ),
+    path(
+        "admin/organisation/<uuid:public_id>/identity-providers/",
+        org_settings_views.identity_providers,
+        name="identity_providers",
+    ),
+    path(
+        "admin/organisation/<uuid:public_id>/identity-providers/<uuid:provider_id>/",
+        org_settings_views.identity_providers,
+        name="identity_provider",
     ),
 ]

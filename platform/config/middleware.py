@@ -21,7 +21,14 @@ CMS_PREFIX = "/cms/"
 BIGINT_MAX = 2**63 - 1
 
 
+# URL keywords that end like an id but are not one: allauth's provider_id is a provider's
+# slug (its OpenID Connect callback, /account/oidc/<provider_id>/login/callback/).
+NOT_IDS = frozenset({"provider_id"})
+
+
 def _is_id_name(name: str) -> bool:
+    if name in NOT_IDS:
+        return False
     return name in ("pk", "object_id") or name.endswith(("_id", "_pk"))
 
 

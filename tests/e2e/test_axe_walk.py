@@ -83,6 +83,11 @@ EXCLUDED: dict[str, str] = {
     "logreview:review_export": "a CSV download",
     "accounts:organisations": "sends the admin of one organisation on to its settings (walked)",
     "content:organisation_help_list": "sends one organisation's admin on to its help box (walked)",
+    "accounts:eid_login": "POST only: starts an e-ID login (tests/e2e/test_eid_journey.py)",
+    "accounts:eid_invitation": "POST only: starts an e-ID login from an invitation",
+    "accounts:eid_reauthenticate": "POST only: confirms who one is by e-ID",
+    "openid_connect_callback": "the identity provider's way back: needs a live provider "
+    "(tests/e2e/test_eid_journey.py)",
 }
 POST_ONLY = {name for name, reason in EXCLUDED.items() if reason.startswith("POST only")}
 
@@ -281,6 +286,17 @@ def _demo() -> Demo:
         what="overview",
         unit=enrollment.unit,
     )
+    from organisations.models import IdentityProvider
+
+    broker = IdentityProvider.objects.create(
+        organisation=enrollment.unit.organisation,
+        slug="axe-broker",
+        name="E-legitimation",
+        purpose=IdentityProvider.Purpose.EID,
+        issuer="https://broker.example.org",
+        client_id="omtag",
+        client_secret="not-shown",
+    )
     today = timezone.localdate()
     review = review_draw(actor=people["log_reviewer"], start=today, end=today, size=5)
     paths = {
@@ -300,6 +316,8 @@ def _demo() -> Demo:
         "erasure": f"/records/erasure/{people['participant'].public_id}/",
         "review": f"/log-review/{review.public_id}/",
         "settings": f"/account/admin/organisation/{enrollment.unit.organisation.public_id}/",
+        "identity_provider": f"/account/admin/organisation/{enrollment.unit.organisation.public_id}"
+        f"/identity-providers/{broker.public_id}/",
         "help_box": f"/editor/organisation-help/{enrollment.unit.organisation.public_id}/",
         "help_form": f"/help/{enrollment.unit.organisation.slug}/",
         "measures": [f"/measures/{d.occasion}/{d.instrument.key}/" for d in due],
@@ -356,6 +374,8 @@ def _visits(demo: Demo) -> list[Visit]:
     admin = [
         "/account/admin/",
         p["admin_user"],
+        f"{p['settings']}identity-providers/",
+        p["identity_provider"],
         "/administration/participants/",
         "/administration/access-log/",
         "/administration/risk-words/",

@@ -26,6 +26,7 @@ def _form(organisation: Organisation, **overrides: object) -> dict[str, object]:
         "help_unit": "",
         "min_group": "",
         "retention_years": "",
+        "participant_login": organisation.participant_login,
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not False}
@@ -145,3 +146,4 @@ def test_only_administrators_reach_the_page(cast, role):
     organisation = first_unit().organisation
     assert client.get("/account/admin/organisation/").status_code == 404
     assert client.get(_url(organisation)).status_code == 404
+    assert client.get(f"{_url(organisation)}identity-providers/").status_code == 404
