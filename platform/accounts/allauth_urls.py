@@ -1,9 +1,14 @@
-"""The part of allauth Omtag uses: login, logout, password reset, the locked-account page.
-Sign-up, email management and password change are not mounted (invitations and our own
-re-authenticated security pages do those)."""
+"""The part of allauth Omtag uses: login, logout, password reset, the locked-account page,
+and logging in through an identity provider (SAML 2.0 and OpenID Connect: staff single
+sign-on, e-ID). Sign-up, email management, password change and allauth's "connected
+accounts" are not mounted (invitations and our own re-authenticated security pages do
+those; a provider is never linked to an account by the person)."""
 
 from allauth.account import views
-from django.urls import path, re_path
+from allauth.socialaccount import views as social_views
+from allauth.socialaccount.providers.openid_connect import urls as oidc_urls
+from allauth.socialaccount.providers.saml import urls as saml_urls
+from django.urls import include, path, re_path
 
 urlpatterns = [
     path("login/", views.login, name="account_login"),
@@ -21,4 +26,14 @@ urlpatterns = [
         views.password_reset_from_key_done,
         name="account_reset_password_from_key_done",
     ),
+    path(
+        "provider/cancelled/",
+        social_views.login_cancelled,
+        name="socialaccount_login_cancelled",
+    ),
+    path("provider/error/", social_views.login_error, name="socialaccount_login_error"),
+    # /account/saml/<slug>/{login,acs,acs/finish,metadata,sls}/
+    path("", include(saml_urls)),
+    # /account/oidc/<slug>/{login,login/callback}/
+    path("", include(oidc_urls)),
 ]

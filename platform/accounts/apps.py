@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # signals: login, logout and OTP events go to the audit log.
         from . import signals  # noqa: F401
+
+        # staff single sign-on registers its login completers with accounts.social.
+        from . import sso  # noqa: F401

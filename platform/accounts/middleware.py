@@ -41,6 +41,16 @@ UNVERIFIED_ALLOWED = frozenset(
         "accounts:invitation_accept",
         "set_language",
         "healthz",
+        # Logging in through an identity provider (staff single sign-on, e-ID): a session
+        # may already be logged in, but not yet past the second factor.
+        "saml_login",
+        "saml_acs",
+        "saml_finish_acs",
+        "saml_metadata",
+        "openid_connect_login",
+        "openid_connect_callback",
+        "socialaccount_login_cancelled",
+        "socialaccount_login_error",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

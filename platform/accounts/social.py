@@ -27,6 +27,12 @@ ALLAUTH_PROVIDER = {
 # allauth's ImmediateHttpResponse carrying a page that says why.
 LOGIN_COMPLETERS: dict[str, Callable[[HttpRequest, Any, IdentityProvider], None]] = {}
 
+# Called from on_authentication_error (a provider's answer allauth did not accept: a bad
+# signature, an expired assertion, a provider that did not answer) with (request,
+# identity_provider, error=, exception=, extra_context=); registered like the completers. It
+# may end the flow with ImmediateHttpResponse (its own page); otherwise allauth's page shows.
+FAILURE_HANDLERS: dict[str, Callable[..., None]] = {}
+
 
 def app_settings(row: IdentityProvider) -> dict[str, Any]:
     """The SocialApp.settings allauth's provider reads, from an identity provider's row."""
@@ -36,6 +42,17 @@ def app_settings(row: IdentityProvider) -> dict[str, Any]:
                 "entity_id": row.saml_entity_id,
                 "sso_url": row.saml_sso_url,
                 "x509cert": row.saml_certificate,
+            },
+            "advanced": {
+                "strict": True,
+                # The assertion itself must carry the provider's signature: a signed
+                # response around an unsigned assertion is not enough.
+                "want_assertion_signed": True,
+                # Matching may use the NameID alone.
+                "want_attribute_statement": False,
+                # Only answers to a login started here (SP-initiated), never unsolicited ones.
+                "reject_idp_initiated_sso": True,
+                "reject_deprecated_algorithm": True,
             },
         }
     return {"server_url": row.issuer}
@@ -86,3 +103,19 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
             raise ImmediateHttpResponse(HttpResponseForbidden())
         completer(request, sociallogin, row)
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: BaseException | None = None,
+        extra_context: dict[str, Any] | None = None,
+    ) -> None:
+        slug = getattr(provider, "sub_id", None) if provider is not None else None
+        row = IdentityProvider.objects.filter(slug=slug).first() if slug else None
+        handler = FAILURE_HANDLERS.get(row.purpose) if row is not None else None
+        if row is not None and handler is not None:
+            handler(
+                request, row, error=error, exception=exception, extra_context=extra_context
+            )

@@ -21,8 +21,13 @@ CMS_PREFIX = "/cms/"
 BIGINT_MAX = 2**63 - 1
 
 
+# Keywords that end in _id but name no row: allauth's OpenID Connect URLs carry the identity
+# provider's slug as `provider_id`.
+NOT_IDS = frozenset({"provider_id"})
+
+
 def _is_id_name(name: str) -> bool:
-    return name in ("pk", "object_id") or name.endswith(("_id", "_pk"))
+    return name not in NOT_IDS and (name in ("pk", "object_id") or name.endswith(("_id", "_pk")))
 
 
 def fits_an_id(value: object) -> bool:
