@@ -6,8 +6,6 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # signals: login, logout and OTP events go to the audit log.
-        from . import signals  # noqa: F401
-
-        # staff single sign-on registers its login completers with accounts.social.
-        from . import sso  # noqa: F401
+        # signals: login, logout and OTP events go to the audit log; sso: staff single
+        # sign-on registers its login completers with accounts.social.
+        from . import signals, sso  # noqa: F401

@@ -116,6 +116,4 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         row = IdentityProvider.objects.filter(slug=slug).first() if slug else None
         handler = FAILURE_HANDLERS.get(row.purpose) if row is not None else None
         if row is not None and handler is not None:
-            handler(
-                request, row, error=error, exception=exception, extra_context=extra_context
-            )
+            handler(request, row, error=error, exception=exception, extra_context=extra_context)

@@ -198,9 +198,7 @@ def complete_staff_login(request: HttpRequest, sociallogin: Any, row: IdentityPr
     try:
         user = staff_account_for(row, asserted)
     except Refusal as refusal:
-        raise ImmediateHttpResponse(
-            refuse(request, row, refusal, levels=asserted.levels)
-        ) from None
+        raise ImmediateHttpResponse(refuse(request, row, refusal, levels=asserted.levels)) from None
     raise ImmediateHttpResponse(
         log_in(request, user, row, asserted, next_url=sociallogin.state.get("next") or "")
     )

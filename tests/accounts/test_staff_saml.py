@@ -59,9 +59,7 @@ def sso(
     """Press the login page's button, follow the redirect to the provider, post its answer to
     Omtag's ACS as the browser would, and return Omtag's answer to that."""
     idp.next = login
-    start = client.post(
-        reverse("saml_login", args=[SLUG]), {"next": next_url} if next_url else {}
-    )
+    start = client.post(reverse("saml_login", args=[SLUG]), {"next": next_url} if next_url else {})
     assert start.status_code == 302, start.content
     answer = idp.visit(start["Location"])
     assert urlsplit(answer.acs_url).path == reverse("saml_acs", args=[SLUG])
@@ -222,9 +220,7 @@ def test_an_account_without_a_role_and_a_locked_account_are_refused(
     provider_for(saml_idp)
     nobody = make_user("norole@example.org", [])
     client = browser()
-    assert_refused(
-        client, sso(client, saml_idp, Login(email=nobody.email)), "no staff role", 403
-    )
+    assert_refused(client, sso(client, saml_idp, Login(email=nobody.email)), "no staff role", 403)
     User.objects.filter(pk=therapist.pk).update(is_active=False, locked_at="2026-01-01T00:00Z")
     client = browser()
     assert_refused(
