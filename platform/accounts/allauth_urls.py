@@ -5,12 +5,21 @@ accounts" are not mounted (invitations and our own re-authenticated security pag
 those; a provider is never linked to an account by the person)."""
 
 from allauth.account import views
-from allauth.socialaccount import views as social_views
-from allauth.socialaccount.providers.openid_connect import urls as oidc_urls
 from allauth.socialaccount.providers.saml import urls as saml_urls
 from django.urls import include, path, re_path
 
+from .eid_views import oidc_callback
+
 urlpatterns = [
+    # Where an OpenID Connect provider sends the person back (e-ID, staff single sign-on).
+    # allauth's own login URL beside it is not mounted: our pages start each flow
+    # (accounts.eid_views, accounts.sso_views), with a nonce and what must survive the round
+    # trip in the session.
+    re_path(
+        r"^oidc/(?P<provider_id>[^/]+)/login/callback/$",
+        oidc_callback,
+        name="openid_connect_callback",
+    ),
     path("login/", views.login, name="account_login"),
     path("logout/", views.logout, name="account_logout"),
     path("inactive/", views.account_inactive, name="account_inactive"),
@@ -26,14 +35,7 @@ urlpatterns = [
         views.password_reset_from_key_done,
         name="account_reset_password_from_key_done",
     ),
-    path(
-        "provider/cancelled/",
-        social_views.login_cancelled,
-        name="socialaccount_login_cancelled",
-    ),
-    path("provider/error/", social_views.login_error, name="socialaccount_login_error"),
-    # /account/saml/<slug>/{login,acs,acs/finish,metadata,sls}/
+    # Staff single sign-on by SAML 2.0 (accounts.sso): allauth's
+    # /account/saml/<slug>/{login,acs,acs/finish,metadata,sls}/.
     path("", include(saml_urls)),
-    # /account/oidc/<slug>/{login,login/callback}/
-    path("", include(oidc_urls)),
 ]

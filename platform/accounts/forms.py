@@ -192,6 +192,14 @@ class UnitForm(forms.Form):
     )
 
 
+class ValueNotShownInput(forms.TextInput):
+    """A text input that never writes its value back into the page (an identity number is
+    shown nowhere, not even in the form returned with an error)."""
+
+    def format_value(self, value: Any) -> str | None:
+        return None
+
+
 class ParticipantInvitationForm(forms.Form):
     email = forms.EmailField(label=_("The participant's email address"), max_length=254)
     display_name = forms.CharField(
@@ -199,6 +207,22 @@ class ParticipantInvitationForm(forms.Form):
         max_length=80,
         help_text=_("A first name or a pseudonym; staff see this name, not the email."),
     )
+    identity_number = forms.CharField(
+        label=_("Personal identity number (optional)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "For login with e-ID: the first e-ID login must then be this person's. Kept only "
+            "in a form that cannot be read back, and shown nowhere."
+        ),
+        widget=ValueNotShownInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    def clean_identity_number(self) -> str:
+        from .identity import normalise_identity_number
+
+        raw = str(self.cleaned_data.get("identity_number") or "").strip()
+        return normalise_identity_number(raw) if raw else ""
 
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
         """With `units` holding more than one unit (a therapist who works in several), the

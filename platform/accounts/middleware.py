@@ -47,10 +47,8 @@ UNVERIFIED_ALLOWED = frozenset(
         "saml_acs",
         "saml_finish_acs",
         "saml_metadata",
-        "openid_connect_login",
         "openid_connect_callback",
-        "socialaccount_login_cancelled",
-        "socialaccount_login_error",
+        "accounts:sso_login",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

@@ -33,6 +33,7 @@ FIELDS = (
     "retention_years",
     "keeps_all_for_research",
     "staff_names_in_extract",
+    "participant_login",
 )
 
 
@@ -53,6 +54,7 @@ class OrganisationSettingsForm(forms.ModelForm):
             "retention_years": _("Years a record is kept after its last entry"),
             "keeps_all_for_research": _("All records are kept for research (whole municipality)"),
             "staff_names_in_extract": _("Staff names in a person's log extract"),
+            "participant_login": _("How participants log in"),
         }
         help_texts = {
             "name": _("How the organisation is named to its staff and participants."),
@@ -64,6 +66,9 @@ class OrganisationSettingsForm(forms.ModelForm):
             "min_group": _("Between 2 and 50. Empty: the installation's setting (%(n)s)."),
             "retention_years": _(
                 "Health care: 10 or more. Social services: 5. Empty: the law's default."
+            ),
+            "participant_login": _(
+                "e-ID needs an identity provider for e-ID, added by the platform's operator."
             ),
         }
 

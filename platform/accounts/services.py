@@ -87,11 +87,20 @@ def invitation_create(
     organisation: Any = None,
     unit: Any = None,
     request: HttpRequest | None = None,
+    identity_number: str = "",
 ) -> tuple[Invitation, str]:
     """Create an invitation into a unit, or for staff (unit None) into a whole organisation,
     and email its one-time link. Returns the invitation and the link path (the raw token
-    exists nowhere else)."""
+    exists nowhere else). A participant's personal identity number, if given, is kept only
+    as its keyed hash: the first e-ID login through the link must carry the same number."""
     roles = _invitation_roles(roles)
+    number_hash = ""
+    if identity_number.strip():
+        if roles != [Role.PARTICIPANT]:
+            raise ValidationError(_("Only a participant is invited with an identity number."))
+        from .identity import identity_hash
+
+        number_hash = identity_hash(identity_number)
     if Role.PARTICIPANT in roles and unit is None:
         # A therapist or an admin invites into the one unit they work in; with several they
         # must choose.
@@ -119,6 +128,7 @@ def invitation_create(
             token_hash=hash_token(token),
             invited_by=actor,
             expires_at=timezone.now() + settings.INVITATION_LIFETIME,
+            identity_hash=number_hash,
         )
         audit_log(
             action=AuditEvent.Action.INVITATION_SENT,
@@ -197,7 +207,17 @@ def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.filter(token_hash=hash_token(token)).first()
 
 
-def invitation_accept(*, token: str, password: str, request: HttpRequest | None = None) -> User:
+def invitation_accept(
+    *,
+    token: str,
+    password: str | None,
+    request: HttpRequest | None = None,
+    identity_hash: str = "",
+    identity_detail: str = "",
+) -> User:
+    """The invitation becomes an account: with a password, or (password None) through an
+    e-ID login whose number's keyed hash is bound to the account (accounts.eid checked it
+    against the invitation's; `identity_detail` names the provider and level for the log)."""
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
@@ -207,7 +227,10 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise ValidationError(_("This invitation link is no longer valid."))
         user = User.objects.create_user(
-            invitation.email, password, display_name=invitation.display_name
+            invitation.email,
+            password,
+            display_name=invitation.display_name,
+            identity_hash=identity_hash or None,
         )
         grant_roles(
             user,
@@ -232,6 +255,14 @@ def invitation_accept(*, token: str, password: str, request: HttpRequest | None 
             target_type="invitation",
             target_id=invitation.public_id,
         )
+        if identity_hash:
+            audit_log(
+                action=AuditEvent.Action.IDENTITY_BOUND,
+                actor=user,
+                subject=user,
+                request=request,
+                detail=identity_detail,
+            )
     return user
 
 

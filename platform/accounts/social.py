@@ -109,11 +109,31 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         request: HttpRequest,
         provider: Any,
         error: Any = None,
-        exception: BaseException | None = None,
-        extra_context: dict[str, Any] | None = None,
+        exception: Any = None,
+        extra_context: Any = None,
     ) -> None:
-        slug = getattr(provider, "sub_id", None) if provider is not None else None
+        """Every failed round trip (state unknown or used, the provider's error or a cancel, a
+        code it no longer accepts, an ID token for another client or from another issuer, the
+        provider down; for SAML an assertion python3-saml did not accept) ends on our page,
+        which says so and leads back to the password login; allauth's cancel page is not
+        mounted. A purpose with a handler of its own (FAILURE_HANDLERS) says it its way."""
+        from allauth.core.exceptions import ImmediateHttpResponse
+        from django.shortcuts import render
+
+        from audit.models import AuditEvent
+        from audit.services import audit_log
+
+        slug = str(getattr(getattr(provider, "app", None), "provider_id", "") or "")
         row = IdentityProvider.objects.filter(slug=slug).first() if slug else None
         handler = FAILURE_HANDLERS.get(row.purpose) if row is not None else None
         if row is not None and handler is not None:
             handler(request, row, error=error, exception=exception, extra_context=extra_context)
+        audit_log(
+            action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED,
+            request=request,
+            actor_label=slug[:254],
+            detail=f"provider={slug};reason={error or 'unknown'}"[:500],
+        )
+        raise ImmediateHttpResponse(
+            render(request, "socialaccount/authentication_error.html", {}, status=401)
+        )

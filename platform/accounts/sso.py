@@ -13,10 +13,15 @@ still asked for."""
 from __future__ import annotations
 
 import dataclasses
+import hmac
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.saml.provider import SAMLProvider as AllauthSAMLProvider
 from django.conf import settings
 from django.contrib.auth import login
@@ -39,6 +44,11 @@ from .navigation import role_homes
 from .social import FAILURE_HANDLERS, LOGIN_COMPLETERS
 
 STAFF_PURPOSES = (IdentityProvider.Purpose.STAFF_OIDC, IdentityProvider.Purpose.STAFF_SAML)
+
+# What crosses an OpenID Connect round trip, kept in the session: the provider and a nonce of
+# our own (allauth sends none), so an ID token minted for another login is refused.
+SESSION_FLOW = "omtag_sso_flow"
+OIDC_SCOPE = ["openid", "profile", "email"]
 
 # The NameID format that carries an email address (SAML 2.0 core, 8.3.2).
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
@@ -108,7 +118,11 @@ def asserted_by_oidc(extra_data: dict[str, Any], row: IdentityProvider) -> Asser
     """From the ID token (signed by the provider) and the userinfo answer. The assurance (acr,
     amr) is read from the ID token alone: that is where OpenID Connect Core puts it."""
     id_token: dict[str, Any] = extra_data.get("id_token") or {}
-    claims: dict[str, Any] = {**id_token, **(extra_data.get("userinfo") or {})}
+    userinfo: dict[str, Any] = extra_data.get("userinfo") or {}
+    if userinfo and id_token and userinfo.get("sub") != id_token.get("sub"):
+        # OpenID Connect Core 5.3.2: userinfo about someone else is not to be used.
+        userinfo = {}
+    claims: dict[str, Any] = {**id_token, **userinfo}
     if row.match_attribute == IdentityProvider.Match.EMAIL:
         value = _first(claims.get(row.match_claim or "email"))
         verified = str(claims.get("email_verified", "")).lower() in ("true", "1")
@@ -184,6 +198,63 @@ def second_factor_level(row: IdentityProvider, asserted: Asserted) -> str:
     return next((level for level in asserted.levels if level in accepted), "")
 
 
+# --- Starting an OpenID Connect login ------------------------------------------------------
+
+
+def provider_for(slug: str) -> IdentityProvider | None:
+    """An enabled staff provider by its slug."""
+    return (
+        IdentityProvider.objects.filter(slug=slug, enabled=True, purpose__in=STAFF_PURPOSES)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def oidc_start(request: HttpRequest, row: IdentityProvider, *, next_url: str) -> HttpResponse:
+    """Send the person to the organisation's OpenID Connect provider, with a nonce of ours
+    kept in the session (the provider must put it in the ID token)."""
+    nonce = secrets.token_urlsafe(32)
+    request.session[SESSION_FLOW] = {"provider": row.slug, "nonce": nonce}
+    try:
+        provider = get_social_adapter().get_provider(request, row.slug)
+        return provider.redirect(
+            request,
+            AuthProcess.LOGIN,
+            next_url=_safe_target(request, next_url) or None,
+            auth_params={"nonce": nonce},
+            scope=OIDC_SCOPE,
+        )
+    except requests.RequestException as error:
+        request.session.pop(SESSION_FLOW, None)
+        message = _(
+            "Your organisation's login cannot be reached right now. Try again in a while, or "
+            "log in with your email address and password."
+        )
+        reason = f"provider unreachable: {type(error).__name__}"
+        return refuse(request, row, Refusal(reason, message), status=503)
+
+
+def _check_oidc_round_trip(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> None:
+    """The ID token answers the login this browser started (our nonce), and comes from the
+    configured issuer: allauth checks the token against the issuer its discovery document
+    names, which must be the configured one's own (OpenID Connect Discovery 4.3)."""
+    flow = request.session.pop(SESSION_FLOW, None) or {}
+    id_token: dict[str, Any] = (sociallogin.account.extra_data or {}).get("id_token") or {}
+    nonce = str(id_token.get("nonce") or "")
+    message = _(
+        "That login was not started from this browser, or it took too long. Start again from "
+        "the login page."
+    )
+    if (
+        flow.get("provider") != row.slug
+        or not nonce
+        or not hmac.compare_digest(nonce, str(flow.get("nonce") or ""))
+    ):
+        raise Refusal("nonce does not match the login started here", message)
+    if str(id_token.get("iss") or "").rstrip("/") != row.issuer.rstrip("/"):
+        raise Refusal("ID token from another issuer", message)
+
+
 # --- Finishing the login --------------------------------------------------------------------
 
 
@@ -196,6 +267,8 @@ def complete_staff_login(request: HttpRequest, sociallogin: Any, row: IdentityPr
     else:
         asserted = asserted_by_oidc(extra_data, row)
     try:
+        if row.purpose == IdentityProvider.Purpose.STAFF_OIDC:
+            _check_oidc_round_trip(request, sociallogin, row)
         user = staff_account_for(row, asserted)
     except Refusal as refusal:
         raise ImmediateHttpResponse(refuse(request, row, refusal, levels=asserted.levels)) from None
@@ -269,7 +342,10 @@ def refuse(
 
 
 def error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    return render(request, "accounts/sso_error.html", {"sso_message": message}, status=status)
+    """The same page as every failed login through an identity provider (e-ID's too)."""
+    return render(
+        request, "socialaccount/authentication_error.html", {"message": message}, status=status
+    )
 
 
 # --- allauth's errors for staff providers ---------------------------------------------------

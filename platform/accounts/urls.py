@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import org_settings_views, views
+from . import eid_views, org_settings_views, sso_views, views
 
 app_name = "accounts"
 
@@ -21,6 +21,18 @@ urlpatterns = [
     path("security/access-log.csv", views.my_access_log, name="my_access_log"),
     path("security/logout-everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path(
+        "invitation/<str:token>/eid/<slug:slug>/",
+        eid_views.eid_invitation,
+        name="eid_invitation",
+    ),
+    path("eid/<slug:slug>/login/", eid_views.eid_login, name="eid_login"),
+    path("sso/<slug:slug>/login/", sso_views.sso_login, name="sso_login"),
+    path(
+        "security/confirm/eid/<slug:slug>/",
+        eid_views.eid_reauthenticate,
+        name="eid_reauthenticate",
+    ),
     path("admin/", views.admin_home, name="admin_home"),
     path("admin/users/<uuid:public_id>/", views.admin_user, name="admin_user"),
     path("admin/organisation/", org_settings_views.organisation_list, name="organisations"),

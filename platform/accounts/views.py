@@ -288,7 +288,18 @@ def reauthenticate(request: HttpRequest) -> HttpResponse:
             request.session[REAUTH_AT] = timezone.now().isoformat()
             services.user_reauthenticated(user=user, request=request)
             return redirect(next_url)
-    return render(request, "accounts/reauthenticate.html", {"form": form, "next": next_url})
+    from . import eid
+
+    return render(
+        request,
+        "accounts/reauthenticate.html",
+        {
+            "form": form,
+            "next": next_url,
+            "eid_providers": eid.providers_for_user(user) if user.identity_hash else [],
+            "password_usable": user.has_usable_password(),
+        },
+    )
 
 
 @reauth_required
@@ -443,7 +454,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation_invalid.html", status=410)
     if request.user.is_authenticated:
         logout(request)
+    from . import eid
+
+    eid_providers, password_allowed = eid.invitation_choices(invitation)
     form = SetPasswordForm(request.POST or None, user=User(email=invitation.email))
+    if request.method == "POST" and not password_allowed:
+        raise PermissionDenied
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invitation_accept(
@@ -454,7 +470,15 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return redirect("accounts:second_factor_setup")
     return render(
-        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+        request,
+        "accounts/invitation_accept.html",
+        {
+            "form": form,
+            "invitation": invitation,
+            "token": token,
+            "eid_providers": eid_providers,
+            "password_allowed": password_allowed,
+        },
     )
 
 

@@ -21,13 +21,15 @@ CMS_PREFIX = "/cms/"
 BIGINT_MAX = 2**63 - 1
 
 
-# Keywords that end in _id but name no row: allauth's OpenID Connect URLs carry the identity
-# provider's slug as `provider_id`.
+# URL keywords that end like an id but are not one: allauth's provider_id is a provider's
+# slug (its OpenID Connect callback, /account/oidc/<provider_id>/login/callback/).
 NOT_IDS = frozenset({"provider_id"})
 
 
 def _is_id_name(name: str) -> bool:
-    return name not in NOT_IDS and (name in ("pk", "object_id") or name.endswith(("_id", "_pk")))
+    if name in NOT_IDS:
+        return False
+    return name in ("pk", "object_id") or name.endswith(("_id", "_pk"))
 
 
 def fits_an_id(value: object) -> bool:

@@ -81,10 +81,11 @@ def participant_invite(
     display_name: str,
     unit: Unit | None = None,
     request: Any = None,
+    identity_number: str = "",
 ) -> Enrollment:
     """Invite a new participant into the default programme in `unit` (by default the one
     unit the inviting therapist works in), with the inviting therapist (or no one, when an
-    admin invites) as their therapist."""
+    admin invites) as their therapist. `identity_number`: see invitation_create."""
     from accounts.services import invitation_create
 
     if unit is None:
@@ -100,6 +101,7 @@ def participant_invite(
             roles=[Role.PARTICIPANT],
             unit=unit,
             request=request,
+            identity_number=identity_number,
         )
         return enrollment_create(
             actor=actor,

@@ -52,6 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 display_name=form.cleaned_data["display_name"],
                 unit=form.cleaned_data.get("unit"),
                 request=request,
+                identity_number=form.cleaned_data.get("identity_number", ""),
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -122,7 +122,7 @@ def assert_refused(
     assert response.status_code == status
     page = response.content.decode()
     # In Swedish, the interface's language, with the way back to the password login.
-    assert "Du är inte inloggad" in page and "Tillbaka till inloggningssidan" in page
+    assert "Inloggningen gick inte igenom" in page and "Tillbaka till inloggningen" in page
     assert f'href="{reverse("account_login")}"' in page
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("home"))["Location"].startswith(reverse("account_login"))
@@ -311,7 +311,7 @@ def test_the_login_page_offers_each_enabled_staff_provider(
     assert "Log in with your organisation's account (Region Entra)" in html
     assert "Old IdP" not in html
     assert f'action="{reverse("saml_login", args=[SLUG])}"' in html
-    assert f'action="{reverse("openid_connect_login", args=["region-oidc"])}"' in html
+    assert f'action="{reverse("accounts:sso_login", args=["region-oidc"])}"' in html
     assert 'name="next" value="/cms/"' in html
     # Below the password form.
     assert html.index('name="password"') < html.index("SITHS")

@@ -26,6 +26,7 @@ def _form(organisation: Organisation, **overrides: object) -> dict[str, object]:
         "help_unit": "",
         "min_group": "",
         "retention_years": "",
+        "participant_login": organisation.participant_login,
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not False}

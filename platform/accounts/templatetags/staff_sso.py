@@ -24,7 +24,7 @@ def staff_sso_buttons() -> list[dict[str, str]]:
             "organisation": row.organisation.name,
             "action": reverse("saml_login", kwargs={"organization_slug": row.slug})
             if row.purpose == IdentityProvider.Purpose.STAFF_SAML
-            else reverse("openid_connect_login", kwargs={"provider_id": row.slug}),
+            else reverse("accounts:sso_login", kwargs={"slug": row.slug}),
         }
         for row in rows
     ]
