@@ -195,6 +195,8 @@ def test_a_provider_that_does_not_answer_gives_a_clear_page_and_the_password_pat
     failure = AuditEvent.objects.get(action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED)
     assert "provider unreachable" in failure.detail
     assert client.get(reverse("account_login")).status_code == 200
+    swedish = Client().post(reverse("accounts:sso_login", args=[SLUG])).content.decode()
+    assert "går inte att nå just nu" in swedish
 
 
 def test_only_a_post_to_an_enabled_staff_provider_starts_a_login(

@@ -22,7 +22,9 @@ from tests.support.saml_idp import PASSWORD, SMARTCARD, Login, SamlIdentityProvi
 
 pytestmark = pytest.mark.django_db
 
-MULTIFACTOR = "urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor"
+TWO_FACTOR = "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract"
+# Inera's IdP (SITHS eID) asserts its level of assurance as the AuthnContextClassRef.
+SAMBI_LOA3 = "http://id.sambi.se/loa/loa3"
 SLUG = "region-siths"
 
 
@@ -44,7 +46,7 @@ def provider_for(
         saml_entity_id=idp.entity_id,
         saml_sso_url=idp.sso_url,
         saml_certificate=idp.cert_pem,
-        second_factor_levels=[SMARTCARD, MULTIFACTOR],
+        second_factor_levels=[SMARTCARD, TWO_FACTOR, SAMBI_LOA3],
         **fields,
     )
     metadata = browser().get(reverse("saml_metadata", args=[row.slug]))
@@ -76,20 +78,21 @@ def failures() -> list[str]:
     )
 
 
+@pytest.mark.parametrize("context", [SMARTCARD, SAMBI_LOA3])
 def test_a_smartcard_login_lands_on_the_role_home_without_a_code(
-    saml_idp: SamlIdentityProvider, therapist: User
+    saml_idp: SamlIdentityProvider, therapist: User, context: str
 ) -> None:
     provider_for(saml_idp)
     client = browser()
-    response = sso(client, saml_idp, Login(email="Therapist@Example.org"))
+    response = sso(client, saml_idp, Login(email="Therapist@Example.org", authn_context=context))
     assert response.status_code == 302
     assert response["Location"] == reverse("therapist:home")
     assert client.get(reverse("therapist:home")).status_code == 200
     device = AssuranceDevice.objects.get(user=therapist, provider=SLUG)
-    assert (device.method, device.level) == ("sso", SMARTCARD)
+    assert (device.method, device.level) == ("sso", context)
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXTERNAL_LOGIN)
     assert event.actor == therapist and event.subject == therapist
-    assert f"provider={SLUG}" in event.detail and SMARTCARD in event.detail
+    assert f"provider={SLUG}" in event.detail and context in event.detail
     assert AuditEvent.objects.filter(action=AuditEvent.Action.LOGIN, actor=therapist).exists()
     # allauth kept nothing of the provider's answer.
     assert not SocialAccount.objects.exists()
