@@ -18,7 +18,7 @@ from accounts.models import AssuranceDevice, User
 from audit.models import AuditEvent
 from organisations.models import IdentityProvider
 from organisations.selectors import first_unit
-from tests.helpers import in_english
+from tests.helpers import PASSWORD, in_english
 from tests.oidc import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -194,7 +194,10 @@ def test_a_provider_that_does_not_answer_gives_a_clear_page_and_the_password_pat
     assert reverse("account_login") in page
     failure = AuditEvent.objects.get(action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED)
     assert "provider unreachable" in failure.detail
-    assert client.get(reverse("account_login")).status_code == 200
+    # The password path still works.
+    login = client.post(reverse("account_login"), {"login": therapist.email, "password": PASSWORD})
+    assert login.status_code == 302
+    assert int(client.session["_auth_user_id"]) == therapist.pk
     swedish = Client().post(reverse("accounts:sso_login", args=[SLUG])).content.decode()
     assert "går inte att nå just nu" in swedish
 
