@@ -47,6 +47,7 @@ UNVERIFIED_ALLOWED = frozenset(
         "saml_acs",
         "saml_finish_acs",
         "saml_metadata",
+        "saml_sls",
         "openid_connect_callback",
         "accounts:sso_login",
         # The public "ask for help" form and its receipt.

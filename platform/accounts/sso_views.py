@@ -5,7 +5,7 @@ the login page's buttons."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_POST
 
 from . import sso
@@ -18,3 +18,9 @@ def sso_login(request: HttpRequest, slug: str) -> HttpResponse:
     if row is None or row.purpose != row.Purpose.STAFF_OIDC:
         raise Http404
     return sso.oidc_start(request, row, next_url=request.POST.get("next", ""))
+
+
+@login_not_required
+def single_logout_refused(request: HttpRequest, organization_slug: str) -> HttpResponseBase:
+    """Where allauth's SAML single logout would be (its SP settings name the address)."""
+    raise Http404

@@ -325,3 +325,16 @@ def test_the_login_page_offers_each_enabled_staff_provider(
 def test_without_staff_providers_the_login_page_has_no_sso_section(db: None) -> None:
     html = in_english(browser()).get(reverse("account_login")).content.decode()
     assert "organisation's account" not in html
+
+
+def test_the_login_starts_only_by_post_and_the_provider_cannot_log_anyone_out(
+    saml_idp: SamlIdentityProvider, therapist: User
+) -> None:
+    provider_for(saml_idp)
+    assert browser().get(reverse("saml_login", args=[SLUG])).status_code == 405
+    client = browser()
+    sso(client, saml_idp, Login(email=therapist.email))
+    # A LogoutRequest in a link (single logout from the IdP's side) ends nothing.
+    response = client.get(reverse("saml_sls", args=[SLUG]) + "?SAMLRequest=x")
+    assert response.status_code == 404
+    assert client.get(reverse("therapist:home")).status_code == 200
