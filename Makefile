@@ -10,7 +10,7 @@ CHECK_ENV := SECRET_KEY=static-checks-only ALLOWED_HOSTS=localhost
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser axe code worker bench messages clean
+.PHONY: run test install browser axe eid-demo code worker bench messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ run: $(STAMP)
 	$(MANAGE) db_worker --no-startup-delay & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PYTHONPATH=platform $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+
+# e-ID in the demo: the local test provider (tools/oidc/provider.mjs, made-up people) on
+# OIDC_PORT, and the demo region pointed at it. Run `make run` in another terminal.
+OIDC_PORT ?= 8090
+eid-demo: export DEBUG ?= 1
+eid-demo: $(STAMP) axe
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_eid --issuer http://127.0.0.1:$(OIDC_PORT)
+	PORT=$(OIDC_PORT) OIDC_CLIENTS='[{"client_id":"omtag-demo","client_secret":"omtag-demo-secret","redirect_uris":["http://$(HOST):$(PORT)/account/oidc/eid-demo/login/callback/"]}]' \
+	  node tools/oidc/provider.mjs
 
 # The current second-factor code of a demo account: make code EMAIL=therapist@demo.omtag.se
 code: export DEBUG ?= 1
@@ -76,11 +87,12 @@ browser:
 	fi
 
 # axe-core (package.json, pinned in package-lock.json) checks every page in the browser suite;
+# oidc-provider is the real OpenID Connect provider the e-ID tests (and `make eid-demo`) run;
 # the tests load it from node_modules/, never from a CDN. Like the browser: a missing npm is
 # a warning here (the axe tests then skip) and a failure on CI, where they must run.
 AXE := node_modules/axe-core/axe.min.js
 axe:
-	@if [ ! -f $(AXE) ]; then \
+	@if [ ! -f $(AXE) ] || [ ! -d node_modules/oidc-provider ]; then \
 	  if command -v npm >/dev/null; then \
 	    echo "Installing axe-core for the browser tests (npm install)..."; \
 	    npm install --no-audit --no-fund || { echo "npm install failed: the axe-core tests cannot run."; \

@@ -36,6 +36,7 @@ from organisations.models import IdentityProvider, Organisation, ParticipantLogi
 
 from . import services
 from .identity import identity_hash
+from .middleware import REAUTH_AT
 from .models import Invitation, Role, RoleGrant, User, hash_token
 from .social import LOGIN_COMPLETERS
 
@@ -162,12 +163,18 @@ def eid_start(
         auth_params.update({"prompt": "login", "max_age": "0"})
     try:
         provider = get_social_adapter().get_provider(request, row.slug)
-        return provider.redirect(
+        response = provider.redirect(
             request, AuthProcess.LOGIN, auth_params=auth_params, scope=_scope(row)
         )
     except requests.RequestException:
         request.session.pop(SESSION_FLOW, None)
         return unreachable_page(request)
+    if response.status_code != 302:
+        return response
+    # Our pages' CSP allows forms to post only to ourselves (form-action 'self'), which the
+    # browser applies to the redirect after the post too: the way on to the provider is a
+    # page of ours that moves on by itself (and has a link, should it not).
+    return render(request, "account/eid_redirect.html", {"url": response["Location"]})
 
 
 def unreachable_page(request: HttpRequest) -> HttpResponse:
@@ -286,8 +293,6 @@ def _reauthenticated(
         raise Refused(
             _("The e-ID service did not ask you to identify yourself again."), "reauth_stale", user
         )
-    from .views import REAUTH_AT
-
     request.session[REAUTH_AT] = timezone.now().isoformat()
     services.user_reauthenticated(user=user, request=request)
     return redirect(flow.get("next") or reverse("accounts:security"))

@@ -24,6 +24,8 @@ from .models import User
 
 LOGIN_AT = "omtag_login_at"
 SEEN_AT = "omtag_seen_at"
+# When the person last confirmed who they are (accounts.views.reauth_required).
+REAUTH_AT = "omtag_reauth_at"
 
 # URL names a logged-in person may reach before the second factor is verified: the
 # second-factor pages themselves, leaving, and pages that are public anyway.
@@ -39,6 +41,10 @@ UNVERIFIED_ALLOWED = frozenset(
         "accounts:second_factor",
         "accounts:second_factor_setup",
         "accounts:invitation_accept",
+        # e-ID: the ways to log in with it, and the provider's way back (accounts.eid).
+        "accounts:eid_login",
+        "accounts:eid_invitation",
+        "openid_connect_callback",
         "set_language",
         "healthz",
         # Logging in through an identity provider (staff single sign-on, e-ID): a session

@@ -68,7 +68,7 @@ class OrganisationSettingsForm(forms.ModelForm):
                 "Health care: 10 or more. Social services: 5. Empty: the law's default."
             ),
             "participant_login": _(
-                "e-ID needs an identity provider for e-ID, added by the platform's operator."
+                "e-ID needs an identity provider for e-ID (Identity providers, below)."
             ),
         }
 

@@ -65,3 +65,57 @@ def organisation_settings(request: HttpRequest, public_id: UUID) -> HttpResponse
         {"form": form, "organisation": organisation, "heading": heading},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@role_required(Role.ADMIN)
+def identity_providers(
+    request: HttpRequest, public_id: UUID, provider_id: UUID | None = None
+) -> HttpResponse:
+    """The organisation's identity providers, and a form to add one or change the one named
+    (`provider_id`); another organisation's answers 404."""
+    from .identity_providers import (
+        FIELDS,
+        IdentityProviderForm,
+        administered_providers,
+        identity_provider_save,
+    )
+
+    actor = request_user(request)
+    organisation = administered(actor).filter(public_id=public_id).first()
+    if organisation is None:
+        raise Http404
+    providers = administered_providers(actor, organisation)
+    provider = None
+    if provider_id is not None:
+        provider = providers.filter(public_id=provider_id).first()
+        if provider is None:
+            raise Http404
+    # The form writes what was typed onto its instance: the save compares with a fresh copy.
+    form = IdentityProviderForm(request.POST or None, instance=provider)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = identity_provider_save(
+                actor=actor,
+                organisation=organisation,
+                values={name: form.cleaned_data[name] for name in FIELDS if name in form.fields},
+                provider=providers.filter(pk=provider.pk).first() if provider else None,
+                request=request,
+            )
+        except PermissionDenied as error:
+            raise Http404 from error
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The identity provider is saved."))
+            return redirect("accounts:identity_provider", organisation.public_id, saved.public_id)
+    return render(
+        request,
+        "accounts/identity_providers.html",
+        {
+            "form": form,
+            "organisation": organisation,
+            "providers": providers.order_by("name"),
+            "provider": provider,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -41,4 +41,14 @@ urlpatterns = [
         org_settings_views.organisation_settings,
         name="organisation_settings",
     ),
+    path(
+        "admin/organisation/<uuid:public_id>/identity-providers/",
+        org_settings_views.identity_providers,
+        name="identity_providers",
+    ),
+    path(
+        "admin/organisation/<uuid:public_id>/identity-providers/<uuid:provider_id>/",
+        org_settings_views.identity_providers,
+        name="identity_provider",
+    ),
 ]

@@ -42,11 +42,9 @@ from .forms import (
     UnitForm,
     UnitRolesForm,
 )
-from .middleware import _parse, has_second_factor, is_second_factor_verified
+from .middleware import REAUTH_AT, _parse, has_second_factor, is_second_factor_verified
 from .models import Role, User, role_labels
 from .navigation import role_homes
-
-REAUTH_AT = "omtag_reauth_at"
 
 
 def request_user(request: HttpRequest) -> User:

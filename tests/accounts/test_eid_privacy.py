@@ -99,8 +99,7 @@ def test_confirming_who_one_is_before_a_security_change_by_e_id(
     assert "Bekräfta med e-legitimation" in asked.content.decode()
     confirm = reverse("accounts:eid_reauthenticate", args=[SLUG])
     # Someone else's e-ID does not confirm it.
-    response = client.post(confirm, {"next": target})
-    authorize = response["Location"]
+    authorize = provider_redirect(client, f"{confirm}?next={target}")
     assert "prompt=login" in authorize and "max_age=0" in authorize
     wrong = client.get(local_path(pick_person(authorize, "bo")))
     assert wrong.status_code == 403

@@ -18,7 +18,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from organisations.models import IdentityProvider
 from tests.accounts.conftest import CALLBACK, SLUG
-from tests.accounts.test_eid_login import eid_round_trip, provider_redirect
+from tests.accounts.test_eid_login import provider_redirect
 from tests.helpers import PASSWORD, in_english
 from tests.oidc import NUMBERS, OTHER_CLIENT_ID, free_port, local_path, oidc_provider, pick_person
 

@@ -356,6 +356,7 @@ def _visits(demo: Demo) -> list[Visit]:
     admin = [
         "/account/admin/",
         p["admin_user"],
+        f"{p['settings']}identity-providers/",
         "/administration/participants/",
         "/administration/access-log/",
         "/administration/risk-words/",
