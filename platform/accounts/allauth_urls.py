@@ -7,10 +7,9 @@ those; a provider is never linked to an account by the person)."""
 from allauth.account import views
 from allauth.socialaccount.providers.saml import views as saml_views
 from django.urls import include, path, re_path
-from django.views.decorators.http import require_POST
 
 from .eid_views import oidc_callback
-from .sso_views import single_logout_refused
+from .sso_views import saml_login, single_logout_refused
 
 urlpatterns = [
     # Where an OpenID Connect provider sends the person back (e-ID, staff single sign-on).
@@ -37,12 +36,13 @@ urlpatterns = [
         views.password_reset_from_key_done,
         name="account_reset_password_from_key_done",
     ),
-    # Staff single sign-on by SAML 2.0 (accounts.sso): allauth's views, the login by POST only.
+    # Staff single sign-on by SAML 2.0 (accounts.sso): allauth's views; the login by POST only
+    # and on to the provider through a page of ours.
     re_path(
         r"^saml/(?P<organization_slug>[^/]+)/",
         include(
             [
-                path("login/", require_POST(saml_views.login), name="saml_login"),
+                path("login/", saml_login, name="saml_login"),
                 path("acs/", saml_views.acs, name="saml_acs"),
                 path("acs/finish/", saml_views.finish_acs, name="saml_finish_acs"),
                 path("metadata/", saml_views.metadata, name="saml_metadata"),

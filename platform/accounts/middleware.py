@@ -47,15 +47,13 @@ UNVERIFIED_ALLOWED = frozenset(
         "openid_connect_callback",
         "set_language",
         "healthz",
-        # Logging in through an identity provider (staff single sign-on, e-ID): a session
-        # may already be logged in, but not yet past the second factor.
+        # Staff single sign-on (accounts.sso): its starts, SAML's ACS and metadata.
+        "accounts:sso_login",
         "saml_login",
         "saml_acs",
         "saml_finish_acs",
         "saml_metadata",
         "saml_sls",
-        "openid_connect_callback",
-        "accounts:sso_login",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

@@ -217,12 +217,15 @@ def oidc_start(request: HttpRequest, row: IdentityProvider, *, next_url: str) ->
     request.session[SESSION_FLOW] = {"provider": row.slug, "nonce": nonce}
     try:
         provider = get_social_adapter().get_provider(request, row.slug)
-        return provider.redirect(
+        return onward(
             request,
-            AuthProcess.LOGIN,
-            next_url=_safe_target(request, next_url) or None,
-            auth_params={"nonce": nonce},
-            scope=OIDC_SCOPE,
+            provider.redirect(
+                request,
+                AuthProcess.LOGIN,
+                next_url=_safe_target(request, next_url) or None,
+                auth_params={"nonce": nonce},
+                scope=OIDC_SCOPE,
+            ),
         )
     except requests.RequestException as error:
         request.session.pop(SESSION_FLOW, None)
@@ -232,6 +235,15 @@ def oidc_start(request: HttpRequest, row: IdentityProvider, *, next_url: str) ->
         )
         reason = f"provider unreachable: {type(error).__name__}"
         return refuse(request, row, Refusal(reason, message), status=503)
+
+
+def onward(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The way on to the provider after the login page's POST. Our CSP lets forms post only
+    to ourselves (form-action 'self'), which the browser applies to the redirect after the
+    post too: so a page of ours that moves on by itself (with a link, should it not)."""
+    if response.status_code != 302:
+        return response
+    return render(request, "account/sso_redirect.html", {"url": response["Location"]})
 
 
 def _check_oidc_round_trip(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> None:

@@ -17,7 +17,7 @@ from accounts.models import AssuranceDevice, Role, RoleGrant, User
 from audit.models import AuditEvent
 from organisations.models import IdentityProvider, Organisation, Unit
 from organisations.selectors import first_unit
-from tests.helpers import in_english, make_user
+from tests.helpers import in_english, make_user, sso_onward
 from tests.support.saml_idp import PASSWORD, SMARTCARD, Login, SamlIdentityProvider
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +62,7 @@ def sso(
     Omtag's ACS as the browser would, and return Omtag's answer to that."""
     idp.next = login
     start = client.post(reverse("saml_login", args=[SLUG]), {"next": next_url} if next_url else {})
-    assert start.status_code == 302, start.content
-    answer = idp.visit(start["Location"])
+    answer = idp.visit(sso_onward(start))
     assert urlsplit(answer.acs_url).path == reverse("saml_acs", args=[SLUG])
     acs = client.post(urlsplit(answer.acs_url).path, answer.fields)
     assert acs.status_code == 302
@@ -167,8 +166,7 @@ def test_a_replayed_assertion_is_refused_even_in_the_browser_that_used_it(
     provider_for(saml_idp)
     client = browser()
     saml_idp.next = Login(email=therapist.email)
-    start = client.post(reverse("saml_login", args=[SLUG]))
-    answer = saml_idp.visit(start["Location"])
+    answer = saml_idp.visit(sso_onward(client.post(reverse("saml_login", args=[SLUG]))))
     acs = reverse("saml_acs", args=[SLUG])
     first = client.get(client.post(acs, answer.fields)["Location"])
     assert first["Location"] == reverse("therapist:home")
@@ -187,8 +185,7 @@ def test_an_answer_to_a_login_started_in_another_browser_is_refused(
     """Login CSRF: someone posts their own (fresh, valid) answer into the victim's browser."""
     provider_for(saml_idp)
     saml_idp.next = Login(email=therapist.email)
-    start = browser().post(reverse("saml_login", args=[SLUG]))
-    answer = saml_idp.visit(start["Location"])
+    answer = saml_idp.visit(sso_onward(browser().post(reverse("saml_login", args=[SLUG]))))
     victim = browser()
     acs = victim.post(reverse("saml_acs", args=[SLUG]), answer.fields)
     response = victim.get(acs["Location"])
