@@ -1281,3 +1281,16 @@ def sso_onward(response: Any) -> str:
     url = html.unescape(match.group(1))
     assert f'content="0;url={match.group(1)}"' in page  # and it moves on by itself
     return url
+
+
+def assert_second_factor_owed(client: Client, response: Any, going_to: str) -> None:
+    """A sign-on without an asserted second factor: sent to the authenticator page (and on
+    to `going_to` after it), and every page behind login still sends the person there."""
+    from urllib.parse import parse_qs, urlsplit
+
+    location = urlsplit(response["Location"])
+    assert location.path == reverse("accounts:second_factor")
+    assert parse_qs(location.query)["next"] == [going_to]
+    blocked = client.get(going_to)
+    assert blocked.status_code == 302
+    assert urlsplit(blocked["Location"]).path == reverse("accounts:second_factor")
