@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -296,20 +297,22 @@ def log_in(
     login event through the user_logged_in signal), record how, and go on: to where the
     person was going, or their role home, when the provider asserted a second factor; to
     the authenticator otherwise."""
-    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     level = second_factor_level(row, asserted)
-    audit_log(
-        action=AuditEvent.Action.EXTERNAL_LOGIN,
-        actor=user,
-        subject=user,
-        request=request,
-        detail=_detail(row, asserted.levels, second_factor=level),
-    )
+    with transaction.atomic():
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        audit_log(
+            action=AuditEvent.Action.EXTERNAL_LOGIN,
+            actor=user,
+            subject=user,
+            request=request,
+            detail=_detail(row, asserted.levels, second_factor=level),
+        )
+        if level:
+            services.session_verify_external(
+                request=request, user=user, provider=row.slug, method="sso", level=level
+            )
     target = _safe_target(request, next_url) or _role_home(user)
     if level:
-        services.session_verify_external(
-            request=request, user=user, provider=row.slug, method="sso", level=level
-        )
         return HttpResponseRedirect(target)
     query = urlencode({"next": target})
     return HttpResponseRedirect(f"{reverse('accounts:second_factor')}?{query}")
