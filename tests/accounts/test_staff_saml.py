@@ -140,8 +140,17 @@ def assert_refused(
         (Login(sign_assertion=False, sign_response=True), "assertion"),
         # Signed, but with a key that is not the organisation's.
         (Login(other_key=True), "Signature"),
+        # Answering no request of Omtag's: an IdP-initiated login is not accepted.
+        (Login(unsolicited=True), ""),
     ],
-    ids=["wrong-audience", "expired", "unsigned", "unsigned-assertion", "another-key"],
+    ids=[
+        "wrong-audience",
+        "expired",
+        "unsigned",
+        "unsigned-assertion",
+        "another-key",
+        "unsolicited",
+    ],
 )
 def test_an_answer_that_cannot_be_trusted_is_refused(
     saml_idp: SamlIdentityProvider, therapist: User, login: Login, said: str

@@ -95,6 +95,8 @@ class Login:
     audience: str | None = None
     # How long the assertion is valid; negative: it expired before it was sent.
     lifetime_minutes: int = 5
+    # An answer to no request of Omtag's (IdP-initiated, "unsolicited").
+    unsolicited: bool = False
 
 
 class _FormFields(html.parser.HTMLParser):
@@ -206,7 +208,7 @@ class SamlIdentityProvider:
         )
         response = server.create_authn_response(
             identity=attributes,
-            in_response_to=request.id,
+            in_response_to=None if login.unsolicited else request.id,
             destination=acs_url,
             sp_entity_id=login.audience or sp_entity_id,
             name_id=name_id,
