@@ -75,6 +75,16 @@ browser:
 	    echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
+	@# xmlsec1 signs the assertions of the tests' SAML identity provider (pysaml2).
+	@if ! command -v xmlsec1 >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's xmlsec1 for the SAML sign-on tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq xmlsec1 >/dev/null) \
+	      || echo "Could not install xmlsec1."; \
+	  else \
+	    echo "xmlsec1 is missing: the SAML sign-on tests will fail. Install it with: sudo apt-get install xmlsec1"; \
+	  fi; \
+	fi
 
 # axe-core (package.json, pinned in package-lock.json) checks every page in the browser suite;
 # oidc-provider is the real OpenID Connect provider the e-ID tests (and `make eid-demo`) run;

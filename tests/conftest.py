@@ -123,3 +123,15 @@ def world(
     screening note and a partner case with a logged conversation. Here, not in
     tests/records/, because the site-wide URL walk seeds it too."""
     return build_world(participant, participant2, therapist, partner_worker)
+
+
+@pytest.fixture
+def saml_idp(tmp_path: object) -> Iterator[object]:
+    """A real SAML 2.0 identity provider (pysaml2) on 127.0.0.1 with a key pair made for the
+    test (tests/support/saml_idp.py)."""
+    from pathlib import Path
+
+    from tests.support.saml_idp import running_identity_provider
+
+    assert isinstance(tmp_path, Path)
+    yield from running_identity_provider(tmp_path)

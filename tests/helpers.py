@@ -1267,3 +1267,30 @@ def wait_for_a_fresh_minute(margin: float = 15.0) -> None:
     left = 60 - time.time() % 60
     if left < margin:
         time.sleep(left + 0.05)
+
+
+def sso_onward(response: Any) -> str:
+    """After pressing a staff sign-on button: the provider's address our page moves on to
+    (accounts.sso.onward: the CSP's form-action 'self' forbids redirecting a POST away)."""
+    import html
+
+    assert response.status_code == 200, response.content[:500]
+    page = response.content.decode()
+    match = re.search(r'id="sso-continue" href="([^"]+)"', page)
+    assert match, page[:500]
+    url = html.unescape(match.group(1))
+    assert f'content="0;url={match.group(1)}"' in page  # and it moves on by itself
+    return url
+
+
+def assert_second_factor_owed(client: Client, response: Any, going_to: str) -> None:
+    """A sign-on without an asserted second factor: sent to the authenticator page (and on
+    to `going_to` after it), and every page behind login still sends the person there."""
+    from urllib.parse import parse_qs, urlsplit
+
+    location = urlsplit(response["Location"])
+    assert location.path == reverse("accounts:second_factor")
+    assert parse_qs(location.query)["next"] == [going_to]
+    blocked = client.get(going_to)
+    assert blocked.status_code == 302
+    assert urlsplit(blocked["Location"]).path == reverse("accounts:second_factor")

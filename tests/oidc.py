@@ -70,6 +70,7 @@ def oidc_provider(
     *,
     code_ttl: int | None = None,
     timeout: float = 30.0,
+    people: Sequence[Mapping[str, str]] = PEOPLE,
 ) -> Iterator[Provider]:
     """The provider with two clients (ours and another service's, same redirect URIs) and
     the PEOPLE, until the block ends."""
@@ -84,7 +85,7 @@ def oidc_provider(
         "PORT": str(port),
         "ISSUER": issuer,
         "OIDC_CLIENTS": json.dumps(clients),
-        "OIDC_PEOPLE": json.dumps(PEOPLE),
+        "OIDC_PEOPLE": json.dumps(list(people)),
         **({"OIDC_CODE_TTL": str(code_ttl)} if code_ttl else {}),
         "NODE_ENV": "test",
     }
@@ -133,6 +134,7 @@ def pick_person(
     person: str,
     *,
     level: str = "loa3",
+    amr: str = "",
     back_to: str = "http://testserver/",
     session: requests.Session | None = None,
 ) -> str:
@@ -148,7 +150,7 @@ def pick_person(
             assert match, response.text
             response = http.post(
                 urljoin(url, unescape(match.group(1))),
-                data={"person": person, "level": level},
+                data={"person": person, "level": level, **({"amr": amr} if amr else {})},
                 allow_redirects=False,
                 timeout=10,
             )

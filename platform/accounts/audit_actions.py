@@ -44,4 +44,5 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
         _("Failed login through an identity provider"),
     ),
     ("IDENTITY_BOUND", "identity_bound", _("e-ID linked to the account")),
+    ("EMPLOYEE_ID_CHANGED", "employee_id_changed", _("Employee id for single sign-on changed")),
 )

@@ -47,6 +47,13 @@ UNVERIFIED_ALLOWED = frozenset(
         "openid_connect_callback",
         "set_language",
         "healthz",
+        # Staff single sign-on (accounts.sso): its starts, SAML's ACS and metadata.
+        "accounts:sso_login",
+        "saml_login",
+        "saml_acs",
+        "saml_finish_acs",
+        "saml_metadata",
+        "saml_sls",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

@@ -310,6 +310,39 @@ def administers(actor: User, user: User) -> bool:
     return people_managed_by(actor).filter(pk=user.pk).exists()
 
 
+def user_set_employee_id(
+    *, actor: User, user: User, employee_id: str, request: HttpRequest | None = None
+) -> None:
+    """Set the staff identifier the organisation's identity provider asserts (an employee id
+    or HSA id), by which staff single sign-on may match this account (docs/identity.md).
+    Empty removes it. Someone the actor does not manage is refused like someone who does not
+    exist."""
+    from .selectors import people_managed_by
+
+    if not administers(actor, user):
+        raise PermissionDenied
+    value = employee_id.strip()
+    if len(value) > 64:
+        raise ValidationError(_("An employee id is at most 64 characters."))
+    if value and user.has_role(Role.PARTICIPANT):
+        raise ValidationError(_("Only staff accounts have an employee id."))
+    if value and people_managed_by(actor).filter(employee_id=value).exclude(pk=user.pk).exists():
+        raise ValidationError(_("Another account already has this employee id."))
+    before = user.employee_id
+    if value == before:
+        return
+    with transaction.atomic():
+        user.employee_id = value
+        user.save(update_fields=["employee_id"])
+        audit_log(
+            action=AuditEvent.Action.EMPLOYEE_ID_CHANGED,
+            actor=actor,
+            subject=user,
+            request=request,
+            detail=f"{before or '-'} -> {value or '-'}",
+        )
+
+
 def user_set_roles(
     *, actor: User, user: User, roles: Iterable[str], request: HttpRequest | None = None
 ) -> None:

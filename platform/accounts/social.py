@@ -27,6 +27,12 @@ ALLAUTH_PROVIDER = {
 # allauth's ImmediateHttpResponse carrying a page that says why.
 LOGIN_COMPLETERS: dict[str, Callable[[HttpRequest, Any, IdentityProvider], None]] = {}
 
+# Called from on_authentication_error (a provider's answer allauth did not accept: a bad
+# signature, an expired assertion, a provider that did not answer) with (request,
+# identity_provider, error=, exception=, extra_context=); registered like the completers. It
+# may end the flow with ImmediateHttpResponse (its own page); otherwise allauth's page shows.
+FAILURE_HANDLERS: dict[str, Callable[..., None]] = {}
+
 
 def app_settings(row: IdentityProvider) -> dict[str, Any]:
     """The SocialApp.settings allauth's provider reads, from an identity provider's row."""
@@ -36,6 +42,17 @@ def app_settings(row: IdentityProvider) -> dict[str, Any]:
                 "entity_id": row.saml_entity_id,
                 "sso_url": row.saml_sso_url,
                 "x509cert": row.saml_certificate,
+            },
+            "advanced": {
+                "strict": True,
+                # The assertion itself must carry the provider's signature: a signed
+                # response around an unsigned assertion is not enough.
+                "want_assertion_signed": True,
+                # Matching may use the NameID alone.
+                "want_attribute_statement": False,
+                # Only answers to a login started here (SP-initiated), never unsolicited ones.
+                "reject_idp_initiated_sso": True,
+                "reject_deprecated_algorithm": True,
             },
         }
     return {"server_url": row.issuer}
@@ -75,35 +92,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         # Accounts come from invitations; an identity provider only proves who someone is.
         return False
 
-    def on_authentication_error(
-        self,
-        request: HttpRequest,
-        provider: Any,
-        error: Any = None,
-        exception: Any = None,
-        extra_context: Any = None,
-    ) -> None:
-        """Every failed round trip (state unknown or used, the provider's error or a cancel, a
-        code it no longer accepts, an ID token for another client or from another issuer, the
-        provider down) ends on our page, which says so and leads back to the password login;
-        allauth's cancel page is not mounted."""
-        from allauth.core.exceptions import ImmediateHttpResponse
-        from django.shortcuts import render
-
-        from audit.models import AuditEvent
-        from audit.services import audit_log
-
-        slug = str(getattr(getattr(provider, "app", None), "provider_id", "") or "")
-        audit_log(
-            action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED,
-            request=request,
-            actor_label=slug[:254],
-            detail=f"provider={slug};reason={error or 'unknown'}"[:500],
-        )
-        raise ImmediateHttpResponse(
-            render(request, "socialaccount/authentication_error.html", {}, status=401)
-        )
-
     def pre_social_login(self, request: HttpRequest, sociallogin: Any) -> None:
         row = IdentityProvider.objects.filter(
             slug=sociallogin.account.provider, enabled=True
@@ -115,3 +103,37 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
             raise ImmediateHttpResponse(HttpResponseForbidden())
         completer(request, sociallogin, row)
+
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: Any = None,
+    ) -> None:
+        """Every failed round trip (state unknown or used, the provider's error or a cancel, a
+        code it no longer accepts, an ID token for another client or from another issuer, the
+        provider down; for SAML an assertion python3-saml did not accept) ends on our page,
+        which says so and leads back to the password login; allauth's cancel page is not
+        mounted. A purpose with a handler of its own (FAILURE_HANDLERS) says it its way."""
+        from allauth.core.exceptions import ImmediateHttpResponse
+        from django.shortcuts import render
+
+        from audit.models import AuditEvent
+        from audit.services import audit_log
+
+        slug = str(getattr(getattr(provider, "app", None), "provider_id", "") or "")
+        row = IdentityProvider.objects.filter(slug=slug).first() if slug else None
+        handler = FAILURE_HANDLERS.get(row.purpose) if row is not None else None
+        if row is not None and handler is not None:
+            handler(request, row, error=error, exception=exception, extra_context=extra_context)
+        audit_log(
+            action=AuditEvent.Action.EXTERNAL_LOGIN_FAILED,
+            request=request,
+            actor_label=slug[:254],
+            detail=f"provider={slug};reason={error or 'unknown'}"[:500],
+        )
+        raise ImmediateHttpResponse(
+            render(request, "socialaccount/authentication_error.html", {}, status=401)
+        )

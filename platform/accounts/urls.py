@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import eid_views, org_settings_views, views
+from . import eid_views, org_settings_views, sso_views, views
 
 app_name = "accounts"
 
@@ -27,6 +27,7 @@ urlpatterns = [
         name="eid_invitation",
     ),
     path("eid/<slug:slug>/login/", eid_views.eid_login, name="eid_login"),
+    path("sso/<slug:slug>/login/", sso_views.sso_login, name="sso_login"),
     path(
         "security/confirm/eid/<slug:slug>/",
         eid_views.eid_reauthenticate,

@@ -651,6 +651,14 @@ def admin_user(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     actor=actor, user=target, roles=form.cleaned_data["roles"], request=request
                 )
                 messages.success(request, _("The roles have been saved."))
+            elif action == "employee_id":
+                services.user_set_employee_id(
+                    actor=actor,
+                    user=target,
+                    employee_id=request.POST.get("employee_id", ""),
+                    request=request,
+                )
+                messages.success(request, _("The employee id has been saved."))
             elif action == "unit_roles":
                 unit = _unit_of(units, request.POST.get("unit", ""))
                 unit_form = UnitRolesForm(request.POST, prefix=f"u{unit.pk}")

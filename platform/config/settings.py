@@ -241,6 +241,8 @@ SOCIALACCOUNT_ADAPTER = "accounts.social.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = False
 # Claims are read once at login; nothing a provider sends is kept beyond what Omtag needs.
 SOCIALACCOUNT_STORE_TOKENS = False
+# Staff SAML: allauth's provider, also handing on the AuthnContext and refusing replays.
+SOCIALACCOUNT_PROVIDERS = {"saml": {"provider_class": "accounts.sso.SAMLProvider"}}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -25,6 +25,14 @@ PUBLIC = {
     "accounts:eid_login",
     "accounts:eid_invitation",
     "openid_connect_callback",
+    # Staff single sign-on (accounts.sso): SAML's login, ACS, metadata (and the refused
+    # single logout); OpenID Connect's start.
+    "saml_login",
+    "saml_acs",
+    "saml_finish_acs",
+    "saml_metadata",
+    "saml_sls",
+    "accounts:sso_login",
     "set_language",
     "healthz",
     "intake:ask",

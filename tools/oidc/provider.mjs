@@ -5,7 +5,9 @@
 //   node tools/oidc/provider.mjs            (PORT, ISSUER, OIDC_CLIENTS, OIDC_PEOPLE in env)
 //
 // OIDC_CLIENTS: JSON list of {client_id, client_secret, redirect_uris}.
-// OIDC_PEOPLE:  JSON list of {id, name, personnummer}; default: the demo people below.
+// OIDC_PEOPLE:  JSON list of {id, name, personnummer, email?}; default: the demo people below.
+//               (An email makes it stand in for an organisation's staff provider too: the
+//               `email` scope gives email and email_verified.)
 // OIDC_CODE_TTL: seconds an authorization code lives (default 60).
 // It prints one line "ready <issuer>" when it listens.
 import http from 'node:http';
@@ -51,11 +53,14 @@ const provider = new Provider(ISSUER, {
   clients,
   acrValues: Object.values(LEVELS),
   claims: {
-    openid: ['sub'],
+    // How the person logged in, in every ID token (as staff identity providers do): a
+    // staff login counts as the second factor by its amr or acr.
+    openid: ['sub', 'acr', 'amr', 'auth_time'],
     profile: ['name', 'given_name', 'family_name'],
     [PIN_SCOPE]: [PIN_CLAIM],
+    email: ['email', 'email_verified'],
   },
-  scopes: ['openid', 'profile', PIN_SCOPE],
+  scopes: ['openid', 'profile', 'email', PIN_SCOPE],
   // The claims go into the ID token as well as userinfo, as many brokers do.
   conformIdTokenClaims: false,
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
@@ -75,6 +80,7 @@ const provider = new Provider(ISSUER, {
           given_name: given,
           family_name: family.join(' '),
           [PIN_CLAIM]: person.personnummer,
+          ...(person.email ? { email: person.email, email_verified: true } : {}),
         };
       },
     };
@@ -92,7 +98,7 @@ const provider = new Provider(ISSUER, {
       accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
-    grant.addOIDCClaims(['name', 'given_name', 'family_name', PIN_CLAIM]);
+    grant.addOIDCClaims(['name', 'given_name', 'family_name', PIN_CLAIM, 'email', 'email_verified']);
     await grant.save();
     return grant;
   },
@@ -150,12 +156,15 @@ const server = http.createServer(async (req, res) => {
     const form = await readForm(req);
     const person = find(form.get('person'));
     const level = LEVELS[form.get('level')] || LEVELS.loa3;
+    // How the person authenticated (RFC 8176 values, comma-separated): a staff provider's
+    // "mfa", "hwk" or "sc" says several factors or a smartcard were used.
+    const amr = (form.get('amr') || 'pwd').split(',').filter(Boolean);
     if (!person) {
       res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
       return res.end(page('<p>Välj en person.</p>'));
     }
     return await provider.interactionFinished(req, res, {
-      login: { accountId: person.id, acr: level, amr: ['pwd'], remember: false },
+      login: { accountId: person.id, acr: level, amr, remember: false },
     }, { mergeWithLastSubmission: false });
   } catch (err) {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' });
