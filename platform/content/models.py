@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
@@ -470,6 +471,50 @@ class OrganisationHelp(models.Model):
         return str(self.organisation_id)
 
 
+# --- A programme is kept by the organisation that owns it: only its editors and clinical leads
+# change it, and only its clinical leads approve a change (the Wagtail hooks and the review
+# task both ask here).
+
+
+def programme_of(page: Any) -> Any:
+    """The programme a page belongs to (itself, if it is one), or None above every programme."""
+    specific = page.specific
+    if isinstance(specific, ProgramPage):
+        return specific
+    return ProgramPage.objects.ancestor_of(page).first()
+
+
+def keeps(user: Any, programme: Any, *roles: str) -> bool:
+    """Whether `user` holds one of `roles` (default: editor or clinical lead) in the
+    organisation that owns the programme. A programme owned by no organisation is the
+    installation's, kept by all."""
+    from accounts.models import Role
+    from accounts.scope import organisations_where
+
+    if programme is None or programme.owning_organisation_id is None:
+        return True
+    return programme.owning_organisation_id in organisations_where(
+        user, *(roles or (Role.EDITOR, Role.CLINICAL_LEAD))
+    )
+
+
+def kept_page_ids(user: Any, *roles: str) -> list[str]:
+    """The ids (as text, the way Wagtail's revisions name their object) of every page in the
+    programmes `user` keeps with one of `roles`, programmes included."""
+    from accounts.scope import organisations_where
+
+    owners = organisations_where(user, *roles)
+    paths = ProgramPage.objects.filter(
+        Q(owning_organisation__isnull=True) | Q(owning_organisation__in=owners)
+    ).values_list("path", flat=True)
+    if not paths:
+        return []
+    within = Q()
+    for path in paths:
+        within |= Q(path__startswith=path)
+    return [str(pk) for pk in Page.objects.filter(within).values_list("pk", flat=True)]
+
+
 class OrganisationReviewTask(GroupApprovalTask):
     """The clinical review, limited to the programme's own organisation: a member of the
     chosen groups approves (or asks for changes to) a page only when they are a clinical lead
@@ -480,8 +525,6 @@ class OrganisationReviewTask(GroupApprovalTask):
 
     def _may_review(self, obj: Any, user: Any) -> bool:
         from accounts.models import Role
-
-        from .ownership import keeps, programme_of
 
         if user.is_superuser:
             return True
@@ -503,8 +546,6 @@ class OrganisationReviewTask(GroupApprovalTask):
 
     def get_task_states_user_can_moderate(self, user: Any, **kwargs: Any) -> Any:
         from accounts.models import Role
-
-        from .ownership import kept_page_ids
 
         states = super().get_task_states_user_can_moderate(user, **kwargs)
         if user.is_superuser:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 
-from .ownership import keeps, programme_of
+from .models import keeps, programme_of
 
 
 @hooks.register("insert_global_admin_js")
