@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "records",
     "logreview",
     "partner",
+    # Before django_tasks_db: its `db_worker` command replaces the package's (worker/).
+    "worker",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -214,6 +216,15 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# The task worker (worker/, `manage.py db_worker`). A task claimed by a worker that then died
+# (no beat for this long) runs again; after TASK_MAX_ATTEMPTS claims it is marked failed. Must
+# exceed the longest pause of a live worker's beat thread (a beat every quarter of it).
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=60)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
+# An idle worker sleeps this long between looks at the queue: an enqueue wakes it at once
+# (PostgreSQL NOTIFY, or a file beside the SQLite database), so this bounds only a missed
+# wake-up.
+TASK_WORKER_POLL_SECONDS = env.float("TASK_WORKER_POLL_SECONDS", default=10.0)
 
 # --- Accounts and login -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
