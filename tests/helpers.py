@@ -1267,3 +1267,21 @@ def wait_for_a_fresh_minute(margin: float = 15.0) -> None:
     left = 60 - time.time() % 60
     if left < margin:
         time.sleep(left + 0.05)
+
+
+def wait_until_no_other_db_sessions(timeout: float = 10.0) -> None:
+    """On PostgreSQL, wait until no other session uses the test database: the processes a test
+    started (servers, workers) end their sessions a moment after they exit, and the flush after
+    the test and the drop of the test database need them gone."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)

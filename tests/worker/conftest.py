@@ -20,8 +20,8 @@ from django.db import connection
 
 from accounts.models import User
 from messaging.models import Thread
-from tests.helpers import enroll, make_programme
-from tests.servers import REPO, postgres_url
+from tests.helpers import enroll, make_programme, wait_until_no_other_db_sessions
+from tests.servers import REPO, postgres_url, stop_process
 
 
 class Workers:
@@ -123,13 +123,7 @@ class Workers:
 
     def stop_all(self) -> None:
         for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=10)
+            stop_process(proc)
 
 
 @pytest.fixture
@@ -147,19 +141,4 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
     finally:
         rig.stop_all()
         if connection.vendor == "postgresql":
-            _wait_for_other_sessions_to_end()
-
-
-def _wait_for_other_sessions_to_end(timeout: float = 10.0) -> None:
-    """The flush after the test and the drop of the test database need the workers' database
-    sessions gone, which ends a moment after their processes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.1)
+            wait_until_no_other_db_sessions()
