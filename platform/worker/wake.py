@@ -1,9 +1,10 @@
 """Waking an idle task worker when a task is queued, so it can wait long between looks at
 the queue (an idle worker used to ask the database every second: ~8 % of a core).
 
-- PostgreSQL: the enqueue sends `NOTIFY omtag_tasks` on the connection that inserted the
-  task (inside a transaction PostgreSQL delivers it at commit, when the task is visible); the
-  worker LISTENs on a connection of its own and sleeps in select() until it hears it.
+- PostgreSQL: a trigger on the queue's table sends `NOTIFY omtag_tasks` with every insert
+  (migration 0002; PostgreSQL delivers it at commit, when the task is visible, and the enqueue
+  makes no round trip for it); the worker LISTENs on a connection of its own and sleeps in
+  select() until it hears it.
 - SQLite (one machine): the enqueue touches a file beside the database file; the worker looks
   at the file's time four times a second (a stat, no query).
 - Otherwise (an in-memory database: tests): the worker just polls.
@@ -44,23 +45,21 @@ def _wake_file(alias: str) -> Path | None:
 
 
 def wake_on_enqueue(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    """Receiver of task_enqueued: wake the workers. Never fails the enqueue (a worker missing
-    the wake-up still finds the task at its next look)."""
+    """Receiver of task_enqueued: wake the workers on SQLite (PostgreSQL's trigger does it
+    there). Never fails the enqueue (a worker missing the wake-up still finds the task at its
+    next look)."""
     from django_tasks_db.backend import DatabaseBackend
 
     if not (isinstance(sender, type) and issubclass(sender, DatabaseBackend)):
         return
     alias = _task_db_alias()
-    connection = connections[alias]
+    if connections[alias].vendor != "sqlite":
+        return
     try:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"NOTIFY {CHANNEL}")
-        elif connection.vendor == "sqlite":
-            path = _wake_file(alias)
-            if path is not None:
-                path.touch()
-    except Exception:  # a wake-up is a hint; the queue row is what counts
+        path = _wake_file(alias)
+        if path is not None:
+            path.touch()
+    except OSError:  # a wake-up is a hint; the queue row is what counts
         logger.warning("could not wake the task worker", exc_info=True)
 
 
