@@ -1294,3 +1294,21 @@ def assert_second_factor_owed(client: Client, response: Any, going_to: str) -> N
     blocked = client.get(going_to)
     assert blocked.status_code == 302
     assert urlsplit(blocked["Location"]).path == reverse("accounts:second_factor")
+
+
+def wait_until_no_other_db_sessions(timeout: float = 10.0) -> None:
+    """On PostgreSQL, wait until no other session uses the test database: the processes a test
+    started (servers, workers) end their sessions a moment after they exit, and the flush after
+    the test and the drop of the test database need them gone."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)

@@ -148,14 +148,8 @@ class Server:
         return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=self.stop_timeout)
+        if self.proc is not None:
+            stop_process(self.proc, self.stop_timeout)
 
     def log_errors(self, lines: int = 60) -> str:
         """The log from its first traceback on (the socket access log lines left out)."""
@@ -172,6 +166,18 @@ class Server:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within `timeout`; waits either way."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def postgres_url(db: Mapping[str, Any], name: str | None = None) -> str:

@@ -5,6 +5,7 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from importlib import import_module
@@ -15,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
@@ -31,6 +32,8 @@ from .models import User
 CLOSE_NOT_LOGGED_IN = 4401
 CLOSE_NO_ACCESS = 4403
 CLOSE_TOO_BIG = 4413  # as HTTP's 413 "content too large"
+# As HTTP's 503: the database or Redis is away; the page says so calmly and tries again later.
+CLOSE_TRY_AGAIN = 4503
 
 
 def group_send(group: str, event: dict[str, Any]) -> None:
@@ -192,3 +195,65 @@ class SocketDatabaseSyncToAsync(SyncToAsync):
 
 # Every socket consumer's database call goes through this: `await socket_db(fn)(...)`.
 socket_db = SocketDatabaseSyncToAsync
+
+
+# --- A service away -------------------------------------------------------------------------
+
+logger = logging.getLogger("accounts.realtime")
+
+
+def _outages() -> tuple[type[BaseException], ...]:
+    """What a socket meets while the database or Redis is away: a connection to the database
+    that fails or breaks, Redis's connection errors and time-outs (channels-redis, the cache),
+    a refused connection."""
+    kinds: list[type[BaseException]] = [OperationalError, InterfaceError, ConnectionError]
+    try:
+        import redis.exceptions
+
+        kinds += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # no Redis client: the in-memory layer
+        pass
+    return tuple(kinds)
+
+
+OUTAGES = _outages()
+
+
+class OutageMiddleware:
+    """Outermost on the socket routes. While the database or Redis is away, the handshake
+    would answer HTTP 500 and every open socket close with 1011 and a traceback in the log:
+    instead the socket is accepted (if it was not) and closed with CLOSE_TRY_AGAIN, and the
+    log gets one line. The page then says the connection is interrupted and reconnects with
+    backoff; on the reconnect it syncs, so nothing stored is missed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope["type"] != "websocket":
+            return await self.inner(scope, receive, send)
+        state = {"accepted": False, "closed": False}
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.accept":
+                state["accepted"] = True
+            elif message["type"] == "websocket.close":
+                state["closed"] = True
+            await send(message)
+
+        try:
+            return await self.inner(scope, receive, watched_send)
+        except OUTAGES as error:
+            logger.warning(
+                "socket %s closed %d: %s.%s",
+                scope.get("path", ""),
+                CLOSE_TRY_AGAIN,
+                type(error).__module__,
+                type(error).__name__,
+            )
+            if state["closed"]:
+                return None
+            if not state["accepted"]:
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+            return None

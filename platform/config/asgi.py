@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
 Sockets pass the origin check, then session auth, then the second-factor gate, before any
-consumer runs."""
+consumer runs; a database or Redis away closes them with a "try again" code (OutageMiddleware)."""
 
 import os
 
@@ -15,14 +15,16 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from accounts.realtime import SecondFactorMiddleware  # noqa: E402
+from accounts.realtime import OutageMiddleware, SecondFactorMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+        "websocket": OutageMiddleware(
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "records",
     "logreview",
     "partner",
+    # Before django_tasks_db: its `db_worker` command replaces the package's (worker/).
+    "worker",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -184,6 +186,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 SOCKET_CONN_MAX_AGE = env.int("SOCKET_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A channel-layer group forgets a member this long after it joined (channels-redis's default
+# is a day): the sockets of a daphne that died stay in their groups until then, and every
+# message to them is an "over capacity" send. A live socket joins again every
+# CHANNEL_GROUP_RENEW_SECONDS (messaging/consumers.py), so it is never forgotten however long its
+# session lives (up to SESSION_ABSOLUTE_HOURS); 30 minutes is the session's idle limit: a dead
+# server's sockets are forgotten as soon as an idle session would be.
+CHANNEL_GROUP_EXPIRY = env.int("CHANNEL_GROUP_EXPIRY", default=30 * 60)
+CHANNEL_GROUP_RENEW_SECONDS = env.float(
+    "CHANNEL_GROUP_RENEW_SECONDS", default=CHANNEL_GROUP_EXPIRY / 3
+)
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -202,6 +214,7 @@ if REDIS_URL:
                 # process lost a socket (close 1011) every 5 s. Reads may take longer here.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": env.str("CHANNEL_PREFIX", default="omtag"),
+                "group_expiry": CHANNEL_GROUP_EXPIRY,
             },
         }
     }
@@ -214,6 +227,15 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# The task worker (worker/, `manage.py db_worker`). A task claimed by a worker that then died
+# (no beat for this long) runs again; after TASK_MAX_ATTEMPTS claims it is marked failed. Must
+# exceed the longest pause of a live worker's beat thread (a beat every quarter of it).
+TASK_LEASE_SECONDS = env.int("TASK_LEASE_SECONDS", default=60)
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
+# An idle worker sleeps this long between looks at the queue: an enqueue wakes it at once
+# (PostgreSQL NOTIFY, or a file beside the SQLite database), so this bounds only a missed
+# wake-up.
+TASK_WORKER_POLL_SECONDS = env.float("TASK_WORKER_POLL_SECONDS", default=10.0)
 
 # --- Accounts and login -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -10,12 +10,15 @@ query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 from django.db.models import QuerySet
@@ -41,6 +44,8 @@ PUSH_SESSION_RECHECK_SECONDS = 10
 
 
 T = TypeVar("T")
+
+logger = logging.getLogger("messaging.socket")
 
 
 class PreparedExists:
@@ -77,6 +82,14 @@ class _Closed(Exception):
 
 class ThreadConsumer(AsyncWebsocketConsumer):
     thread: Thread | None = None
+    _renewal: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:  # however the socket ended (an outage raises past disconnect)
+            if self._renewal is not None:
+                self._renewal.cancel()
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -93,12 +106,33 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
             return
         self.thread = thread
-        await self.channel_layer.group_add(thread.group_name, self.channel_name)
-        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        await self._join_groups()
         await socket_db(services.presence_seen)(user_id=self.user_id)
         await self.accept()
+        self._renewal = asyncio.ensure_future(self._renew_groups())
+
+    async def _join_groups(self) -> None:
+        assert self.thread is not None
+        await self.channel_layer.group_add(self.thread.group_name, self.channel_name)
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+
+    async def _renew_groups(self) -> None:
+        """The channel layer forgets a group member CHANNEL_GROUP_EXPIRY after it joined (so
+        the sockets of a server that died stop being sent to); a live socket joins again every
+        CHANNEL_GROUP_RENEW_SECONDS, as Channels' documentation advises."""
+        while self.thread is not None:
+            await asyncio.sleep(settings.CHANNEL_GROUP_RENEW_SECONDS)
+            if self.thread is None:
+                return
+            try:
+                await self._join_groups()
+            except Exception as error:  # the layer is away: the next round tries again
+                logger.warning("socket could not renew its groups: %s", type(error).__name__)
 
     async def disconnect(self, code: int) -> None:
+        if self._renewal is not None:
+            self._renewal.cancel()
+            self._renewal = None
         if self.thread is not None:
             await self.channel_layer.group_discard(self.thread.group_name, self.channel_name)
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
@@ -214,8 +248,10 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             raise _Closed(CLOSE_NO_ACCESS) from None
 
     async def _on_ping(self, content: dict[str, Any]) -> None:
-        await self._checked(lambda user: services.presence_seen(user_id=self.user_id), touch=False)
-        await self._send_json({"type": "pong"})
+        latest = await self._checked(lambda user: self._seen_then_latest(), touch=False)
+        # The thread's newest id: a page that lacks it missed a push (the channel layer drops
+        # events for a socket over its capacity) and syncs (PROTOCOL.md: a gap).
+        await self._send_json({"type": "pong", "latest": latest})
 
     # --- events from the channel layer ------------------------------------------------------
 
@@ -335,6 +371,11 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         ]
         markers = {"participant": thread.participant_read_seq, "team": thread.team_read_seq}
         return payloads, more, markers
+
+    def _seen_then_latest(self) -> int:
+        assert self.thread is not None
+        services.presence_seen(user_id=self.user_id)
+        return selectors.thread_latest(self.thread.pk)
 
     def _mark_read(self, user: User, up_to: int) -> int:
         assert self.thread is not None

@@ -103,3 +103,30 @@ class WaitClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.thread_id}#{self.seq} closed"
+
+
+class EmailNotice(models.Model):
+    """One discreet email about one notification (`key`: the message that asked for it) to
+    one person. Written in the same transaction that takes the thread side's email slot, and
+    marked sent in the transaction that holds its row while the email goes out: a task run
+    again (its worker killed mid-way) sends only what is not marked, never a second email.
+    Needed only while a task might run again, so rows older than KEEP are deleted."""
+
+    key = models.CharField(max_length=64)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    KEEP = timedelta(days=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "recipient"], name="email_notice_once")
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"EmailNotice {self.key} → {self.recipient_id}"

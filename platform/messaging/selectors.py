@@ -421,3 +421,9 @@ def is_online(user_id: int) -> bool:
     return Presence.objects.filter(
         user_id=user_id, seen_at__gte=timezone.now() - ONLINE_WITHIN
     ).exists()
+
+
+def thread_latest(thread_id: int) -> int:
+    """The id of the thread's newest message (0 for none), for a socket whose access was
+    checked in the same call."""
+    return Thread.objects.filter(pk=thread_id).values_list("last_seq", flat=True).first() or 0

@@ -208,7 +208,9 @@ def _after_send(message: Message, *, notify: bool, origin: str | None) -> None:
     )
     if notify:
         recipient_side = Side.TEAM if message.side == Side.PARTICIPANT else Side.PARTICIPANT
-        notify_new_message.enqueue(thread_id=message.thread_id, side=recipient_side)
+        notify_new_message.enqueue(
+            thread_id=message.thread_id, side=recipient_side, key=f"message:{message.pk}"
+        )
 
 
 def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:

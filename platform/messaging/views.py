@@ -230,6 +230,10 @@ def _socket_strings() -> dict[str, str]:
         "you": _("You"),
         "queued": _("Not sent yet: it will be sent when the connection is back."),
         "offline": _("The connection is lost. Trying again…"),
+        "try_again": _(
+            "Omtag cannot be reached just now. Trying again in a moment; nothing you have "
+            "written is lost."
+        ),
         "online": _("Connected: new messages appear here by themselves."),
         "logged_out": _("You have been logged out. Reload the page and log in again."),
         "no_access": _("You no longer have access to this conversation."),

@@ -28,6 +28,13 @@
   var reconnectTimer = null;
   var pongTimer = null;
   var PONG_WAIT_MS = 10000;
+  // A push can be lost (the server's channel layer drops events for a busy socket): an id
+  // that skips one, or a pong naming a newer id than the page has, makes the page sync. A
+  // short wait first, as pushes from two servers can cross.
+  var GAP_WAIT_MS = 200;
+  var gapTimer = null;
+  var syncing = false; // a sync is under way: its answer is awaited
+  var resendAfterSync = false; // only the sync of a (re)connect resends what was never acked
   var stopped = false;
   var lang = document.documentElement.lang || "sv";
   if (!live) return; // an older page of the history: plain links only
@@ -139,6 +146,21 @@
     }
   }
 
+  function requestSync() {
+    if (syncing) return;
+    if (send({ type: "sync", after: completeTo })) syncing = true;
+  }
+
+  function hasGap() {
+    for (var id in aboveComplete) { if (+id > completeTo) return true; }
+    return false;
+  }
+
+  function checkGap() {
+    if (!hasGap() || gapTimer) return;
+    gapTimer = setTimeout(function () { gapTimer = null; if (hasGap()) requestSync(); }, GAP_WAIT_MS);
+  }
+
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(frame)); return true; }
     return false;
@@ -166,16 +188,25 @@
       if (typeof frame.complete_to === "number") advanceComplete(frame.complete_to);
       if (frame.read) { otherRead = Math.max(otherRead, mySide === "participant" ? frame.read.team : frame.read.participant); updateReadStates(); }
       if (frame.more) { send({ type: "sync", after: completeTo }); return; }
-      pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
+      syncing = false;
+      if (resendAfterSync) {
+        resendAfterSync = false;
+        pending.forEach(function (p) { send({ type: "send", client_id: p.client_id, body: p.body }); });
+      }
       if (gotOthers) markRead();
+      checkGap();
     } else if (frame.type === "ack") {
       placeMessage(frame.message);
       if (frame.safety) showSafety();
+      checkGap();
     } else if (frame.type === "message") {
       if (placeMessage(frame.message) && !frame.message.mine) {
         say(strings.new_message + ": " + frame.message.sender);
         markRead();
       }
+      checkGap();
+    } else if (frame.type === "pong") {
+      if (typeof frame.latest === "number" && frame.latest > completeTo) requestSync();
     } else if (frame.type === "read") {
       if (frame.side !== mySide) { otherRead = Math.max(otherRead, frame.up_to); updateReadStates(); }
     } else if (frame.type === "error") {
@@ -242,7 +273,9 @@
     socket.onopen = function () {
       retries = 0;
       say(strings.online);
-      send({ type: "sync", after: completeTo });
+      syncing = false;
+      resendAfterSync = true;
+      requestSync();
       clearInterval(pingTimer);
       pingTimer = setInterval(ping, 30000);
     };
@@ -258,7 +291,8 @@
       socket = null;
       if (event.code === 4401) { stopped = true; say(strings.logged_out); return; }
       if (event.code === 4403) { stopped = true; say(strings.no_access); return; }
-      say(strings.offline);
+      // 4503: the server's database or Redis is away; say so calmly and back off as usual.
+      say(event.code === 4503 ? strings.try_again : strings.offline);
       retries += 1;
       var delay = Math.min(30000, 500 * Math.pow(2, Math.min(retries, 6)));
       reconnectTimer = setTimeout(connect, delay * (0.75 + Math.random() * 0.5));

@@ -43,6 +43,9 @@ PARTICIPANT_KEY = b"messaging-particip-1".hex()
 THERAPIST_KEY = b"messaging-therapist1".hex()
 NO_JS_KEY = b"messaging-no-script1".hex()
 
+GAP_PARTICIPANT_KEY = b"messaging-gap-part-1".hex()
+GAP_THERAPIST_KEY = b"messaging-gap-ther-1".hex()
+
 SENT = "Skickat"
 READ = "Läst"
 SESSION_COOKIE = "omtag_session"
@@ -509,3 +512,62 @@ def test_risk_words_sent_live_show_what_to_do_now_without_a_reload(
 
     page.reload()
     expect(page.locator("#safety-now")).to_be_visible()
+
+
+def test_a_message_whose_push_was_dropped_still_appears_on_the_open_page(
+    contexts: Callable[..., BrowserContext], server_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19: under overload the channel layer drops a group send, and a stored,
+    acknowledged message must not stay invisible until a reload. The page notices a gap: an
+    id that skips (at once), or a pong naming a newer id than it has (at the next ping, every
+    30 s)."""
+    from messaging import services
+
+    with DB_LOCK:
+        therapist = user_with_key(
+            "tove-g@example.org", [Role.THERAPIST], GAP_THERAPIST_KEY, name="Tove"
+        )
+        participant = user_with_key(
+            "kim@example.org", [Role.PARTICIPANT], GAP_PARTICIPANT_KEY, name="Kim"
+        )
+        thread = _thread_for(participant, therapist)
+
+    me = contexts().new_page()
+    therapist_context = contexts()
+    therapist_context.clock.install()  # real time, but the ping timer can be run forward
+    tove = therapist_context.new_page()
+    log_in(me, server_url, participant.email, GAP_PARTICIPANT_KEY)
+    log_in(tove, server_url, therapist.email, GAP_THERAPIST_KEY)
+    for page in (me, tove):
+        page.goto(server_url + f"/messages/{thread.public_id}/")
+        expect(page.locator("#connection-status")).to_have_text(_strings(page)["online"])
+        _mark_document(page)
+
+    # The channel layer drops the push of these (what it does for a socket over capacity).
+    dropped = {"Det här kom aldrig fram live", "Och inte det här heller"}
+    deliver = services.group_send
+
+    def overloaded(group: str, event: dict[str, Any]) -> None:
+        if event.get("message", {}).get("body") not in dropped:
+            deliver(group, event)
+
+    monkeypatch.setattr(services, "group_send", overloaded)
+
+    # 1. A push that skips an id: the page syncs at once and shows both, in order.
+    _send(me, "Det här kom aldrig fram live")
+    expect(_message(me, "aldrig fram").locator(".msg-state")).to_have_text(SENT)
+    _send(me, "Men det här kom fram")
+    expect(tove.locator("#message-list .msg-body")).to_have_text(
+        ["Det här kom aldrig fram live", "Men det här kom fram"], timeout=3_000
+    )
+
+    # 2. The last message's push is dropped: nothing later skips. The next pong names it.
+    _send(me, "Och inte det här heller")
+    expect(_message(me, "inte det här").locator(".msg-state")).to_have_text(SENT)
+    tove.wait_for_timeout(1_000)
+    expect(_message(tove, "inte det här")).to_have_count(0)  # no push came
+    tove.clock.run_for(31_000)  # the page's next ping
+    expect(_message(tove, "inte det här")).to_have_count(1, timeout=3_000)
+    ids = "(items) => items.map((li) => li.dataset.id)"
+    assert tove.locator("#message-list li.msg").evaluate_all(ids) == ["1", "2", "3"]
+    assert _same_document(tove), "the therapist's page was reloaded"

@@ -225,7 +225,7 @@ async def test_deeply_nested_json_gets_an_error_frame_and_stores_nothing(
     assert (await next_frame(socket, "error"))["code"] == "bad_json"
     assert await sync_to_async(Message.objects.count)() == 0
     await socket.send_json_to({"type": "ping"})
-    assert (await next_frame(socket, "pong")) == {"type": "pong"}
+    assert (await next_frame(socket, "pong")) == {"type": "pong", "latest": 0}
     await socket.disconnect()
 
 

@@ -124,3 +124,32 @@ def test_no_task_is_queued_while_the_side_was_emailed_in_the_last_15_minutes(
     )
     send(participant, thread, "Hello again")
     assert queued.all().count() == 2
+
+
+def test_a_notification_run_again_sends_no_second_email(thread, participant, therapist):
+    send(participant, thread, "Hello")
+    assert notify_new_message.call(thread_id=thread.pk, side=Side.TEAM, key="message:1") == 1
+    assert notify_new_message.call(thread_id=thread.pk, side=Side.TEAM, key="message:1") == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_notification_whose_sending_failed_is_sent_when_run_again(
+    thread, participant, therapist, monkeypatch
+):
+    """The first run took the slot and recorded the email, then failed to send: the run
+    again (the worker retries a task whose worker died) sends it, though the slot is taken."""
+    from messaging import notifications
+
+    def fail(*args, **kwargs):
+        raise ConnectionError("the mail server is away")
+
+    send(participant, thread, "Hello")
+    monkeypatch.setattr(notifications, "send_discreet_email", fail)
+    with pytest.raises(ConnectionError):
+        notify_new_message.call(thread_id=thread.pk, side=Side.TEAM, key="message:1")
+    monkeypatch.undo()
+    assert mail.outbox == []
+    assert notify_new_message.call(thread_id=thread.pk, side=Side.TEAM, key="message:1") == 1
+    assert mail.outbox[0].to == [therapist.email]
+    # A new message inside the 15 minutes is a new notification: no email.
+    assert notify_new_message.call(thread_id=thread.pk, side=Side.TEAM, key="message:2") == 0

@@ -26,13 +26,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from accounts.models import User
 from messaging.models import Message, Side, Thread
-from tests.helpers import verified_client
+from tests.helpers import verified_client, wait_until_no_other_db_sessions
 from tests.servers import HOST, Deadline, forget_redis_keys, postgres_url
 from tests.servers import Server as DaphneServer
 
@@ -68,21 +67,6 @@ class Server(DaphneServer):
 
     def log_tail(self, lines: int = 40) -> str:
         return f"--- {self.name} log ---\n" + super().log_tail(lines)
-
-
-def _wait_until_no_other_connections(timeout: float = 10.0) -> None:
-    """The servers' database sessions end with their processes, but not instantly; the flush
-    after this test and the drop of the test database at the end need them gone."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -134,7 +118,7 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     finally:
         for server in started:
             server.stop()
-        _wait_until_no_other_connections()
+        wait_until_no_other_db_sessions()
         forget_redis_keys(REDIS_URL, prefix)
 
 
