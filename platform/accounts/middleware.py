@@ -41,6 +41,9 @@ UNVERIFIED_ALLOWED = frozenset(
         "accounts:invitation_accept",
         "set_language",
         "healthz",
+        # Operations (config/health.py, config/metrics.py): no person, a token or an address.
+        "readyz",
+        "metrics",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

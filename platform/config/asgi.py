@@ -16,13 +16,17 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.realtime import SecondFactorMiddleware  # noqa: E402
+from config.observe import SocketObservationMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+        # Outermost: refusals by any layer below are counted and logged too.
+        "websocket": SocketObservationMiddleware(
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

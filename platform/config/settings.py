@@ -66,6 +66,7 @@ SITE_NAME = env.str("SITE_NAME", default="Omtag")
 
 INSTALLED_APPS = [
     "daphne",
+    "config",  # operations: metrics, /readyz, the worker's heartbeat (config/apps.py)
     # Ours first, so our templates override the packages' (allauth's, for one).
     "organisations",
     "accounts",
@@ -118,6 +119,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observe.RequestObservationMiddleware",  # first: its time and log cover the rest
     "config.headers.IsolationHeadersMiddleware",  # first: static files and errors get it too
     "audit.network.ForwardedHeadersMiddleware",  # before anything reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
@@ -416,16 +418,48 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Operations (docs/deployment.md) ---------------------------------------------------------
+# One JSON object a line in production; plain text for a developer's console (`make run`).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: write json or plain.")
+# config/logs.py keeps personal data out of every line, in either format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.logs.RedactRequestFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.SafeJsonFormatter"},
+        "plain": {"()": "config.logs.PlainEventFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # INFO at the most, whatever LOG_LEVEL says: at DEBUG it logs every query with its
+        # parameters (message bodies, answers).
         "django.db.backends": {"level": "INFO"},
         "wagtail": {"level": "WARNING"},  # page-by-page publishing chatter
     },
 }
+# /metrics answers only a request with `Authorization: Bearer <METRICS_TOKEN>` or from these
+# addresses or networks (the client address as audit/network.py decides it); 404 otherwise.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_IPS holds {_entry!r}, which is neither an IP address nor a network."
+        ) from None
+# /readyz fails when the task worker's last heartbeat (config/health.py) is older than this.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
 
 # Help lines shown on every participant page until an organisation edits them in the CMS.
 HELP_LINES = [

@@ -24,6 +24,8 @@ PUBLIC = {
     "accounts:invitation_accept",
     "set_language",
     "healthz",
+    "readyz",
+    "metrics",
     "intake:ask",
     "intake:ask_organisation",
     "intake:ask_sent",
