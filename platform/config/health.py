@@ -113,7 +113,9 @@ def readiness() -> dict[str, bool]:
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = readiness()
     failed = sorted(name for name, ok in checks.items() if not ok)
-    body = {"status": "ok"} if not failed else {"status": "unavailable", "failed": failed}
+    body: dict[str, object] = (
+        {"status": "ok"} if not failed else {"status": "unavailable", "failed": failed}
+    )
     return HttpResponse(
         json.dumps(body), content_type="application/json", status=503 if failed else 200
     )
