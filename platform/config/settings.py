@@ -370,19 +370,29 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _check_networks(name: str, entries: list[str], hint: str) -> None:
+    """Stops start-up at an entry of an address list that is no address or network."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {entry!r}, which is neither an IP address nor a network. {hint}"
+            ) from None
+
+
 # The proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed
 # (audit/network.py); from anyone else those headers are the client's own words. None by
 # default: the client is the socket's peer.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-for _entry in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_entry.strip(), strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXIES holds {_entry!r}, which is neither an IP address nor a network. "
-            "Write the TLS proxy's address or network, comma-separated (for example "
-            "TRUSTED_PROXIES=10.0.0.5 or TRUSTED_PROXIES=10.0.0.0/24,fd00::/64)."
-        ) from None
+_check_networks(
+    "TRUSTED_PROXIES",
+    TRUSTED_PROXIES,
+    "Write the TLS proxy's address or network, comma-separated (for example "
+    "TRUSTED_PROXIES=10.0.0.5 or TRUSTED_PROXIES=10.0.0.0/24,fd00::/64).",
+)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY and not TRUSTED_PROXIES:
     raise ImproperlyConfigured(
@@ -451,13 +461,11 @@ LOGGING = {
 # addresses or networks (the client address as audit/network.py decides it); 404 otherwise.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
-for _entry in METRICS_ALLOWED_IPS:
-    try:
-        ipaddress.ip_network(_entry.strip(), strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"METRICS_ALLOWED_IPS holds {_entry!r}, which is neither an IP address nor a network."
-        ) from None
+_check_networks(
+    "METRICS_ALLOWED_IPS",
+    METRICS_ALLOWED_IPS,
+    "Write the monitoring server's address or network (for example 10.0.0.0/24).",
+)
 # /readyz fails when the task worker's last heartbeat (config/health.py) is older than this.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
 

@@ -59,11 +59,8 @@ def _values(text: str) -> dict[str, float]:
     }
 
 
-def test_a_scrape_sums_every_process_and_forgets_the_sockets_of_dead_ones(tmp_path):
-    directory = tmp_path / "metrics"
-    directory.mkdir()
-    env = _env(directory, tmp_path)
-    alive = subprocess.Popen(
+def _working_process(env: dict[str, str]) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
         [sys.executable, "-c", WORK],
         env=env,
         cwd=REPO,
@@ -71,18 +68,18 @@ def test_a_scrape_sums_every_process_and_forgets_the_sockets_of_dead_ones(tmp_pa
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process
+
+
+def test_a_scrape_sums_every_process_and_forgets_the_sockets_of_dead_ones(tmp_path):
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    env = _env(directory, tmp_path)
+    alive = _working_process(env)
     try:
-        assert alive.stdout is not None and alive.stdout.readline().strip() == "ready"
         # A second process that does the same work and then dies without a goodbye.
-        dead = subprocess.Popen(
-            [sys.executable, "-c", WORK],
-            env=env,
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert dead.stdout is not None and dead.stdout.readline().strip() == "ready"
+        dead = _working_process(env)
         dead.kill()
         dead.wait(timeout=30)
         scrape = subprocess.run(
