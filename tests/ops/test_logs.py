@@ -55,7 +55,14 @@ def everything() -> Iterator[Everything]:
 
 @pytest.mark.django_db(transaction=True)
 async def test_nothing_a_participant_types_reaches_any_log(
-    in_memory_channel_layer, everything, thread, enrollment, participant, therapist, settings
+    in_memory_channel_layer,
+    close_thread_connections,
+    everything,
+    thread,
+    enrollment,
+    participant,
+    therapist,
+    settings,
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

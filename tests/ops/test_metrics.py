@@ -149,7 +149,7 @@ UUID_TEXT = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-
 
 @pytest.mark.django_db(transaction=True)
 async def test_open_sockets_and_no_label_holds_an_id_or_an_email(
-    in_memory_channel_layer, thread, participant, therapist
+    in_memory_channel_layer, close_thread_connections, thread, participant, therapist
 ):
     from asgiref.sync import sync_to_async
 
