@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_tasks import task
 
 HEARTBEAT_CACHE_KEY = "omtag:worker-heartbeat"
@@ -110,6 +111,7 @@ def readiness() -> dict[str, bool]:
 
 @login_not_required
 @never_cache
+@require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = readiness()
     failed = sorted(name for name, ok in checks.items() if not ok)
