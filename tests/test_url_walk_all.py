@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Role, User
+from config.health import record_worker_heartbeat
 from messaging.models import Thread
 from modules.models import RiskSignal
 from tests.helpers import World, make_user, sample_path, unverified_client, verified_client
@@ -350,8 +351,11 @@ def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):
+def test_no_url_answers_a_server_error(who, world, cast, caplog, settings, tmp_path):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 10_000  # the walk writes; limits are tested apart
+    # /readyz answers 503 while the task worker has not beaten (tests/ops/test_readyz.py).
+    settings.VAR_DIR = tmp_path
+    record_worker_heartbeat()
     started = time.monotonic()
     with caplog.at_level(logging.ERROR):
         walk = _walk_everything(who, world, cast)

@@ -54,6 +54,9 @@ UNVERIFIED_ALLOWED = frozenset(
         "saml_finish_acs",
         "saml_metadata",
         "saml_sls",
+        # Operations (config/health.py, config/metrics.py): no person, a token or an address.
+        "readyz",
+        "metrics",
         # The public "ask for help" form and its receipt.
         "intake:ask",
         "intake:ask_organisation",

@@ -16,14 +16,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from accounts.realtime import OutageMiddleware, SecondFactorMiddleware  # noqa: E402
+from config.observe import SocketObservationMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": OutageMiddleware(
-            AllowedHostsOriginValidator(
-                AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+        # Outermost: refusals by any layer below (the outage's 4503 too) are counted and logged.
+        "websocket": SocketObservationMiddleware(
+            OutageMiddleware(
+                AllowedHostsOriginValidator(
+                    AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+                )
             )
         ),
     }

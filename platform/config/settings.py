@@ -66,6 +66,7 @@ SITE_NAME = env.str("SITE_NAME", default="Omtag")
 
 INSTALLED_APPS = [
     "daphne",
+    "config",  # operations: metrics, /readyz, the worker's heartbeat (config/apps.py)
     # Ours first, so our templates override the packages' (allauth's, for one).
     "organisations",
     "accounts",
@@ -120,6 +121,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observe.RequestObservationMiddleware",  # first: its time and log cover the rest
     "config.headers.IsolationHeadersMiddleware",  # first: static files and errors get it too
     "audit.network.ForwardedHeadersMiddleware",  # before anything reads X-Forwarded-Proto
     "django.middleware.security.SecurityMiddleware",
@@ -392,19 +394,29 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def _check_networks(name: str, entries: list[str], hint: str) -> None:
+    """Stops start-up at an entry of an address list that is no address or network."""
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry.strip(), strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} holds {entry!r}, which is neither an IP address nor a network. {hint}"
+            ) from None
+
+
 # The proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed
 # (audit/network.py); from anyone else those headers are the client's own words. None by
 # default: the client is the socket's peer.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
-for _entry in TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_entry.strip(), strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"TRUSTED_PROXIES holds {_entry!r}, which is neither an IP address nor a network. "
-            "Write the TLS proxy's address or network, comma-separated (for example "
-            "TRUSTED_PROXIES=10.0.0.5 or TRUSTED_PROXIES=10.0.0.0/24,fd00::/64)."
-        ) from None
+_check_networks(
+    "TRUSTED_PROXIES",
+    TRUSTED_PROXIES,
+    "Write the TLS proxy's address or network, comma-separated (for example "
+    "TRUSTED_PROXIES=10.0.0.5 or TRUSTED_PROXIES=10.0.0.0/24,fd00::/64).",
+)
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY and not TRUSTED_PROXIES:
     raise ImproperlyConfigured(
@@ -440,16 +452,46 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Operations (docs/deployment.md) ---------------------------------------------------------
+# One JSON object a line in production; plain text for a developer's console (`make run`).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}: write json or plain.")
+# config/logs.py keeps personal data out of every line, in either format.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "config.logs.RedactRequestFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.SafeJsonFormatter"},
+        "plain": {"()": "config.logs.PlainEventFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # INFO at the most, whatever LOG_LEVEL says: at DEBUG it logs every query with its
+        # parameters (message bodies, answers).
         "django.db.backends": {"level": "INFO"},
         "wagtail": {"level": "WARNING"},  # page-by-page publishing chatter
     },
 }
+# /metrics answers only a request with `Authorization: Bearer <METRICS_TOKEN>` or from these
+# addresses or networks (the client address as audit/network.py decides it); 404 otherwise.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+_check_networks(
+    "METRICS_ALLOWED_IPS",
+    METRICS_ALLOWED_IPS,
+    "Write the monitoring server's address or network (for example 10.0.0.0/24).",
+)
+# /readyz fails when the task worker's last heartbeat (config/health.py) is older than this.
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
 
 # Help lines shown on every participant page until an organisation edits them in the CMS.
 HELP_LINES = [

@@ -6,11 +6,15 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as account_views
+from config import health, metrics
 from content import views as content_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),
+    # For the monitoring and the orchestration (docs/deployment.md), not for people.
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("account/", include("accounts.allauth_urls")),
     path("account/", include("accounts.urls")),

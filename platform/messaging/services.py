@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.realtime import group_send, send_on_commit
 
 from . import selectors
+from .metrics import MESSAGES_SENT
 from .models import Message, Presence, Side, Thread, WaitClosure
 from .rendering import render_text
 from .tasks import notify_new_message
@@ -158,6 +159,7 @@ def _message_store(
             _participant_wrote(thread, message)
         notify = _worth_notifying(locked, side, now)
         transaction.on_commit(lambda: _after_send(message, notify=notify, origin=origin))
+        transaction.on_commit(MESSAGES_SENT.inc)
     return message
 
 

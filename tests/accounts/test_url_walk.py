@@ -35,6 +35,8 @@ PUBLIC = {
     "accounts:sso_login",
     "set_language",
     "healthz",
+    "readyz",
+    "metrics",
     "intake:ask",
     "intake:ask_organisation",
     "intake:ask_sent",

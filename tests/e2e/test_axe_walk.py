@@ -51,6 +51,8 @@ OUTSIDE_OURS = ("cms/", "documents/")
 # Named URLs that are not pages to check, each with the reason.
 EXCLUDED: dict[str, str] = {
     "healthz": "plain text for the load balancer, not a page",
+    "readyz": "JSON for the orchestration, not a page",
+    "metrics": "Prometheus text for the monitoring, not a page",
     "set_language": "the language switch: a form posts to it and it redirects, no page",
     "accounts:email_change_confirm": "a link from an email that changes and redirects",
     "accounts:my_access_log": "a CSV download",

@@ -1,0 +1,21 @@
+"""An enrolled participant with a thread (messaging's fixtures, used here as they are), and
+the clean-up the socket tests need."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from tests.messaging.conftest import enrollment, thread
+
+__all__ = ["enrollment", "thread", "close_thread_connections"]
+
+
+@pytest.fixture
+async def close_thread_connections() -> AsyncIterator[None]:
+    """The consumers' database calls run on asgiref's worker thread, whose connection would
+    outlive the test (and keep PostgreSQL from dropping the test database at the end)."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
