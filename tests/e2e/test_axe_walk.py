@@ -90,6 +90,17 @@ EXCLUDED: dict[str, str] = {
     "accounts:eid_reauthenticate": "POST only: confirms who one is by e-ID",
     "openid_connect_callback": "the identity provider's way back: needs a live provider "
     "(tests/e2e/test_eid_journey.py)",
+    "accounts:sso_login": "starts a staff sign-on by a form's POST "
+    "(tests/accounts/test_staff_oidc.py, tests/e2e/test_staff_sso_journey.py)",
+    "saml_login": "starts a staff SAML sign-on by a form's POST "
+    "(tests/accounts/test_staff_saml.py)",
+    "saml_acs": "where the SAML identity provider posts its answer: needs a live provider "
+    "(tests/e2e/test_staff_sso_journey.py)",
+    "saml_finish_acs": "the SAML answer's second step: needs a live provider "
+    "(tests/e2e/test_staff_sso_journey.py)",
+    "saml_metadata": "XML for the identity provider, not a page",
+    "saml_sls": "the identity provider's logout: answers 404 by design "
+    "(tests/accounts/test_staff_saml.py)",
 }
 POST_ONLY = {name for name, reason in EXCLUDED.items() if reason.startswith("POST only")}
 
