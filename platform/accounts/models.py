@@ -108,10 +108,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         ).hexdigest()
 
     @cached_property
-    def roles(self) -> frozenset[str]:
+    def grant_rows(self) -> list[tuple[str, int | None, int | None]]:
+        """(role, organisation id, unit id) of each grant: one query, kept on the user object
+        for the request. Both `roles` and accounts.scope read it, so a page that checks a role
+        and narrows by unit reads the grants once (accounts.scope.forget drops it)."""
         if self.pk is None:
-            return frozenset()
-        return frozenset(r.role for r in self.role_grants.all())
+            return []
+        return [(g.role, g.organisation_id, g.unit_id) for g in self.role_grants.all()]
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        return frozenset(role for role, _org, _unit in self.grant_rows)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -20,19 +20,12 @@ if TYPE_CHECKING:
 
 
 def _grants(user: User) -> list[tuple[str, int | None, int | None]]:
-    cached = user.__dict__.get("_grant_rows")
-    if cached is None:
-        if user.pk is None:
-            cached = []
-        else:
-            cached = [(g.role, g.organisation_id, g.unit_id) for g in user.role_grants.all()]
-        user.__dict__["_grant_rows"] = cached
-    return cached
+    return user.grant_rows
 
 
 def forget(user: User) -> None:
     """Drop what was read, after the user's grants changed."""
-    for key in ("_grant_rows", "_units_where", "roles"):
+    for key in ("grant_rows", "_units_where", "roles"):
         user.__dict__.pop(key, None)
 
 

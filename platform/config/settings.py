@@ -180,6 +180,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=True
+):
+    # A pool of connections per process (Django's own, psycopg_pool): with CONN_MAX_AGE=0 every
+    # page opened a connection (PostgreSQL forks a backend for each) and closed it, which cost
+    # more than the page's queries. The pool hands a request a connection that is already open
+    # and takes it back when the request ends; Django refuses a pool with CONN_MAX_AGE > 0.
+    # DATABASE_POOL_MAX bounds each process's connections: web processes x it (plus the
+    # worker's) must stay under PostgreSQL's max_connections (docs/deployment.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        # A request waits this long for a free connection before failing.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 # How long the thread socket's database connection is kept (seconds; 0: a new one for every
 # call). Every socket's database call runs on one thread per daphne process, so this is one
 # connection per process (accounts/realtime.py, socket_db). Pages keep CONN_MAX_AGE (from
@@ -202,7 +218,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with one connection pool per process (config/cache.py).
+            "BACKEND": "config.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="omtag"),
         }

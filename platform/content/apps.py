@@ -11,6 +11,8 @@ class ContentConfig(AppConfig):
         from accounts.models import Role
         from accounts.navigation import ORGANISATION, register_nav_item
 
+        from . import receivers  # noqa: F401  (the help box cache's invalidation)
+
         register_nav_item(
             Role.ADMIN, "content:programmes", _("Programmes offered"), group=ORGANISATION
         )

@@ -70,6 +70,7 @@ class ModuleRow:
     progress: ModuleProgress
     page: ModulePage  # in the reader's language when a translation exists
     number: int
+    total: int | None = None  # the programme's length, where the selector knew it
 
     @property
     def key(self) -> Any:
@@ -99,12 +100,14 @@ def _translations(modules: list[ModulePage]) -> dict[Any, ModulePage]:
     }
 
 
-def module_rows(enrollment: Enrollment) -> list[ModuleRow]:
-    progress = list(
-        ModuleProgress.objects.filter(enrollment=enrollment)
-        .select_related("module")
-        .order_by("module__path")
-    )
+def module_rows(enrollment: Enrollment, *, bodies: bool = True) -> list[ModuleRow]:
+    """The enrollment's modules in programme order. Without `bodies` the modules' StreamField
+    bodies are not read (a list of titles and states: the home page and the module list), which
+    spares decoding every module's JSON on each of those pages."""
+    rows = ModuleProgress.objects.filter(enrollment=enrollment).select_related("module")
+    if not bodies:
+        rows = rows.defer("module__body")
+    progress = list(rows.order_by("module__path"))
     translated = _translations([p.module for p in progress])
     return [
         ModuleRow(p, translated.get(p.module.translation_key, p.module), number)
@@ -127,16 +130,21 @@ def progress_or_404(enrollment: Enrollment, key: Any) -> ModuleProgress:
 
 
 def module_row(enrollment: Enrollment, key: Any) -> ModuleRow:
-    """One module of the participant's programme by its public key, or 404."""
+    """One module of the participant's programme by its public key, or 404, with its number
+    and the programme's length. The order of all the enrollment's modules (ids only) and the
+    one module's row with its page: two queries whatever the programme's length."""
+    order = list(
+        ModuleProgress.objects.filter(enrollment=enrollment)
+        .order_by("module__path")
+        .values_list("module__translation_key", flat=True)
+    )
+    try:
+        number = [str(k) for k in order].index(str(key)) + 1
+    except ValueError:
+        raise Http404 from None
     progress = progress_or_404(enrollment, key)
-    rows = {
-        p.pk: n
-        for n, p in enumerate(
-            ModuleProgress.objects.filter(enrollment=enrollment).order_by("module__path"), start=1
-        )
-    }
     page = _translations([progress.module]).get(progress.module.translation_key, progress.module)
-    return ModuleRow(progress, page, rows[progress.pk])
+    return ModuleRow(progress, page, number, total=len(order))
 
 
 def answers_for(enrollment: Enrollment, module: ModulePage) -> dict[str, Answer]:

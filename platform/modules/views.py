@@ -115,7 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
     enrollment = selectors.current_enrollment(_participant(request))
     context: dict[str, Any] = {"enrollment": enrollment}
     if enrollment is not None:
-        rows = selectors.module_rows(enrollment)
+        rows = selectors.module_rows(enrollment, bodies=False)
         done = sum(r.state == ModuleState.COMPLETED for r in rows)
         current, following = selectors.current_and_next(rows)
         panels = home_panels(request, enrollment)
@@ -143,7 +143,7 @@ def module_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "modules/module_list.html",
-        {"enrollment": enrollment, "rows": selectors.module_rows(enrollment)},
+        {"enrollment": enrollment, "rows": selectors.module_rows(enrollment, bodies=False)},
     )
 
 
@@ -319,7 +319,7 @@ def _render_part(
     context = row.page.participant_context(
         entries=entries,
         number=row.number,
-        total=enrollment.progress.count(),
+        total=row.total if row.total is not None else enrollment.progress.count(),
         can_save=can_save,
         autosave_url=reverse("modules:autosave", args=[row.key]) if can_save else "",
         complete_url=reverse("modules:complete", args=[row.key]),
