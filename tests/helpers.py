@@ -1271,7 +1271,7 @@ def wait_for_a_fresh_minute(margin: float = 15.0) -> None:
 
 def sso_onward(response: Any) -> str:
     """After pressing a staff sign-on button: the provider's address our page moves on to
-    (accounts.sso.onward: the CSP's form-action 'self' forbids redirecting a POST away)."""
+    (accounts.social.onward: the CSP's form-action 'self' forbids redirecting a POST away)."""
     import html
 
     assert response.status_code == 200, response.content[:500]

@@ -25,10 +25,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import Role, User
-from config.health import record_worker_heartbeat
 from messaging.models import Thread
 from modules.models import RiskSignal
 from tests.helpers import World, make_user, sample_path, unverified_client, verified_client
+from worker.lease import beat
 
 pytestmark = pytest.mark.django_db
 
@@ -351,11 +351,10 @@ def _walk_everything(who: str, world: World, cast: dict[str, User]) -> Walk:
 
 
 @pytest.mark.parametrize("who", ROLES)
-def test_no_url_answers_a_server_error(who, world, cast, caplog, settings, tmp_path):
+def test_no_url_answers_a_server_error(who, world, cast, caplog, settings):
     settings.MESSAGE_RATE_LIMIT_PER_MINUTE = 10_000  # the walk writes; limits are tested apart
-    # /readyz answers 503 while the task worker has not beaten (tests/ops/test_readyz.py).
-    settings.VAR_DIR = tmp_path
-    record_worker_heartbeat()
+    # /readyz answers 503 while no task worker has beaten (tests/ops/test_readyz.py).
+    beat("url-walk")
     started = time.monotonic()
     with caplog.at_level(logging.ERROR):
         walk = _walk_everything(who, world, cast)

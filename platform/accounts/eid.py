@@ -8,18 +8,16 @@ the login is finished here like a password login, and allauth's flow is ended wi
 
 What crosses the round trip to the provider stays in the session (SESSION_FLOW): a nonce of our
 own (allauth sends none), the provider, an invitation's token and whether it is a
-re-authentication. Nothing of ours rides in the state parameter."""
+re-authentication (accounts.social.oidc_start and oidc_check, shared with staff sign-on).
+Nothing of ours rides in the state parameter."""
 
 from __future__ import annotations
 
 import hmac
-import secrets
 from typing import Any
 
 import requests
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.providers.base import AuthProcess
 from django.conf import settings
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -29,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_log
@@ -38,7 +37,7 @@ from . import services
 from .identity import identity_hash
 from .middleware import REAUTH_AT
 from .models import Invitation, Role, RoleGrant, User, hash_token
-from .social import LOGIN_COMPLETERS
+from .social import LOGIN_COMPLETERS, Onward, RoundTripMismatch, oidc_check, oidc_start
 
 SESSION_FLOW = "omtag_eid_flow"
 METHOD = "eid"
@@ -52,6 +51,12 @@ PIN_SCOPE = "https://id.oidc.se/scope/naturalPersonNumber"
 CLAIM_SCOPES = {PIN_CLAIM: PIN_SCOPE, "nin": "nin"}
 # A re-authentication's login must be this recent at the provider (its clock, ours).
 REAUTH_SKEW_SECONDS = 60
+# The page on the way to the provider.
+ONWARD = Onward(
+    heading=gettext_lazy("Log in with e-ID"),
+    label=gettext_lazy("Continue to the e-ID service"),
+    link_id="eid-continue",
+)
 
 
 class Refused(Exception):
@@ -146,35 +151,30 @@ def eid_start(
     """Send the person to the provider. An invitation's token (to bind on return) or a
     re-authentication (for the logged-in person, then on to `reauth_next`) waits in the
     session."""
-    nonce = secrets.token_urlsafe(32)
-    request.session[SESSION_FLOW] = {
-        "provider": row.slug,
-        "nonce": nonce,
-        "invitation": invitation_token,
-        "reauth": bool(reauth_next),
-        "next": reauth_next,
-        "started": timezone.now().timestamp(),
-    }
-    auth_params = {"nonce": nonce}
+    auth_params: dict[str, str] = {}
     if row.accepted_levels:
         auth_params["acr_values"] = " ".join(str(level) for level in row.accepted_levels)
     if reauth_next:
         # The provider must ask again, whatever session it has of its own.
         auth_params.update({"prompt": "login", "max_age": "0"})
+    flow = {
+        "invitation": invitation_token,
+        "reauth": bool(reauth_next),
+        "next": reauth_next,
+        "started": timezone.now().timestamp(),
+    }
     try:
-        provider = get_social_adapter().get_provider(request, row.slug)
-        response = provider.redirect(
-            request, AuthProcess.LOGIN, auth_params=auth_params, scope=_scope(row)
+        return oidc_start(
+            request,
+            row,
+            session_key=SESSION_FLOW,
+            scope=_scope(row),
+            page=ONWARD,
+            flow=flow,
+            auth_params=auth_params,
         )
     except requests.RequestException:
-        request.session.pop(SESSION_FLOW, None)
         return unreachable_page(request)
-    if response.status_code != 302:
-        return response
-    # Our pages' CSP allows forms to post only to ourselves (form-action 'self'), which the
-    # browser applies to the redirect after the post too: the way on to the provider is a
-    # page of ours that moves on by itself (and has a link, should it not).
-    return render(request, "account/eid_redirect.html", {"url": response["Location"]})
 
 
 def unreachable_page(request: HttpRequest) -> HttpResponse:
@@ -323,22 +323,16 @@ def complete(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> N
 
 
 def _complete(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> HttpResponse:
-    flow = request.session.pop(SESSION_FLOW, None) or {}
     id_token, userinfo = _claims(sociallogin)
     acr = str(id_token.get("acr") or "")[:200]
     user: User | None = None
     try:
-        nonce = str(id_token.get("nonce") or "")
-        if (
-            flow.get("provider") != row.slug
-            or not nonce
-            or not hmac.compare_digest(nonce, str(flow.get("nonce") or ""))
-        ):
-            raise Refused(_("The login could not be confirmed. Start again."), "nonce")
-        # allauth checks the ID token against the issuer its discovery document names; the
-        # document must be the configured issuer's own (OpenID Connect Discovery 4.3).
-        if str(id_token.get("iss") or "").rstrip("/") != row.issuer.rstrip("/"):
-            raise Refused(_("The login could not be confirmed. Start again."), "issuer")
+        try:
+            flow = oidc_check(request, sociallogin, row, session_key=SESSION_FLOW)[0]
+        except RoundTripMismatch as mismatch:
+            raise Refused(
+                _("The login could not be confirmed. Start again."), mismatch.reason
+            ) from None
         number_hash = _number_hash(row, id_token, userinfo)
         if flow.get("reauth"):
             return _reauthenticated(request, flow, number_hash, id_token)

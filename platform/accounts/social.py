@@ -2,16 +2,27 @@
 providers (organisations.IdentityProvider), not from allauth's own SocialApp table or
 settings, and what happens after a provider has proven who someone is is decided here, per
 purpose, by the module that owns it (accounts.eid for participants' e-ID, accounts.sso for
-staff single sign-on). A provider never creates an account or grants a role by itself."""
+staff single sign-on). A provider never creates an account or grants a role by itself.
+
+Both OpenID Connect purposes share one round trip (oidc_start, oidc_check): a nonce of our
+own kept in the session (allauth sends none) and, at the return, the ID token's nonce and
+issuer checked against it; and one way on to the provider (onward), which SAML uses too."""
 
 from __future__ import annotations
 
+import dataclasses
+import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import Promise
 
 from organisations.models import IdentityProvider
 
@@ -118,7 +129,6 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         which says so and leads back to the password login; allauth's cancel page is not
         mounted. A purpose with a handler of its own (FAILURE_HANDLERS) says it its way."""
         from allauth.core.exceptions import ImmediateHttpResponse
-        from django.shortcuts import render
 
         from audit.models import AuditEvent
         from audit.services import audit_log
@@ -137,3 +147,92 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         raise ImmediateHttpResponse(
             render(request, "socialaccount/authentication_error.html", {}, status=401)
         )
+
+
+# --- The OpenID Connect round trip, and the way on to a provider ------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Onward:
+    """What the page on the way to a provider says: its heading, its link, the link's id."""
+
+    heading: str | Promise  # lazy translations: the language is the request's
+    label: str | Promise
+    link_id: str
+
+
+def onward(request: HttpRequest, response: HttpResponse, page: Onward) -> HttpResponse:
+    """The way on to the provider after a login button's POST. Our CSP lets forms post only to
+    ourselves (form-action 'self'), which the browser applies to the redirect after the post
+    too: so a page of ours that moves on by itself (with a link, should it not). Anything but
+    a redirect (allauth's own error page) is answered as it is."""
+    if response.status_code != 302:
+        return response
+    context = {"url": response["Location"], "page": page}
+    return render(request, "account/provider_redirect.html", context)
+
+
+def oidc_start(
+    request: HttpRequest,
+    row: IdentityProvider,
+    *,
+    session_key: str,
+    scope: list[str],
+    page: Onward,
+    flow: dict[str, Any] | None = None,
+    auth_params: dict[str, str] | None = None,
+    next_url: str | None = None,
+) -> HttpResponse:
+    """Send the person to an OpenID Connect provider with a nonce of ours, kept in the session
+    under `session_key` beside `flow` (what the purpose needs again at the return) and the
+    provider's slug. allauth's provider runs the protocol (discovery, state, PKCE where set).
+    A provider that cannot be reached raises requests.RequestException, with the session's
+    flow taken back; each purpose says it its own way."""
+    import requests
+
+    nonce = secrets.token_urlsafe(32)
+    request.session[session_key] = {**(flow or {}), "provider": row.slug, "nonce": nonce}
+    try:
+        provider = get_social_adapter().get_provider(request, row.slug)
+        response = provider.redirect(
+            request,
+            AuthProcess.LOGIN,
+            next_url=next_url or None,
+            auth_params={**(auth_params or {}), "nonce": nonce},
+            scope=scope,
+        )
+    except requests.RequestException:
+        request.session.pop(session_key, None)
+        raise
+    return onward(request, response, page)
+
+
+class RoundTripMismatch(Exception):
+    """An ID token that does not answer the login this browser started; `reason` is "nonce"
+    (not our nonce, or no login started here) or "issuer" (another issuer than the row's)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def oidc_check(
+    request: HttpRequest, sociallogin: Any, row: IdentityProvider, *, session_key: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """At the return: take the flow oidc_start kept (it is used once) and check that the ID
+    token carries its nonce and comes from the configured issuer; allauth checks the token
+    against the issuer its discovery document names, which must be the configured issuer's
+    own (OpenID Connect Discovery 4.3). Returns (the flow, the ID token's claims), or raises
+    RoundTripMismatch."""
+    flow = request.session.pop(session_key, None) or {}
+    id_token: dict[str, Any] = (sociallogin.account.extra_data or {}).get("id_token") or {}
+    nonce = str(id_token.get("nonce") or "")
+    if (
+        flow.get("provider") != row.slug
+        or not nonce
+        or not hmac.compare_digest(nonce, str(flow.get("nonce") or ""))
+    ):
+        raise RoundTripMismatch("nonce")
+    if str(id_token.get("iss") or "").rstrip("/") != row.issuer.rstrip("/"):
+        raise RoundTripMismatch("issuer")
+    return flow, id_token

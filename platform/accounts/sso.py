@@ -13,15 +13,11 @@ still asked for."""
 from __future__ import annotations
 
 import dataclasses
-import hmac
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.socialaccount.adapter import get_adapter as get_social_adapter
-from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.saml.provider import SAMLProvider as AllauthSAMLProvider
 from django.conf import settings
 from django.contrib.auth import login
@@ -34,6 +30,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEvent
 from audit.services import audit_log
@@ -42,14 +39,34 @@ from organisations.models import IdentityProvider
 from . import services
 from .models import STAFF_ROLES, Role, RoleGrant, User
 from .navigation import role_homes
-from .social import FAILURE_HANDLERS, LOGIN_COMPLETERS
+from .social import (
+    FAILURE_HANDLERS,
+    LOGIN_COMPLETERS,
+    Onward,
+    RoundTripMismatch,
+    oidc_check,
+    oidc_start,
+    onward,
+)
 
 STAFF_PURPOSES = (IdentityProvider.Purpose.STAFF_OIDC, IdentityProvider.Purpose.STAFF_SAML)
 
 # What crosses an OpenID Connect round trip, kept in the session: the provider and a nonce of
-# our own (allauth sends none), so an ID token minted for another login is refused.
+# our own (allauth sends none), so an ID token minted for another login is refused
+# (accounts.social.oidc_start and oidc_check, shared with e-ID).
 SESSION_FLOW = "omtag_sso_flow"
 OIDC_SCOPE = ["openid", "profile", "email"]
+# The page on the way to the provider, for OpenID Connect and SAML alike.
+ONWARD = Onward(
+    heading=gettext_lazy("Log in with your organisation's account"),
+    label=gettext_lazy("Continue to your organisation's login"),
+    link_id="sso-continue",
+)
+# The audit log's reason for an ID token that does not answer the login started here.
+MISMATCH_REASONS = {
+    "nonce": "nonce does not match the login started here",
+    "issuer": "ID token from another issuer",
+}
 
 # The NameID format that carries an email address (SAML 2.0 core, 8.3.2).
 NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
@@ -211,25 +228,19 @@ def provider_for(slug: str) -> IdentityProvider | None:
     )
 
 
-def oidc_start(request: HttpRequest, row: IdentityProvider, *, next_url: str) -> HttpResponse:
+def start_oidc_login(request: HttpRequest, row: IdentityProvider, *, next_url: str) -> HttpResponse:
     """Send the person to the organisation's OpenID Connect provider, with a nonce of ours
     kept in the session (the provider must put it in the ID token)."""
-    nonce = secrets.token_urlsafe(32)
-    request.session[SESSION_FLOW] = {"provider": row.slug, "nonce": nonce}
     try:
-        provider = get_social_adapter().get_provider(request, row.slug)
-        return onward(
+        return oidc_start(
             request,
-            provider.redirect(
-                request,
-                AuthProcess.LOGIN,
-                next_url=_safe_target(request, next_url) or None,
-                auth_params={"nonce": nonce},
-                scope=OIDC_SCOPE,
-            ),
+            row,
+            session_key=SESSION_FLOW,
+            scope=OIDC_SCOPE,
+            page=ONWARD,
+            next_url=_safe_target(request, next_url),
         )
     except requests.RequestException as error:
-        request.session.pop(SESSION_FLOW, None)
         message = _(
             "Your organisation's login cannot be reached right now. Try again in a while, or "
             "log in with your email address and password."
@@ -238,34 +249,21 @@ def oidc_start(request: HttpRequest, row: IdentityProvider, *, next_url: str) ->
         return refuse(request, row, Refusal(reason, message), status=503)
 
 
-def onward(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """The way on to the provider after the login page's POST. Our CSP lets forms post only
-    to ourselves (form-action 'self'), which the browser applies to the redirect after the
-    post too: so a page of ours that moves on by itself (with a link, should it not)."""
-    if response.status_code != 302:
-        return response
-    return render(request, "account/sso_redirect.html", {"url": response["Location"]})
+def saml_onward(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The way on to a SAML identity provider after the login page's POST (social.onward)."""
+    return onward(request, response, ONWARD)
 
 
 def _check_oidc_round_trip(request: HttpRequest, sociallogin: Any, row: IdentityProvider) -> None:
-    """The ID token answers the login this browser started (our nonce), and comes from the
-    configured issuer: allauth checks the token against the issuer its discovery document
-    names, which must be the configured one's own (OpenID Connect Discovery 4.3)."""
-    flow = request.session.pop(SESSION_FLOW, None) or {}
-    id_token: dict[str, Any] = (sociallogin.account.extra_data or {}).get("id_token") or {}
-    nonce = str(id_token.get("nonce") or "")
-    message = _(
-        "That login was not started from this browser, or it took too long. Start again from "
-        "the login page."
-    )
-    if (
-        flow.get("provider") != row.slug
-        or not nonce
-        or not hmac.compare_digest(nonce, str(flow.get("nonce") or ""))
-    ):
-        raise Refusal("nonce does not match the login started here", message)
-    if str(id_token.get("iss") or "").rstrip("/") != row.issuer.rstrip("/"):
-        raise Refusal("ID token from another issuer", message)
+    """The ID token answers the login this browser started, from the configured issuer."""
+    try:
+        oidc_check(request, sociallogin, row, session_key=SESSION_FLOW)
+    except RoundTripMismatch as mismatch:
+        message = _(
+            "That login was not started from this browser, or it took too long. Start again "
+            "from the login page."
+        )
+        raise Refusal(MISMATCH_REASONS[mismatch.reason], message) from None
 
 
 # --- Finishing the login --------------------------------------------------------------------

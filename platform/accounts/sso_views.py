@@ -17,7 +17,7 @@ def sso_login(request: HttpRequest, slug: str) -> HttpResponse:
     row = sso.provider_for(slug)
     if row is None or row.purpose != row.Purpose.STAFF_OIDC:
         raise Http404
-    return sso.oidc_start(request, row, next_url=request.POST.get("next", ""))
+    return sso.start_oidc_login(request, row, next_url=request.POST.get("next", ""))
 
 
 @login_not_required
@@ -25,7 +25,7 @@ def sso_login(request: HttpRequest, slug: str) -> HttpResponse:
 def saml_login(request: HttpRequest, organization_slug: str) -> HttpResponse:
     """allauth's SAML login (the AuthnRequest, its id kept as the login's state), and the
     way on to the identity provider through a page of ours."""
-    return sso.onward(request, saml_views.login(request, organization_slug=organization_slug))
+    return sso.saml_onward(request, saml_views.login(request, organization_slug=organization_slug))
 
 
 @login_not_required

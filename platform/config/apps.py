@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class OperationsConfig(AppConfig):
     """The running of the service (metrics, readiness, logs): an app only so that its signal
-    receivers are connected at start-up and the clock has its heartbeat command."""
+    receivers are connected at start-up."""
 
     name = "config"
     label = "config"

@@ -66,7 +66,7 @@ SITE_NAME = env.str("SITE_NAME", default="Omtag")
 
 INSTALLED_APPS = [
     "daphne",
-    "config",  # operations: metrics, /readyz, the worker's heartbeat (config/apps.py)
+    "config",  # operations: metrics, /readyz, logs (config/apps.py)
     # Ours first, so our templates override the packages' (allauth's, for one).
     "organisations",
     "accounts",
@@ -507,7 +507,7 @@ _check_networks(
     METRICS_ALLOWED_IPS,
     "Write the monitoring server's address or network (for example 10.0.0.0/24).",
 )
-# /readyz fails when the task worker's last heartbeat (config/health.py) is older than this.
+# /readyz fails when the newest task worker beat (worker.WorkerBeat) is older than this.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=180)
 
 # Help lines shown on every participant page until an organisation edits them in the CMS.

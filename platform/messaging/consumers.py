@@ -28,6 +28,7 @@ from accounts.realtime import (
     CLOSE_NO_ACCESS,
     CLOSE_NOT_LOGGED_IN,
     CLOSE_TOO_BIG,
+    OUTAGES,
     SessionCheck,
     socket_db,
     user_group,
@@ -83,6 +84,8 @@ class _Closed(Exception):
 class ThreadConsumer(AsyncWebsocketConsumer):
     thread: Thread | None = None
     _renewal: asyncio.Task[None] | None = None
+    # This socket marked its user online (Presence) and has not yet taken it back.
+    _present = False
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -90,6 +93,15 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         finally:  # however the socket ended (an outage raises past disconnect)
             if self._renewal is not None:
                 self._renewal.cancel()
+            if self._present:
+                # Closed by the outage path (accounts.realtime.OutageMiddleware, 4503), which
+                # never runs disconnect: a stale "online" would hold back the other side's
+                # email until ONLINE_WITHIN passed. Redis away, the database still answers;
+                # the database away, this fails too and the presence ages out by itself.
+                try:
+                    await self._presence_gone()
+                except OUTAGES as error:
+                    logger.warning("socket could not clear its presence: %s", type(error).__name__)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -108,6 +120,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         self.thread = thread
         await self._join_groups()
         await socket_db(services.presence_seen)(user_id=self.user_id)
+        self._present = True
         await self.accept()
         self._renewal = asyncio.ensure_future(self._renew_groups())
 
@@ -133,11 +146,18 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         if self._renewal is not None:
             self._renewal.cancel()
             self._renewal = None
+        # The presence first: it needs only the database, the groups need Redis, which may
+        # be what is away (the groups then expire by themselves, CHANNEL_GROUP_EXPIRY).
+        if self._present:
+            await self._presence_gone()
         if self.thread is not None:
-            await self.channel_layer.group_discard(self.thread.group_name, self.channel_name)
+            thread, self.thread = self.thread, None
+            await self.channel_layer.group_discard(thread.group_name, self.channel_name)
             await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
-            await socket_db(services.presence_gone)(user_id=self.user_id)
-            self.thread = None
+
+    async def _presence_gone(self) -> None:
+        await socket_db(services.presence_gone)(user_id=self.user_id)
+        self._present = False
 
     # --- frames from the client -------------------------------------------------------------
 

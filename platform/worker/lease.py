@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -31,6 +32,11 @@ class WorkerLost(Exception):
 
 def beat(worker_id: str) -> None:
     WorkerBeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": timezone.now()})
+
+
+def latest_beat() -> datetime | None:
+    """When any worker process last beat (None if none ever has): /readyz's sign of life."""
+    return WorkerBeat.objects.aggregate(latest=Max("seen_at"))["latest"]
 
 
 def reclaim_abandoned(*, lease: timedelta, max_attempts: int) -> int:

@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers, get_channel_layer
 
 from messaging import services
+from messaging.selectors import is_online
 from tests.helpers import next_frame, open_socket, send, verified_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,6 +139,53 @@ async def test_the_database_away_on_an_open_socket_closes_it_with_try_again(
     assert len(_one_line_each(caplog)) == 1
 
 
+async def test_a_socket_closed_by_an_outage_leaves_no_one_online(
+    in_memory_channel_layer, thread, participant, monkeypatch, caplog
+):
+    """The outage path (4503) never runs the consumer's disconnect: the presence the socket
+    set must still be taken back, or the participant counts as online (and gets no email of
+    a new message) until ONLINE_WITHIN has passed."""
+    from django.db import OperationalError
+
+    from accounts.realtime import SessionCheck
+
+    socket, connected, _ = await open_socket(participant, thread)
+    assert connected
+    assert await sync_to_async(is_online)(participant.pk)
+
+    def away(self, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(SessionCheck, "__call__", away)
+    await socket.send_json_to({"type": "ping"})
+    assert await _close_code(socket) == 4503
+    assert not await sync_to_async(is_online)(participant.pk)
+
+
+async def test_a_socket_refused_at_the_handshake_takes_no_one_offline(
+    in_memory_channel_layer, thread, participant, therapist, monkeypatch
+):
+    """A socket that never got as far as marking its user online clears nothing: the
+    therapist's live socket on another tab keeps them online."""
+    from django.db import OperationalError
+
+    from accounts import realtime
+
+    live, connected, _ = await open_socket(therapist, thread)
+    assert connected
+    client = await sync_to_async(verified_client)(therapist)
+
+    async def away(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(realtime, "_session_is_verified", away)
+    refused, connected, _ = await open_socket(therapist, thread, client=client)
+    assert await _close_code(refused) == 4503
+    assert await sync_to_async(is_online)(therapist.pk)
+    monkeypatch.undo()
+    await live.disconnect()
+
+
 @pytest.fixture
 def own_redis(tmp_path):
     """A Redis of this test's own on a free port, which the test can stop."""
@@ -187,9 +235,12 @@ async def test_redis_away_closes_open_sockets_and_handshakes_with_try_again(
         await socket.send_json_to({"type": "ping"})
         assert (await next_frame(socket, "pong"))["type"] == "pong"
 
+        assert await sync_to_async(is_online)(participant.pk)
         proc.kill()  # Redis dies under an open socket
         proc.wait(timeout=10)
         assert await _close_code(socket) == 4503
+        # The database still answers: the socket takes its presence back on the way out.
+        assert not await sync_to_async(is_online)(participant.pk)
 
         late, connected, _ = await open_socket(therapist, thread)
         assert connected

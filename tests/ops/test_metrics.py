@@ -10,8 +10,8 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
-from config.health import worker_heartbeat
 from messaging.models import Message
+from messaging.tasks import notify_new_message
 from tests.helpers import open_socket, send, verified_client
 
 pytestmark = pytest.mark.django_db
@@ -118,8 +118,8 @@ def test_the_task_queue_depth_and_age_are_read_when_scraped():
     DBTaskResult.objects.all().delete()
     assert value(scrape(), "omtag_task_queue_depth") == 0
     assert value(scrape(), "omtag_task_oldest_waiting_seconds") == 0
-    worker_heartbeat.enqueue()
-    worker_heartbeat.enqueue()
+    notify_new_message.enqueue(0, "team")  # two tasks waiting (a thread that is gone)
+    notify_new_message.enqueue(0, "team")
     DBTaskResult.objects.update(
         enqueued_at=DBTaskResult.objects.first().enqueued_at.replace(year=2020)
     )

@@ -1,24 +1,22 @@
-"""/readyz: the database, Redis (when set) and a recent beat of the task worker."""
+"""/readyz: the database, Redis (when set) and a recent beat of a task worker (WorkerBeat)."""
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from config import health
+from worker.lease import Heartbeat, beat
+from worker.models import WorkerBeat
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _heartbeat_file(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-
-
 def test_ready_when_the_worker_beat_recently():
-    health.record_worker_heartbeat()
+    beat("worker-1")  # what a worker process's heartbeat thread writes
     response = Client().get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
@@ -31,26 +29,34 @@ def test_the_worker_never_having_run_is_named():
 
 
 def test_a_stale_beat_is_named(settings):
-    health.record_worker_heartbeat(now=time.time() - settings.WORKER_HEARTBEAT_MAX_AGE - 5)
+    stale = timezone.now() - timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE + 5)
+    WorkerBeat.objects.create(worker_id="worker-gone", seen_at=stale)
     assert Client().get("/readyz").json()["failed"] == ["worker"]
 
 
-def test_running_the_heartbeat_task_is_the_beat(django_capture_on_commit_callbacks):
-    from django_tasks_db.models import DBTaskResult
-
-    from config.management.commands.enqueue_heartbeat import Command
-
-    Command().handle()
-    assert DBTaskResult.objects.filter(task_path__endswith="worker_heartbeat").count() == 1
-    assert Client().get("/readyz").status_code == 503  # enqueued, not yet run
-    health.worker_heartbeat.call()  # what the worker does with it
+def test_one_live_worker_among_dead_ones_is_enough(settings):
+    stale = timezone.now() - timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE + 5)
+    WorkerBeat.objects.create(worker_id="worker-gone", seen_at=stale)
+    beat("worker-alive")
     assert Client().get("/readyz").status_code == 200
+
+
+def test_a_running_workers_heartbeat_thread_is_the_beat():
+    """The worker's own beat, from the thread that also beats while a task runs: no clock,
+    no task of its own."""
+    heartbeat = Heartbeat("worker-thread", every=60)
+    assert Client().get("/readyz").status_code == 503
+    heartbeat.start()  # beats at once, then every `every`
+    try:
+        assert Client().get("/readyz").status_code == 200
+    finally:
+        heartbeat.stop()
 
 
 def test_a_database_that_does_not_answer_is_named(monkeypatch):
     from django.db import DatabaseError
 
-    health.record_worker_heartbeat()
+    beat("worker-1")
 
     def broken(*args, **kwargs):
         raise DatabaseError("connection refused")
