@@ -140,15 +140,17 @@ class ThreadSocket:
                 cookie=f"omtag_session={self.user.session}",
             )
             self.ws.send(json.dumps({"type": "sync", "after": self.latest}))
-            first = json.loads(self.ws.recv())
+            # A push may come before the sync's answer (PROTOCOL.md): taken as it comes.
+            while (frame := json.loads(self.ws.recv())).get("type") != "sync":
+                if frame.get("type") == "message":
+                    self._take_message(frame["message"], time.perf_counter())
+                if time.perf_counter() - started > SOCKET_TIMEOUT:
+                    raise TimeoutError("no sync answer")
         except Exception as error:  # any failure is the figure
             fire(self.user.environment, "connect", started, f"{type(error).__name__}: {error}")
             return False
-        if first.get("type") != "sync":
-            fire(self.user.environment, "connect", started, f"first frame {first.get('type')}")
-            return False
         fire(self.user.environment, "connect", started)
-        self._take_sync(first)
+        self._take_sync(frame)
         self.ws.settimeout(None)
         listeners[self.thread][self.side] += 1
         self.greenlets = [gevent.spawn(self._read), gevent.spawn(self._ping)]
