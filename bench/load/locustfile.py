@@ -102,7 +102,14 @@ def _seen(request_type: str, name: str, exception: Any = None, **_kwargs: Any) -
         failed[f"{request_type} {name}"] += 1
 
 
+# The step's socket handshakes (ms, failure): they happen while its users spawn, before the
+# statistics are reset for the measured window, so they are kept here for the step's row.
+connects: list[tuple[float, str | None]] = []
+
+
 def fire(environment: Any, name: str, started: float, failure: str | None = None) -> None:
+    if name == "connect":
+        connects.append(((time.perf_counter() - started) * 1000, failure))
     environment.events.request.fire(
         request_type="WS",
         name=name,
@@ -528,6 +535,7 @@ class Steps(LoadTestShape):
         if self.phase == "spawn":
             if not self.phase_at:
                 self.phase_at = now
+                connects.clear()
                 self.spawn_limit = now + 10 + users / self.spawn_rate
             if self.runner.user_count == users or now > self.spawn_limit:
                 self.phase, self.phase_at = "settle", now
@@ -555,6 +563,8 @@ class Steps(LoadTestShape):
         pages: collections.Counter[int] = collections.Counter()
         requests = errors = 0
         for entry in stats.entries.values():
+            if (entry.method, entry.name) == ("WS", "connect"):
+                continue  # from `connects` below: the step's handshakes
             kinds.append(
                 {
                     "type": entry.method,
@@ -570,10 +580,27 @@ class Steps(LoadTestShape):
             if entry.method != "WS":
                 requests += entry.num_requests
                 pages.update(entry.response_times)
+        handshakes = collections.Counter(round(ms) for ms, _failure in connects)
+        refused = [failure for _ms, failure in connects if failure]
+        kinds.append(
+            {
+                "type": "WS",
+                "name": "connect (while spawning)",
+                "count": len(connects),
+                "failures": len(refused),
+                "p50": _percentile(handshakes, 0.50),
+                "p95": _percentile(handshakes, 0.95),
+                "p99": _percentile(handshakes, 0.99),
+            }
+        )
+        errors += len(refused)
         problems = {
             f"{e.method} {e.name}: {e.error}"[:160]: e.occurrences for e in stats.errors.values()
         }
         problems.update(counters)
+        for failure in refused:
+            key = f"WS connect: {failure}"[:160]
+            problems[key] = problems.get(key, 0) + 1
         errors += sum(counters.values())
         row = {
             "users": users,
