@@ -46,7 +46,7 @@ import harness
 from harness import BENCH, HOST, REPO, Server
 from tests.servers import stop_process
 
-TIME_LIMIT = 1200.0  # seconds for the whole run; past it the run stops with an error
+TIME_LIMIT = 1800.0  # seconds for the whole run; past it the run stops with an error
 COMMAND_TIMEOUT = 240.0  # one manage.py command
 STARTUP_TIMEOUT = 60.0  # daphne answering /healthz
 STOP_TIMEOUT = 10.0
