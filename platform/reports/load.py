@@ -279,6 +279,67 @@ def seed_pairs(count: int, tag: str, *, tick: Tick = _no_tick) -> list[Pair]:
     return [Pair(t, p) for t, p in zip(therapists, participants, strict=True)]
 
 
+# --- Teams: therapists with a caseload each, for the load test ----------------------------------
+
+
+@dataclass(frozen=True)
+class Team:
+    """One therapist and the participants on their caseload, each in an active enrollment
+    with answers to every answer block of the first module."""
+
+    therapist: User
+    participants: list[User]
+
+
+def seed_teams(count: int, caseload: int, tag: str, *, tick: Tick = _no_tick) -> list[Team]:
+    """`count` therapists with `caseload` participants each (bench/load.py: a virtual
+    therapist answers the virtual participants of their own caseload, so the therapist's side
+    of every message is someone who may see the thread); `tag` keeps the emails of runs
+    apart. Everyone has the shared password and a confirmed TOTP device."""
+    programme = the_programme()
+    unit = first_unit()
+    ProgrammeOffer.objects.get_or_create(
+        organisation_id=unit.organisation_id, translation_key=programme.translation_key
+    )
+    module = programme_modules(programme)[0]
+    answers = _first_module_answers(module)
+    teams = []
+    for t in range(count):
+        with transaction.atomic():
+            therapist = _verified_people(
+                [(f"bench-{tag}-t{t:04d}@bench.invalid", f"T{t}")], Role.THERAPIST, unit
+            )[0]
+            participants = _verified_people(
+                [
+                    (f"bench-{tag}-t{t:04d}-p{i:03d}@bench.invalid", f"T{t} P{i}")
+                    for i in range(caseload)
+                ],
+                Role.PARTICIPANT,
+                unit,
+            )
+            for user in participants:
+                tick()
+                enrollment = enrollment_create(
+                    actor=None,
+                    participant=user,
+                    programme=programme,
+                    therapist=therapist,
+                    unit=unit,
+                )
+                enrollment_start(enrollment=enrollment)
+                for block_id, value in answers:
+                    answer_save(
+                        participant=user,
+                        enrollment=enrollment,
+                        module=module,
+                        block_id=block_id,
+                        value=value,
+                        version=None,
+                    )
+        teams.append(Team(therapist, participants))
+    return teams
+
+
 # --- An organisation for the report ---------------------------------------------------------------
 
 

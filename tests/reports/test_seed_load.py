@@ -74,3 +74,21 @@ def test_refuses_without_debug_or_a_programme(settings):
         call_command("seed_load", "--participants", "1", stdout=StringIO())
     with pytest.raises(CommandError, match="seed_programme"):
         seed_load("--participants", "1")
+
+
+def test_teams_are_caseloads_of_their_own_therapist():
+    from reports.load import seed_teams
+
+    make_programme(modules=2, answers_per_module=3)
+    teams = seed_teams(2, 3, "t")
+    assert [len(team.participants) for team in teams] == [3, 3]
+    for team in teams:
+        assert team.therapist.has_role(Role.THERAPIST)
+        enrollments = Enrollment.objects.filter(participant__in=team.participants)
+        assert {e.therapist_id for e in enrollments} == {team.therapist.pk}
+        assert all(e.status == EnrollmentStatus.ACTIVE for e in enrollments)
+        assert Thread.objects.filter(enrollment__in=enrollments).count() == 3
+        for user in [team.therapist, *team.participants]:
+            assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+        for enrollment in enrollments:
+            assert Answer.objects.filter(enrollment=enrollment).count() == 3
