@@ -75,6 +75,16 @@ browser:
 	    echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
+	@# nginx is the reverse proxy in front of two daphne in the load test's smoke run (bench/load.py).
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's nginx for the load test's smoke run..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || echo "Could not install nginx."; \
+	  else \
+	    echo "nginx is missing: the load test's smoke run will fail. Install it with: sudo apt-get install nginx"; \
+	  fi; \
+	fi
 	@# xmlsec1 signs the assertions of the tests' SAML identity provider (pysaml2).
 	@if ! command -v xmlsec1 >/dev/null; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
