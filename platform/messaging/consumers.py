@@ -4,9 +4,11 @@ It never writes to the database itself: sends, read markers and presence go thro
 services, which broadcast after commit. The channel layer only wakes sockets up; what they
 forward comes from a committed row, re-checked against the recipient's access.
 
-Every frame from the client is re-checked (session and access, two queries) in the same
+Every frame from the client is re-checked (session and access, one query) in the same
 database call that then does the frame's work; every pushed message re-checks access (one
-query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too."""
+query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too. The socket compiles
+these queries, and its sender's (services.MessageSender), once when it opens, and asks them
+anew each time."""
 
 from __future__ import annotations
 
@@ -283,7 +285,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         return work(user)
 
     def _recheck_session(self, *, touch: bool) -> User:
-        """The session and the access, in two queries; raises _Closed."""
+        """The session and the access, in one query; raises _Closed."""
         user = self._session_check(touch=touch)
         if user is None:
             raise _Closed(CLOSE_NOT_LOGGED_IN)
