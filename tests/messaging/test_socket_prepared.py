@@ -139,3 +139,23 @@ def test_a_resend_through_a_message_sender_stores_nothing_twice(thread, particip
     assert first.created and not again.created
     assert again.message.pk == first.message.pk and again.payload == first.payload
     assert Message.objects.filter(thread=thread).count() == 1
+
+
+async def test_sessions_kept_outside_the_database_are_asked_of_their_store(
+    thread, participant, settings
+):
+    """With another session engine (here the cache) the check asks the session store, then
+    the user's row: a session ended there is refused on the next frame all the same."""
+    from importlib import import_module
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    client = await sync_to_async(verified_client)(participant)
+    socket, ok, _ = await open_socket(participant, thread, client=client)
+    assert ok
+    await _warm(socket)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    await sync_to_async(store(key).delete)()
+    await _send(socket, "after the logout")
+    assert await _closed_with(socket) == 4401
+    assert await _stored("after the logout") == 0
