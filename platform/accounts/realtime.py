@@ -72,35 +72,43 @@ class Prepared:
     times what the database takes to answer it. `rows()` gives its rows as tuples in the
     order of the queryset's values_list (a queryset of model instances gives raw columns)."""
 
-    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
+    def __init__(self, queryset: QuerySet[Any, Any], *, lazy: bool = False) -> None:
         self.using = queryset.db
-        self.queryset = queryset
-        self.compiled = False
+        self.queryset: QuerySet[Any, Any] | None = queryset
+        if not lazy:  # lazy: a locking query compiles only inside its transaction
+            self._compile()
 
     def _compile(self) -> None:
-        """On the first run (a locking query compiles only inside its transaction)."""
+        """Keep the SQL, its parameters and the conversions only: a socket holds its queries
+        for hours, and the query trees weigh many times their SQL."""
+        assert self.queryset is not None
         query = self.queryset.query
-        self.compiler = query.get_compiler(self.using)
-        self.sql, self.params = self.compiler.as_sql()
+        compiler = query.get_compiler(self.using)
+        self.sql, self.params = compiler.as_sql()
         # The backend's conversions of raw values (SQLite's datetimes, for one), as the ORM
         # applies them.
-        selected = [s[0] for s in self.compiler.select[: self.compiler.col_count]]
-        self.converters = self.compiler.get_converters(selected)
+        selected = [s[0] for s in compiler.select[: compiler.col_count]]
+        self.converters = list(compiler.get_converters(selected).items())
         # The database's column order (extra, fields, annotations) as values_list reorders it.
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         fields = list(getattr(self.queryset, "_fields", None) or names)
         fields += [f for f in query.annotation_select if f not in fields]
         self.order = None if fields == names else [names.index(f) for f in fields]
-        self.compiled = True
+        self.queryset = None
 
     def rows(self) -> list[tuple[Any, ...]]:
-        if not self.compiled:
+        if self.queryset is not None:
             self._compile()
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
-            rows: list[Any] = cursor.fetchall()
-        if self.converters:
-            rows = list(self.compiler.apply_converters(map(list, rows), self.converters))
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for position, (converters, expression) in self.converters:
+                value = row[position]
+                for convert in converters:
+                    value = convert(value, expression, connection)
+                row[position] = value
         if self.order is None:
             return [tuple(row) for row in rows]
         return [tuple(row[i] for i in self.order) for row in rows]

@@ -342,12 +342,15 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             annotate={"may_see_thread": selectors.may_see_expression(thread.pk)},
         )
         self._may_see = Prepared(selectors.may_see_query(self.user_id, thread.pk)).exists
-        self._sender = services.MessageSender(sender_id=self.user_id, thread=thread)
+        self._sender: services.MessageSender | None = None  # made at the first send
         return 0, thread
 
     def _store_message(self, user: User, client_id: Any, body: Any) -> dict[str, Any]:
         if not isinstance(client_id, str):
             raise ValidationError("The message had no valid id.", code="bad_client_id")
+        if self._sender is None:  # an idle socket holds no sender's query
+            assert self.thread is not None
+            self._sender = services.MessageSender(sender_id=self.user_id, thread=self.thread)
         sent = self._sender.send(
             sender=user, body=body, client_id=client_id, origin=self.channel_name
         )

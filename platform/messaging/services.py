@@ -149,7 +149,7 @@ class MessageSender:
                 "enrollment__last_active_at",
             )
         )
-        self.locked = Prepared(locked)
+        self.locked = Prepared(locked, lazy=True)
 
     def send(
         self, *, sender: User, body: Any, client_id: UUID | str, origin: str | None = None
