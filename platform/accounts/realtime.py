@@ -66,6 +66,15 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
 
 
+class _Column:
+    """What a backend's converter is given of a column: its output field."""
+
+    __slots__ = ("output_field",)
+
+    def __init__(self, output_field: Any) -> None:
+        self.output_field = output_field
+
+
 class Prepared:
     """A query a socket asks over and over with the same values, compiled once and run anew,
     against the database, every time: building and compiling it through the ORM costs many
@@ -87,8 +96,13 @@ class Prepared:
         self.sql, self.params = compiler.as_sql()
         # The backend's conversions of raw values (SQLite's datetimes, for one), as the ORM
         # applies them.
+        # Each converter is given its column's output field only, not the expression: an
+        # annotation's expression holds its whole subquery's tree (the socket's Exists).
         selected = [s[0] for s in compiler.select[: compiler.col_count]]
-        self.converters = list(compiler.get_converters(selected).items())
+        self.converters = [
+            (position, (converters, _Column(expression.output_field)))
+            for position, (converters, expression) in compiler.get_converters(selected).items()
+        ]
         # The database's column order (extra, fields, annotations) as values_list reorders it.
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         fields = list(getattr(self.queryset, "_fields", None) or names)
