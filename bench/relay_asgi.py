@@ -135,22 +135,72 @@ class PersistSqlRelayConsumer(PersistRelayConsumer):
             )
 
 
+class TracemallocConsumer(AsyncWebsocketConsumer):
+    """bench/sockets.py with BENCH_TRACEMALLOC=1 (the server started with PYTHONTRACEMALLOC):
+    "start" takes the snapshot to compare with, "top" answers the allocation sites that grew
+    most since, by line, and the three biggest with their tracebacks."""
+
+    baseline: Any = None
+
+    async def connect(self) -> None:
+        await self.accept()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        import gc
+        import tracemalloc
+
+        gc.collect()
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        )
+        if text_data == "start" or TracemallocConsumer.baseline is None:
+            TracemallocConsumer.baseline = snapshot
+            await self.send(text_data="ok")
+            return
+        lines = [str(stat) for stat in snapshot.compare_to(self.baseline, "lineno")[:25]]
+        for stat in snapshot.compare_to(self.baseline, "traceback")[:3]:
+            lines += ["", f"{stat.size_diff / 1024:.0f} KiB in {stat.count_diff} blocks from:"]
+            lines += stat.traceback.format(limit=12)
+        await self.send(text_data="\n".join(lines))
+
+
+def _Same(inner: Any) -> Any:  # noqa: N802 - used as the class beside it is
+    return inner
+
+
+class _TracemallocFirst:
+    """The tracemalloc socket outside the login gates (it is the bench's, not a person's)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.trace = TracemallocConsumer.as_asgi()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if scope.get("path") == "/ws/bench-tracemalloc/":
+            return await self.trace(scope, receive, send)
+        return await self.inner(scope, receive, send)
+
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
-                SecondFactorMiddleware(
-                    URLRouter(
-                        [
-                            path("ws/bench-relay/<str:room>/", RelayConsumer.as_asgi()),
-                            path("ws/bench-persist/<str:thread>/", PersistRelayConsumer.as_asgi()),
-                            path(
-                                "ws/bench-persist-sql/<str:thread>/",
-                                PersistSqlRelayConsumer.as_asgi(),
-                            ),
-                            *websocket_urlpatterns,
-                        ]
+        "websocket": (_TracemallocFirst if os.environ.get("BENCH_TRACEMALLOC") == "1" else _Same)(
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(
+                    SecondFactorMiddleware(
+                        URLRouter(
+                            [
+                                path("ws/bench-relay/<str:room>/", RelayConsumer.as_asgi()),
+                                path(
+                                    "ws/bench-persist/<str:thread>/", PersistRelayConsumer.as_asgi()
+                                ),
+                                path(
+                                    "ws/bench-persist-sql/<str:thread>/",
+                                    PersistSqlRelayConsumer.as_asgi(),
+                                ),
+                                *websocket_urlpatterns,
+                            ]
+                        )
                     )
                 )
             )

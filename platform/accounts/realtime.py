@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from importlib import import_module
 from typing import Any
 
@@ -17,7 +17,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import InterfaceError, OperationalError, connections, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -65,32 +66,145 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
 
 
+class _Column:
+    """What a backend's converter is given of a column: its output field."""
+
+    __slots__ = ("output_field",)
+
+    def __init__(self, output_field: Any) -> None:
+        self.output_field = output_field
+
+
+class Prepared:
+    """A query a socket asks over and over with the same values, compiled once and run anew,
+    against the database, every time: building and compiling it through the ORM costs many
+    times what the database takes to answer it. `rows()` gives its rows as tuples in the
+    order of the queryset's values_list (a queryset of model instances gives raw columns)."""
+
+    def __init__(self, queryset: QuerySet[Any, Any], *, lazy: bool = False) -> None:
+        self.using = queryset.db
+        self.queryset: QuerySet[Any, Any] | None = queryset
+        if not lazy:  # lazy: a locking query compiles only inside its transaction
+            self._compile()
+
+    def _compile(self) -> None:
+        """Keep the SQL, its parameters and the conversions only: a socket holds its queries
+        for hours, and the query trees weigh many times their SQL."""
+        assert self.queryset is not None
+        query = self.queryset.query
+        compiler = query.get_compiler(self.using)
+        self.sql, self.params = compiler.as_sql()
+        # The backend's conversions of raw values (SQLite's datetimes, for one), as the ORM
+        # applies them.
+        # Each converter is given its column's output field only, not the expression: an
+        # annotation's expression holds its whole subquery's tree (the socket's Exists).
+        selected = [s[0] for s in compiler.select[: compiler.col_count]]
+        self.converters = [
+            (position, (converters, _Column(expression.output_field)))
+            for position, (converters, expression) in compiler.get_converters(selected).items()
+        ]
+        # The database's column order (extra, fields, annotations) as values_list reorders it.
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = list(getattr(self.queryset, "_fields", None) or names)
+        fields += [f for f in query.annotation_select if f not in fields]
+        self.order = None if fields == names else [names.index(f) for f in fields]
+        self.queryset = None
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        if self.queryset is not None:
+            self._compile()
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for position, (converters, expression) in self.converters:
+                value = row[position]
+                for convert in converters:
+                    value = convert(value, expression, connection)
+                row[position] = value
+        if self.order is None:
+            return [tuple(row) for row in rows]
+        return [tuple(row[i] for i in self.order) for row in rows]
+
+    def exists(self) -> bool:
+        return bool(self.rows())
+
+
+def _db_session_store(engine: Any) -> type[Any] | None:
+    """The session store's class when it keeps sessions in the database (Django's `db` and
+    `cached_db`, which writes every change through to the database): its rows can then be read
+    in the socket's own query. None for any other engine."""
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    store = engine.SessionStore
+    return store if isinstance(store, type) and issubclass(store, DatabaseStore) else None
+
+
 class SessionCheck:
     """Is this socket's session still the live, two-factor-verified login of an active user
     (not logged out, not idle or too old, not ended everywhere, not locked)? Calling it returns
-    the user, fetched fresh, or None. Two queries (the session, the user); `annotate` adds
-    expressions evaluated on the user's row in the same query (the thread socket asks whether
-    the user may still see its thread). With `touch`, socket activity counts as activity for
-    the idle limit.
+    the user, fetched fresh, or None. `annotate` adds expressions evaluated on the user's row in
+    the same query (the thread socket asks whether the user may still see its thread). With
+    `touch`, socket activity counts as activity for the idle limit.
 
     One check per socket, asked again and again: the same question with the same values, so
-    the user's query is compiled once (building and compiling it costs many times what the
-    database takes to answer it) and run anew, against the database, every time."""
+    its query is compiled once (building and compiling it costs many times what the database
+    takes to answer it) and run anew, against the database, every time. With sessions in the
+    database, the session row comes in that same query (one round trip: the user, the session's
+    data and the annotations); otherwise the session store is asked first (two). The session's
+    data is decoded again only when it changed (decoding is a signature check)."""
 
     def __init__(
         self, user_id: int, session_key: str | None, *, annotate: Mapping[str, Any] | None = None
     ) -> None:
         self.user_id = user_id
         self.session_key = session_key
-        self._sql, self._params = _live_user(user_id, annotate).query.sql_with_params()
+        self.engine = import_module(settings.SESSION_ENGINE)
+        self.annotations = list(annotate or {})
+        self.attnames = [f.attname for f in User._meta.concrete_fields]
+        users = _live_user(user_id, annotate)
+        self.in_database = _db_session_store(self.engine)
+        if self.in_database is not None:
+            sessions = self.in_database.get_model_class().objects.filter(
+                session_key=session_key or "", expire_date__gt=Now()
+            )
+            users = users.annotate(_session_data=Subquery(sessions.values("session_data")[:1]))
+        columns = [*self.attnames, *self.annotations]
+        if self.in_database is not None:
+            columns.append("_session_data")
+        self.query = Prepared(users.values_list(*columns))
+        self._decoded: tuple[str, dict[str, Any]] | None = None
 
     def __call__(self, *, touch: bool = False) -> User | None:
-        return _checked_session_user(
-            self.user_id,
-            self.session_key,
-            touch,
-            lambda: next(iter(User.objects.raw(self._sql, self._params)), None),
-        )
+        if not self.session_key:
+            return None
+        if self.in_database is None:
+            data = self.engine.SessionStore(self.session_key).load()
+            if not data:
+                return None
+            row = self._user_row()
+        else:
+            row = self._user_row()
+            if row is None or row[-1] is None:
+                return None
+            data = self._decode(row[-1])
+        if row is None:
+            return None
+        user = User.from_db(self.query.using, self.attnames, row[: len(self.attnames)])
+        for i, name in enumerate(self.annotations):
+            setattr(user, name, row[len(self.attnames) + i])
+        return _checked_session_user(self.user_id, self.session_key, touch, data, user)
+
+    def _user_row(self) -> tuple[Any, ...] | None:
+        rows = self.query.rows()
+        return rows[0] if rows else None
+
+    def _decode(self, session_data: str) -> dict[str, Any]:
+        if self._decoded is None or self._decoded[0] != session_data:
+            store = self.engine.SessionStore(self.session_key)
+            self._decoded = (session_data, store.decode(session_data))
+        return dict(self._decoded[1])
 
 
 def _live_user(user_id: int, annotate: Mapping[str, Any] | None) -> QuerySet[User]:
@@ -99,19 +213,13 @@ def _live_user(user_id: int, annotate: Mapping[str, Any] | None) -> QuerySet[Use
 
 
 def _checked_session_user(
-    user_id: int, session_key: str | None, touch: bool, fetch_user: Callable[[], User | None]
+    user_id: int, session_key: str | None, touch: bool, data: dict[str, Any], user: User
 ) -> User | None:
-    if not session_key:
-        return None
-    engine = import_module(settings.SESSION_ENGINE)
-    store = engine.SessionStore(session_key)
-    data = store.load()
     if str(data.get(SESSION_KEY)) != str(user_id) or not data.get(DEVICE_ID_SESSION_KEY):
         return None
     if data.get(BACKEND_SESSION_KEY) is None:
         return None
-    user = fetch_user()
-    if user is None or user.pk != user_id:
+    if user.pk != user_id:
         return None
     if not constant_time_compare(str(data.get(HASH_SESSION_KEY, "")), user.get_session_auth_hash()):
         return None
@@ -120,6 +228,9 @@ def _checked_session_user(
     if ended:
         return None
     if touch and stale:
+        engine = import_module(settings.SESSION_ENGINE)
+        store = engine.SessionStore(session_key)
+        store.load()  # the row as it is now, so the save writes nothing older
         store[SEEN_AT] = now.isoformat()
         store.save()
     return user
@@ -159,6 +270,11 @@ class SecondFactorMiddleware:
 # --- The sockets' database connections ------------------------------------------------------
 
 
+# A kept connection that has answered within this many seconds is not health-checked again
+# before the next call (see refresh_socket_connections).
+SOCKET_HEALTH_CHECK_AFTER = 1.0
+
+
 def refresh_socket_connections() -> None:
     """close_old_connections for the sockets' database calls, which keep their connection for
     SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
@@ -169,16 +285,28 @@ def refresh_socket_connections() -> None:
     the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
     Django advises under ASGI, where each request has a thread of its own). Django's own rules
     still close a connection that is broken, left in a transaction, or past its age; the
-    health check runs before each call, so a server restart costs a reconnect, not a frame."""
+    health check (a round trip) runs before a call on a connection that has been quiet for
+    SOCKET_HEALTH_CHECK_AFTER seconds, so a server restart costs a reconnect, not a frame; a
+    connection that answered more recently than that has just shown it works, and checking it
+    before every call cost a round trip per frame and per push. (If the server restarts within
+    that second after all, the frame fails like any outage: the socket closes with "try again",
+    the page reconnects and resends, and the unique client id stores nothing twice.)"""
     max_age = settings.SOCKET_CONN_MAX_AGE
+    now = time.monotonic()
     for conn in connections.all(initialized_only=True):
         raw = conn.connection
         if raw is not None and max_age > 0 and getattr(conn, "_socket_kept", None) is not raw:
             # First seen open (just after the call that opened it): its age counts from now.
-            conn.close_at = time.monotonic() + max_age
+            conn.close_at = now + max_age
             conn.health_check_enabled = True  # type: ignore[attr-defined]
             conn._socket_kept = raw  # type: ignore[attr-defined]
         conn.close_if_unusable_or_obsolete()
+        if conn.connection is None:
+            continue
+        used_at = getattr(conn, "_socket_used_at", None)
+        if used_at is not None and now - used_at < SOCKET_HEALTH_CHECK_AFTER:
+            conn.health_check_done = True  # type: ignore[attr-defined]  # answered just now
+        conn._socket_used_at = now  # type: ignore[attr-defined]
 
 
 class SocketDatabaseSyncToAsync(SyncToAsync):

@@ -4,9 +4,11 @@ It never writes to the database itself: sends, read markers and presence go thro
 services, which broadcast after commit. The channel layer only wakes sockets up; what they
 forward comes from a committed row, re-checked against the recipient's access.
 
-Every frame from the client is re-checked (session and access, two queries) in the same
+Every frame from the client is re-checked (session and access, one query) in the same
 database call that then does the frame's work; every pushed message re-checks access (one
-query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too."""
+query) and, at least every PUSH_SESSION_RECHECK_SECONDS, the session too. The socket compiles
+these queries, and its sender's (services.MessageSender), once when it opens, and asks them
+anew each time."""
 
 from __future__ import annotations
 
@@ -17,11 +19,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
-from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.realtime import (
@@ -29,14 +30,14 @@ from accounts.realtime import (
     CLOSE_NOT_LOGGED_IN,
     CLOSE_TOO_BIG,
     OUTAGES,
+    Prepared,
     SessionCheck,
     socket_db,
     user_group,
 )
-from modules.safety import message_needs_safety
 
 from . import selectors, services
-from .models import Side, Thread
+from .models import Thread
 
 MAX_FRAME_BYTES = 64 * 1024
 # A full re-check of the session (logged out, idle, locked) at most this often while
@@ -47,21 +48,6 @@ PUSH_SESSION_RECHECK_SECONDS = 10
 T = TypeVar("T")
 
 logger = logging.getLogger("messaging.socket")
-
-
-class PreparedExists:
-    """A yes-or-no query a socket asks over and over with the same values, compiled once and
-    run anew, against the database, every time: building and compiling it through the ORM
-    costs many times what the database takes to answer it."""
-
-    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
-        self.using = queryset.db
-        self.sql, self.params = queryset.query.sql_with_params()
-
-    def __call__(self) -> bool:
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            return cursor.fetchone() is not None
 
 
 def _holds_lone_surrogate(content: object) -> bool:
@@ -102,6 +88,16 @@ class ThreadConsumer(AsyncWebsocketConsumer):
                     await self._presence_gone()
                 except OUTAGES as error:
                     logger.warning("socket could not clear its presence: %s", type(error).__name__)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As Channels' own, without its close_old_connections before every event: that is a
+        hop to the database thread for each frame and each push, and every database call of
+        this socket manages its connection itself (socket_db: refresh_socket_connections
+        before and after it)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope["user"]
@@ -309,7 +305,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         return work(user)
 
     def _recheck_session(self, *, touch: bool) -> User:
-        """The session and the access, in two queries; raises _Closed."""
+        """The session and the access, in one query; raises _Closed."""
         user = self._session_check(touch=touch)
         if user is None:
             raise _Closed(CLOSE_NOT_LOGGED_IN)
@@ -365,22 +361,20 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             self.session_key,
             annotate={"may_see_thread": selectors.may_see_expression(thread.pk)},
         )
-        self._may_see = PreparedExists(selectors.may_see_query(self.user_id, thread.pk))
+        self._may_see = Prepared(selectors.may_see_query(self.user_id, thread.pk)).exists
+        self._sender: services.MessageSender | None = None  # made at the first send
         return 0, thread
 
     def _store_message(self, user: User, client_id: Any, body: Any) -> dict[str, Any]:
-        assert self.thread is not None
         if not isinstance(client_id, str):
             raise ValidationError("The message had no valid id.", code="bad_client_id")
-        message, _created = services.message_send(
-            sender=user,
-            thread=self.thread,
-            body=body,
-            client_id=client_id,
-            origin=self.channel_name,
+        if self._sender is None:  # an idle socket holds no sender's query
+            assert self.thread is not None
+            self._sender = services.MessageSender(sender_id=self.user_id, thread=self.thread)
+        sent = self._sender.send(
+            sender=user, body=body, client_id=client_id, origin=self.channel_name
         )
-        safety = message.side == Side.PARTICIPANT and message_needs_safety(message.body)
-        return dict(services.message_payload(message), mine=True, safety=safety)
+        return dict(sent.payload, mine=True, safety=sent.safety)
 
     def _fetch_after(self, after: int) -> tuple[list[dict[str, Any]], bool, dict[str, int]]:
         assert self.thread is not None

@@ -104,12 +104,6 @@ def threads_for_user(user: User) -> QuerySet[Thread]:
     return Thread.objects.filter(visible_with_roles(user.pk, user.roles))
 
 
-def current_roles(user_id: int) -> set[str]:
-    """The user's roles as the database has them now; none unless the user is active."""
-    grants = RoleGrant.objects.filter(user_id=user_id, user__is_active=True)
-    return set(grants.values_list("role", flat=True))
-
-
 def thread_for_user(user: User, public_id: UUID | str) -> Thread | None:
     try:
         key = UUID(str(public_id))
@@ -118,29 +112,6 @@ def thread_for_user(user: User, public_id: UUID | str) -> Thread | None:
     return (
         threads_for_user(user)
         .select_related("enrollment__participant", "enrollment__therapist")
-        .filter(public_id=key)
-        .first()
-    )
-
-
-def thread_for_send(user: User, public_id: UUID | str, client_id: UUID) -> Thread | None:
-    """thread_for_user for message_send, asking the database (not the user object, which a
-    socket may have held for hours) whether the user is active and which roles they hold; then
-    in one query the thread with its enrollment, and `retry_of`, the id of the message already
-    stored with `client_id` (None when this is no retry). Two simple queries compile in about
-    half the time of one with the roles as subqueries (access_for)."""
-    retry_of = Message.objects.filter(thread=OuterRef("pk"), client_id=client_id).values("pk")
-    try:
-        key = UUID(str(public_id))
-    except ValueError:
-        return None
-    roles = current_roles(user.pk)
-    if not roles:
-        return None
-    return (
-        Thread.objects.filter(visible_with_roles(user.pk, roles))
-        .select_related("enrollment")
-        .annotate(retry_of=Subquery(retry_of[:1]))
         .filter(public_id=key)
         .first()
     )

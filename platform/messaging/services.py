@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.realtime import group_send, send_on_commit
+from accounts.realtime import Prepared, group_send, send_on_commit
 
 from . import selectors
 from .metrics import MESSAGES_SENT
 from .models import Message, Presence, Side, Thread, WaitClosure
 from .rendering import render_text
 from .tasks import notify_new_message
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 BODY_MAX = 5_000
 ACTIVITY_PRECISION = timedelta(minutes=1)
@@ -68,14 +73,27 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 def _check_rate(user: User) -> None:
     key = f"msgrate:{user.pk}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > settings.MESSAGE_RATE_LIMIT_PER_MINUTE:
+    if _count(key) > settings.MESSAGE_RATE_LIMIT_PER_MINUTE:
         raise RateLimited
+
+
+def _count(key: str) -> int:
+    """Add one to the minute's count and return it. With Redis one round trip (INCR and
+    EXPIRE in one pipeline; the cache's add-then-incr took three, for every message)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        client = backend._cache.get_client(full_key, write=True)  # type: ignore[attr-defined]
+        with client.pipeline() as pipe:
+            pipe.incr(full_key)
+            pipe.expire(full_key, 120)
+            return int(pipe.execute()[0])
+    backend.add(key, 0, timeout=120)
+    try:
+        return backend.incr(key)
+    except ValueError:  # evicted between add and incr
+        backend.set(key, 1, timeout=120)
+        return 1
 
 
 def message_send(
@@ -85,24 +103,128 @@ def message_send(
     retry with a client_id already stored returns the first message and stores nothing.
     `origin` is the channel of the socket that sent it: that socket has the message in its
     ack and is not sent it again (the sender's other sockets are)."""
-    client_uuid = _client_uuid(client_id)
-    thread, stored = _thread_for_send(sender, thread, client_uuid)
-    if stored is not None:
-        return stored, False
-    if not selectors.may_write(thread):
-        raise ValidationError(
-            _("This treatment has ended, so no new messages can be written here."),
-            code="closed",
+    sent = MessageSender(sender_id=sender.pk, thread=thread).send(
+        sender=sender, body=body, client_id=client_id, origin=origin
+    )
+    return sent.message, sent.created
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What MessageSender.send did: the message (the first one, for a retry), whether this
+    call stored it, its payload as the sockets see it, and whether it is a participant's
+    message with risk words (modules.safety: the page then shows what to do now)."""
+
+    message: Message
+    created: bool
+    payload: dict[str, Any]
+    safety: bool
+
+
+class MessageSender:
+    """message_send for one sender on one thread, its queries compiled once: a socket makes one
+    when it opens and sends every message through it; message_send makes one per call.
+
+    A send is one transaction of three statements: the thread's row, locked, if the sender
+    may see it (asked of the database each time: active, holding the role, on the care team
+    in the unit, or the participant) with what the send needs of the enrollment; the message;
+    the thread's counters. A resend of a client_id already stored fails on the unique (thread,
+    client_id) and returns the stored message instead (a concurrent one too). The risk words
+    are one query more for a participant's message; the email task one row, queued in the same
+    transaction (so a server that dies after the commit cannot lose it)."""
+
+    def __init__(self, *, sender_id: int, thread: Thread) -> None:
+        self.sender_id = sender_id
+        self.thread_id = thread.pk
+        locked = (
+            Thread.objects.select_for_update(of=("self",))
+            .filter(selectors.access_for(sender_id), pk=thread.pk)
+            .values_list(
+                "last_seq",
+                "participant_notified_at",
+                "team_notified_at",
+                "enrollment_id",
+                "enrollment__status",
+                "enrollment__participant_id",
+                "enrollment__last_active_at",
+            )
         )
-    text = clean_body(body)
-    _check_rate(sender)
-    side = selectors.side_of(sender, thread)
-    try:
-        message = _message_store(thread, sender, side, text, client_uuid, origin)
-    except IntegrityError:
-        # The same client_id committed by a concurrent request: that one is the message.
-        return thread.messages.select_related("sender").get(client_id=client_uuid), False
-    return message, True
+        self.locked = Prepared(locked, lazy=True)
+
+    def send(
+        self, *, sender: User, body: Any, client_id: UUID | str, origin: str | None = None
+    ) -> Sent:
+        assert sender.pk == self.sender_id
+        client_uuid = _client_uuid(client_id)
+        try:
+            with transaction.atomic(using=self.locked.using):
+                sent = self._store(sender, body, client_uuid, origin)
+        except IntegrityError:
+            # The client_id is stored already: a resend (or a concurrent one that won).
+            return self._stored(sender, client_uuid)
+        return sent
+
+    def _store(self, sender: User, body: Any, client_uuid: UUID, origin: str | None) -> Sent:
+        rows = self.locked.rows()
+        if not rows:
+            raise PermissionDenied
+        text = clean_body(body)
+        last_seq, p_notified, t_notified, enrollment_id, status, participant_id, active = rows[0]
+        side = Side.PARTICIPANT if participant_id == sender.pk else Side.TEAM
+        now = timezone.now()
+        seq = last_seq + 1
+        message = Message(
+            thread_id=self.thread_id,
+            seq=seq,
+            sender=sender,
+            side=side,
+            body=text,
+            client_id=client_uuid,
+            created_at=now,
+        )
+        message.pk = _insert(message, self.locked.using)
+        message._state.adding = False
+        message._state.db = self.locked.using
+        # A resend fails on the insert above, before the checks that only a new message
+        # needs: an ended treatment and the rate limit refuse what was never stored.
+        if status not in selectors.WRITABLE_STATUSES:
+            raise ValidationError(
+                _("This treatment has ended, so no new messages can be written here."),
+                code="closed",
+            )
+        _check_rate(sender)
+        _move_counters(self.thread_id, seq, now, side, self.locked.using)
+        risky = False
+        if side == Side.PARTICIPANT:
+            risky = _participant_wrote(enrollment_id, active, message)
+        notified_at = p_notified if side == Side.TEAM else t_notified
+        if notified_at is None or now - notified_at >= Thread.NOTIFY_EVERY:
+            # Not when the other side was emailed about this thread within NOTIFY_EVERY: the
+            # task could only find that (it sends at most one per side per thread in that
+            # time), so a conversation does not queue a task per message.
+            recipient_side = Side.TEAM if side == Side.PARTICIPANT else Side.PARTICIPANT
+            notify_new_message.enqueue(
+                thread_id=self.thread_id, side=recipient_side, key=f"message:{message.pk}"
+            )
+        payload = message_payload(message)
+        transaction.on_commit(
+            lambda: _after_send(message, payload, origin=origin), using=self.locked.using
+        )
+        transaction.on_commit(MESSAGES_SENT.inc, using=self.locked.using)
+        return Sent(message, True, payload, risky)
+
+    def _stored(self, sender: User, client_uuid: UUID) -> Sent:
+        existing = (
+            Message.objects.select_related("sender")
+            .filter(thread_id=self.thread_id, client_id=client_uuid)
+            .first()
+        )
+        if existing is None or existing.sender_id != sender.pk:
+            raise ValidationError(_("The message had no valid id."), code="bad_client_id")
+        from modules.safety import message_needs_safety
+
+        safety = existing.side == Side.PARTICIPANT and message_needs_safety(existing.body)
+        return Sent(existing, False, message_payload(existing), safety)
 
 
 def _client_uuid(client_id: UUID | str) -> UUID:
@@ -113,106 +235,87 @@ def _client_uuid(client_id: UUID | str) -> UUID:
         raise ValidationError(_("The message had no valid id."), code="bad_client_id") from None
 
 
-def _thread_for_send(
-    sender: User, thread: Thread, client_uuid: UUID
-) -> tuple[Thread, Message | None]:
-    """The thread as it is now, if the sender may see it, and the message already stored with
-    this client_id (a retry), if any. The permission check asks the database (not the sender
-    object, which a socket may have held for hours) whether the sender is active and holds the
-    role; the thread and the retry lookup come in the same query as the access."""
-    visible = selectors.thread_for_send(sender, thread.public_id, client_uuid)
-    if visible is None:
-        raise PermissionDenied
-    retry_of: int | None = visible.retry_of  # type: ignore[attr-defined]  # an annotation
-    if retry_of is None:
-        return visible, None
-    existing = Message.objects.select_related("sender").get(pk=retry_of)
-    if existing.sender_id != sender.pk:
-        raise ValidationError(_("The message had no valid id."), code="bad_client_id")
-    return visible, existing
+_MESSAGE_COLUMNS = ("thread", "seq", "sender", "side", "body", "client_id", "created_at")
 
 
-def _message_store(
-    thread: Thread, sender: User, side: str, text: str, client_uuid: UUID, origin: str | None
-) -> Message:
-    """Write the message with the next id under the thread's row lock, move the sender's read
-    marker and the thread's last message with it, and broadcast after commit. Raises
-    IntegrityError when a concurrent request committed the same client_id first."""
-    with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        seq = locked.last_seq + 1
-        now = timezone.now()
-        message = Message.objects.create(
-            thread=locked,
-            seq=seq,
-            sender=sender,
-            side=side,
-            body=text,
-            client_id=client_uuid,
-            created_at=now,
-        )
-        read_field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
-        Thread.objects.filter(pk=locked.pk).update(
-            last_seq=seq, last_message_at=now, **{read_field: seq}
-        )
-        if side == Side.PARTICIPANT:
-            _participant_wrote(thread, message)
-        notify = _worth_notifying(locked, side, now)
-        transaction.on_commit(lambda: _after_send(message, notify=notify, origin=origin))
-        transaction.on_commit(MESSAGES_SENT.inc)
-    return message
-
-
-def _worth_notifying(thread: Thread, sender_side: str, now: Any) -> bool:
-    """False when the email task could only find that the other side was emailed about this
-    thread within the last Thread.NOTIFY_EVERY (it sends at most one per side per thread in that
-    time), so that a conversation does not queue a task per message. `thread` is the row
-    locked for this send, so its notified_at is current."""
-    notified_at = (
-        thread.team_notified_at
-        if sender_side == Side.PARTICIPANT
-        else thread.participant_notified_at
+def _insert(message: Message, using: str) -> int:
+    """INSERT the message in one statement written once (the ORM's create builds and compiles
+    it anew for every message); returns its id. Raises IntegrityError on a client_id already
+    stored in the thread."""
+    connection = connections[using]
+    fields = [cast("Field[Any, Any]", Message._meta.get_field(n)) for n in _MESSAGE_COLUMNS]
+    quote = connection.ops.quote_name
+    # Names from the model's meta, quoted; every value a parameter.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(Message._meta.db_table),
+        ", ".join(quote(str(f.column)) for f in fields),
+        ", ".join(["%s"] * len(fields)),
     )
-    return notified_at is None or now - notified_at >= Thread.NOTIFY_EVERY
+    params = [f.get_db_prep_save(getattr(message, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{sql} RETURNING {quote(Message._meta.pk.column)}", params)
+            return int(cursor.fetchone()[0])
+        cursor.execute(sql, params)
+        return int(cursor.lastrowid)
 
 
-def _participant_wrote(thread: Thread, message: Message) -> None:
+def _move_counters(thread_id: int, seq: int, now: Any, side: str, using: str) -> None:
+    """The thread's last message and the sender's side's read marker (its own messages count as
+    read), in one UPDATE written once."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = Thread._meta
+    read_field = "participant_read_seq" if side == Side.PARTICIPANT else "team_read_seq"
+    at = cast("Field[Any, Any]", meta.get_field("last_message_at")).get_db_prep_save(
+        now, connection
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE {} SET {} = %s, {} = %s, {} = %s WHERE {} = %s".format(  # noqa: S608
+                quote(meta.db_table),
+                quote("last_seq"),
+                quote("last_message_at"),
+                quote(read_field),
+                quote(meta.pk.column),
+            ),
+            [seq, at, seq, thread_id],
+        )
+
+
+def _participant_wrote(enrollment_id: int, last_active_at: Any, message: Message) -> bool:
     """A participant's message counts as activity, and risk words in it raise a signal for
-    the therapist (never shown to the participant)."""
-    from modules.models import RiskSignal
+    the therapist (never shown to the participant). True when it has risk words."""
+    from modules.models import Enrollment, RiskSignal
     from modules.risk import scan
     from modules.services import enrollment_mark_active, risk_signal_raise
 
     # Activity is kept to the minute (as the session clock is): a conversation does not
     # write the enrollment row for every message.
-    seen = thread.enrollment.last_active_at
-    if seen is None or message.created_at - seen >= ACTIVITY_PRECISION:
-        enrollment_mark_active(enrollment_id=thread.enrollment_id, at=message.created_at)
+    if last_active_at is None or message.created_at - last_active_at >= ACTIVITY_PRECISION:
+        enrollment_mark_active(enrollment_id=enrollment_id, at=message.created_at)
     match = scan(message.body)
-    if match is not None:
-        risk_signal_raise(
-            enrollment=thread.enrollment,
-            source=RiskSignal.Source.MESSAGE,
-            level=match.level,
-            reasons=[f"message {message.seq}: {phrase}" for phrase in match.phrases],
-        )
+    if match is None:
+        return False
+    risk_signal_raise(
+        enrollment=Enrollment.objects.get(pk=enrollment_id),
+        source=RiskSignal.Source.MESSAGE,
+        level=match.level,
+        reasons=[f"message {message.seq}: {phrase}" for phrase in match.phrases],
+    )
+    return True
 
 
-def _after_send(message: Message, *, notify: bool, origin: str | None) -> None:
+def _after_send(message: Message, payload: dict[str, Any], *, origin: str | None) -> None:
     group_send(
         f"thread.{message.thread_id}",
         {
             "type": "message.new",
-            "message": message_payload(message),
+            "message": payload,
             "sender_pk": message.sender_id,
             "origin": origin,
         },
     )
-    if notify:
-        recipient_side = Side.TEAM if message.side == Side.PARTICIPANT else Side.PARTICIPANT
-        notify_new_message.enqueue(
-            thread_id=message.thread_id, side=recipient_side, key=f"message:{message.pk}"
-        )
 
 
 def thread_mark_read(*, user: User, thread: Thread, up_to: int) -> int:

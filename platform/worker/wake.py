@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import connections
+from django.db import connections, transaction
 
 logger = logging.getLogger("worker")
 
@@ -55,10 +55,16 @@ def wake_on_enqueue(sender: Any, task_result: Any, **kwargs: Any) -> None:
     alias = _task_db_alias()
     if connections[alias].vendor != "sqlite":
         return
+    path = _wake_file(alias)
+    if path is not None:
+        # Once the task's row is committed: a worker woken before would find nothing and
+        # sleep its full interval (a task may be queued inside a transaction).
+        transaction.on_commit(lambda: _touch(path), using=alias)
+
+
+def _touch(path: Path) -> None:
     try:
-        path = _wake_file(alias)
-        if path is not None:
-            path.touch()
+        path.touch()
     except OSError:  # a wake-up is a hint; the queue row is what counts
         logger.warning("could not wake the task worker", exc_info=True)
 

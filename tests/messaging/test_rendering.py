@@ -120,3 +120,32 @@ def test_links_are_clickable_and_safe():
         '<a href="mailto:hjalp@example.org" rel="nofollow noopener noreferrer">'
         "hjalp@example.org</a>" in html
     )
+
+
+def _through_bleach(text: str) -> str:
+    """The full path, escaping and linking through bleach, whatever the text."""
+    import bleach
+
+    from messaging.rendering import _linker
+
+    escaped = bleach.clean(text, tags=set(), attributes={}, strip=False)
+    return _linker.linkify(escaped).replace("\n", "<br>\n")
+
+
+PLAIN = [
+    "Hej, en kväll till",
+    "Bench message 3 from the participant of pair 4: how the week went, how the week went",
+    "Det gick bra.\nMen sedan blev jag arg; jag gick ut (som planen sa) och andades.",
+    "åäö ÅÄÖ é ü – — … «» 50 % 3/4 #1 @hem * + - _ ~ ^ | \\ / ? ! ; :",
+    "tabb\tefter  dubbla  mellanslag\n\n\ntomma rader",
+    "slutar med punkt. och en till.se inte? www eller 1177 eller se.",
+    "kl. 18.30 – 19.00, sida 3.2, v.32",
+    "emoji 😀 och 🇸🇪",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN + INJECTIONS + ["Läs https://1177.se och a@b.se"])
+def test_the_shortcut_for_plain_text_gives_what_bleach_gives(text):
+    """render_text skips bleach for text with nothing to escape or link; the output must be
+    the same as bleach's, whichever way it went."""
+    assert str(render_text(text)) == _through_bleach(text)
