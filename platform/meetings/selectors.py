@@ -64,6 +64,13 @@ def upcoming(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     )
 
 
+def awaiting_outcome(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Meetings that have started and whose outcome the therapist has not recorded."""
+    return meetings.filter(status=Status.SCHEDULED, starts_at__lte=timezone.now()).order_by(
+        "starts_at"
+    )
+
+
 def next_meeting(enrollment: Enrollment) -> Meeting | None:
     """The enrollment's next booked meeting (one query). Callers have already checked that
     the viewer may see the enrollment."""
