@@ -43,9 +43,7 @@ class Command(BaseCommand):
         if not WeeklyHours.objects.filter(therapist=therapist).exists():
             for weekday in range(5):
                 for starts, ends in HOURS:
-                    services.hours_add(
-                        actor=therapist, weekday=weekday, starts=starts, ends=ends
-                    )
+                    services.hours_add(actor=therapist, weekday=weekday, starts=starts, ends=ends)
         upcoming = selectors.upcoming(Meeting.objects.filter(enrollment=enrollment))
         if not upcoming.exists():
             after = timezone.localdate(timezone.now(), times.zone()) + timedelta(days=3)
