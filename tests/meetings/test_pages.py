@@ -171,3 +171,26 @@ def test_the_wall_clock_shows_in_the_pages(hours, therapist, participant, enroll
     )
     page = verified_client(participant).get(f"/meetings/{meeting.public_id}/")
     assert ", 09:00</time>–09:45" in page.content.decode()
+
+
+def test_the_home_page_costs_the_same_queries_with_many_meetings(
+    hours, therapist, participant, enrollment
+):
+    """The home panel is two queries, however many meetings and changes there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = verified_client(participant)
+    free = later_free(therapist)
+    services.meeting_book(actor=therapist, enrollment=enrollment, kind="phone", starts_at=free[0])
+    client.get("/participant/")  # warm caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/participant/").status_code == 200
+    for starts_at in free[4:40:4]:
+        meeting = services.meeting_book(
+            actor=therapist, enrollment=enrollment, kind="phone", starts_at=starts_at
+        )
+        services.meeting_cancel(actor=therapist, meeting=meeting, reason="Ill")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/participant/").status_code == 200
+    assert len(many.captured_queries) == len(one.captured_queries)
