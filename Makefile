@@ -30,6 +30,7 @@ run: $(STAMP)
 	$(MANAGE) seed_demo_referrals
 	$(MANAGE) seed_demo_messages
 	$(MANAGE) seed_demo_partner
+	$(MANAGE) seed_demo_meetings
 	@# The task worker (the "new message" emails, printed to this console) runs beside the
 	@# server and stops with it.
 	$(MANAGE) db_worker --no-startup-delay & worker=$$!; \

@@ -34,6 +34,7 @@ FIELDS = (
     "keeps_all_for_research",
     "staff_names_in_extract",
     "participant_login",
+    "participants_book_meetings",
 )
 
 
@@ -55,6 +56,7 @@ class OrganisationSettingsForm(forms.ModelForm):
             "keeps_all_for_research": _("All records are kept for research (whole municipality)"),
             "staff_names_in_extract": _("Staff names in a person's log extract"),
             "participant_login": _("How participants log in"),
+            "participants_book_meetings": _("Participants may book meetings themselves"),
         }
         help_texts = {
             "name": _("How the organisation is named to its staff and participants."),

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "messaging",
     "measures",
     "intake",
+    "meetings",
     "therapist",
     "reports",
     "records",

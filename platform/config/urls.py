@@ -49,6 +49,7 @@ urlpatterns = [
     path("media/<path:path>", content_views.media_file, name="media_file"),
     path("participant/", include("modules.urls")),
     path("messages/", include("messaging.urls")),
+    path("meetings/", include("meetings.urls")),
     path("therapist/", include("therapist.urls")),
     path("administration/", include("therapist.admin_urls")),
     path("partner/", include("partner.urls")),

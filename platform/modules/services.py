@@ -39,6 +39,7 @@ from .models import (
     RiskTerm,
 )
 from .personal_data import treatment_is_anonymised
+from .signals import enrollment_status_changed
 
 
 class StaleAnswer(Exception):
@@ -281,6 +282,7 @@ def enrollment_set_status(
             unit=enrollment.unit,
             detail=f"{before} -> {status}: {reason}",
         )
+        enrollment_status_changed.send(sender=Enrollment, enrollment=enrollment, actor=actor)
     return enrollment
 
 

@@ -69,6 +69,11 @@ class Organisation(models.Model):
         choices=ParticipantLogin.choices,
         default=ParticipantLogin.PASSWORD,
     )
+    # Whether participants may pick a free time with their therapist themselves (meetings);
+    # off by default: the therapist books.
+    participants_book_meetings = models.BooleanField(
+        _("participants may book meetings themselves"), default=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

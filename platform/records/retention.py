@@ -1,8 +1,10 @@
 """How long records are kept, per organisation and by the law it works under (docs/law.md).
 
 A record's clock runs from its LAST ENTRY (the latest status change, case note, message,
-answer, check-in or measure response), not from the end of the treatment: a note written
-after the end moves it.
+answer, check-in, measure response or meeting), not from the end of the treatment: a note
+written after the end moves it. Meetings belong to the treatment's record: cleared with it,
+their times, kinds and outcomes stay for the report and the reasons people wrote are blanked
+(meetings.personal_data).
 
 - Health care (patientdatalagen 3 kap. 17 §): a patient record is kept at least ten years
   after the last entry. The organisation's `retention_years`, else the installation's

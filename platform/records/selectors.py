@@ -22,6 +22,7 @@ from accounts.personal_data import account_export
 from accounts.scope import units_where
 from intake.personal_data import referral_export
 from measures.personal_data import measures_export
+from meetings.personal_data import meetings_export
 from messaging.personal_data import messages_export
 from modules.models import Enrollment
 from modules.personal_data import checkins_export, enrollment_export, modules_export
@@ -47,6 +48,7 @@ def own_data(participant: User) -> dict[str, Any]:
             "checkins": checkins_export(enrollment),
             "measures": measures_export(enrollment),
             "messages": messages_export(enrollment, participant),
+            "meetings": meetings_export(enrollment),
         }
         for enrollment in enrollments
     ]

@@ -44,6 +44,8 @@ from audit.services import audit_log
 from intake.models import OPEN_REFERRAL_STATUSES, Referral
 from intake.personal_data import referral_contact_anonymise, referral_record_anonymise
 from measures.models import MeasureResponse
+from meetings.models import Meeting
+from meetings.personal_data import meetings_anonymise
 from messaging.models import Message
 from messaging.personal_data import messages_anonymise
 from modules.clearing import PartItem, RecordPart, record_parts
@@ -139,6 +141,7 @@ def enrollment_anonymise(
     if with_case_notes:
         case_notes_anonymise(enrollment=enrollment)
     messages_anonymise(enrollment=enrollment)
+    meetings_anonymise(enrollment=enrollment)
     if enrollment.invitation_id is not None:
         invitation = Invitation.objects.filter(pk=enrollment.invitation_id).first()
         if invitation is not None:
@@ -239,6 +242,7 @@ def with_last_entry(
             Coalesce(_latest(Answer, "updated_at"), changed),
             Coalesce(_latest(CheckIn, "submitted_at"), changed),
             Coalesce(_latest(MeasureResponse, "submitted_at"), changed),
+            Coalesce(_latest(Meeting, "starts_at"), changed),
             output_field=DateTimeField(),
         )
     )

@@ -30,6 +30,7 @@ from .selectors import (
     Durations,
     Epoch,
     Funnel,
+    MeetingFigures,
     ModuleIndex,
     OutcomeRow,
     Outcomes,
@@ -171,6 +172,7 @@ def figures_table(data: Report) -> list[Section]:
         ("outcomes", _outcome_rows(data.outcomes)),
         ("service", _service_rows(data.service)),
         ("unlocks", _unlock_rows(data.service.unlocks)),
+        ("meetings", _meeting_rows(data.service.meetings)),
     ]
 
 
@@ -277,6 +279,19 @@ def _unlock_rows(unlocks: UnlockFigures) -> Rows:
             unlocks.late,
             unlocks.pending,
             _rounded(unlocks.on_time_share, 4),
+        ],
+    ]
+
+
+def _meeting_rows(meetings: MeetingFigures) -> Rows:
+    return [
+        ["figure", "held", "missed", "cancelled_late", "not_recorded"],
+        [
+            "meetings",
+            meetings.held,
+            meetings.missed,
+            meetings.cancelled_late,
+            meetings.not_recorded,
         ],
     ]
 

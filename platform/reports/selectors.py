@@ -48,6 +48,8 @@ from accounts.models import Role, User
 from content.models import ModulePage
 from intake.models import Referral
 from measures.models import Instrument, MeasureResponse, Occasion
+from meetings.models import Meeting
+from meetings.models import Status as MeetingStatus
 from messaging.models import Message, Side, WaitClosure
 from messaging.selectors import waiting_messages
 from modules.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, ModuleProgress, ModuleState
@@ -615,10 +617,38 @@ def unlocks_on_time(
 
 
 @dataclass(frozen=True)
+class MeetingFigures:
+    """Meetings that were due in the period, by what the therapist recorded."""
+
+    held: int  # attended
+    missed: int  # not attended
+    cancelled_late: int
+    not_recorded: int  # started, nothing recorded yet
+
+
+def meeting_figures(period: Period) -> MeetingFigures:
+    """One grouped count of the meetings that started in the period in the period's units."""
+    counts = dict(
+        Meeting.objects.filter(_in(period, "starts_at"), period.of_units("enrollment__unit"))
+        .filter(starts_at__lte=timezone.now())
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return MeetingFigures(
+        held=counts.get(MeetingStatus.ATTENDED, 0),
+        missed=counts.get(MeetingStatus.NOT_ATTENDED, 0),
+        cancelled_late=counts.get(MeetingStatus.CANCELLED_LATE, 0),
+        not_recorded=counts.get(MeetingStatus.SCHEDULED, 0),
+    )
+
+
+@dataclass(frozen=True)
 class Service:
     first_contact: Durations
     answer: Durations
     unlocks: UnlockFigures
+    meetings: MeetingFigures
 
 
 def service(period: Period, index: ModuleIndex | None = None) -> Service:
@@ -626,6 +656,7 @@ def service(period: Period, index: ModuleIndex | None = None) -> Service:
         first_contact=first_contact_times(period),
         answer=answer_times(period),
         unlocks=unlocks_on_time(period, index=index),
+        meetings=meeting_figures(period),
     )
 
 

@@ -35,6 +35,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.parsing import int_or_none
+from meetings.models import Meeting
+from meetings.selectors import upcoming as meetings_upcoming
 from messaging.models import Message, Thread
 from messaging.selectors import (
     may_write,
@@ -107,6 +109,7 @@ class CaseRow:
     closeness: int | None
     closeness_before: int | None
     last_checkin_at: datetime | None
+    next_meeting_at: datetime | None = None
     url: str = ""
     thread_url: str = ""
 
@@ -190,6 +193,7 @@ def _caseload_queryset(user: User) -> QuerySet[Enrollment]:
             **_waiting_figures(),
             **_risk_figures(),
             **_checkin_figures(),
+            **_meeting_figures(),
         )
     )
 
@@ -254,6 +258,12 @@ def _checkin_figures() -> dict[str, Any]:
     }
 
 
+def _meeting_figures() -> dict[str, Any]:
+    """The next booked meeting's start (meetings.selectors.upcoming, as a subquery)."""
+    upcoming = meetings_upcoming(Meeting.objects.filter(enrollment=OuterRef("pk")))
+    return {"next_meeting_at": Subquery(upcoming.values("starts_at")[:1])}
+
+
 def _case_row(e: Any) -> CaseRow:
     """A caseload row from an enrollment annotated by _caseload_queryset."""
     return CaseRow(
@@ -270,6 +280,7 @@ def _case_row(e: Any) -> CaseRow:
         closeness=int_or_none(e.closeness),
         closeness_before=int_or_none(e.closeness_before),
         last_checkin_at=e.last_checkin_at,
+        next_meeting_at=e.next_meeting_at,
     )
 
 

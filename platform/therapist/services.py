@@ -17,6 +17,8 @@ from accounts.scope import covers
 from audit.models import AuditEvent
 from audit.services import audit_log
 from content.models import ModulePage
+from meetings.models import Meeting, Status
+from meetings.services import meeting_outcome_set
 from messaging.models import Thread
 from messaging.services import RateLimited, message_send
 from modules.models import Enrollment, ModuleProgress, RiskSignal
@@ -75,6 +77,28 @@ def note_add(
             unit=enrollment.unit,
         )
     return note
+
+
+def meeting_outcome_record(*, actor: User, meeting: Meeting, outcome: str, note: str) -> CaseNote:
+    """What happened at a meeting (attended, not attended, cancelled late) and a note, written
+    together into the case notes (append-only, audited): one transaction, so there is never an
+    outcome without its note. Recording again is a correction: a new note, the status changed."""
+    enrollment = meeting.enrollment
+    _require_care_team(actor, enrollment)
+    text = (note or "").strip()
+    with transaction.atomic():
+        meeting_outcome_set(actor=actor, meeting=meeting, outcome=outcome)
+        when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
+        heading = _("Meeting %(when)s (%(kind)s): %(outcome)s.") % {
+            "when": when,
+            "kind": meeting.get_kind_display(),
+            "outcome": Status(outcome).label,
+        }
+        return note_add(
+            actor=actor,
+            enrollment=enrollment,
+            body=f"{heading}\n\n{text}" if text else heading,
+        )
 
 
 def risk_acknowledge(*, actor: User, signal: RiskSignal, comment: str) -> RiskSignal:

@@ -24,4 +24,9 @@ urlpatterns = [
         views.risk_acknowledge,
         name="risk_acknowledge",
     ),
+    path(
+        "participants/<uuid:public_id>/meetings/<uuid:meeting_id>/outcome/",
+        views.meeting_outcome,
+        name="meeting_outcome",
+    ),
 ]

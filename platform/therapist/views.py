@@ -22,6 +22,8 @@ from accounts.scope import units_where
 from accounts.views import request_user, role_required
 from audit.services import record_access
 from measures.charts import closeness_chart
+from meetings import selectors as meeting_selectors
+from meetings.models import OUTCOMES
 from messaging.services import BODY_MAX
 from messaging.views import note_at_section, section_note
 from modules.models import Enrollment, RiskSignal
@@ -131,6 +133,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
     open_signals, closed_signals = selectors.risk_signals(enrollment)
     measures = selectors.measure_overview(enrollment)
     rows = module_rows(enrollment)
+    meetings = _meetings_of(request, enrollment)
     if measures.sections:
         assert enrollment.participant is not None
         record_access(
@@ -160,6 +163,7 @@ def participant(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "body_max": BODY_MAX,
             "section_note": section_note(request),
             "unsent_greeting": _pop_unsent_greeting(request, enrollment),
+            **meetings,
         },
     )
 
@@ -208,6 +212,58 @@ def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+def _meetings_of(request: HttpRequest, enrollment: Enrollment) -> dict[str, Any]:
+    """The overview's meetings: the next one, and those that have started whose outcome is
+    not yet recorded (two queries; the read is logged when there is any)."""
+    mine = meeting_selectors.meetings_for_staff(request_user(request)).filter(enrollment=enrollment)
+    upcoming = meeting_selectors.upcoming(mine).first()
+    to_record = list(meeting_selectors.awaiting_outcome(mine)[:5])
+    if upcoming is not None or to_record:
+        assert enrollment.participant is not None
+        record_access(
+            actor=request_user(request),
+            subject=enrollment.participant,
+            what=gettext_noop("meetings"),
+            request=request,
+            target_type="enrollment",
+            target_id=enrollment.public_id,
+            unit=enrollment.unit,
+        )
+    return {
+        "next_meeting": upcoming,
+        "meetings_to_record": to_record,
+        "meeting_outcomes": [(o.value, o.label) for o in OUTCOMES],
+    }
+
+
+@require_POST
+@role_required(Role.THERAPIST)
+def meeting_outcome(request: HttpRequest, public_id: UUID, meeting_id: UUID) -> HttpResponse:
+    """Record what happened at a meeting, with a note that goes into the case notes."""
+    user = request_user(request)
+    enrollment = selectors.enrollment_or_404(user, public_id)
+    meeting = (
+        meeting_selectors.meetings_for_staff(user)
+        .filter(enrollment=enrollment, public_id=meeting_id)
+        .select_related("enrollment__unit")
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    try:
+        services.meeting_outcome_record(
+            actor=user,
+            meeting=meeting,
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("What happened is recorded in the case notes."))
+    return redirect(f"{reverse('therapist:participant', args=[enrollment.public_id])}#meetings")
 
 
 def _pop_unsent_greeting(request: HttpRequest, enrollment: Enrollment) -> str:

@@ -99,6 +99,13 @@ EXCLUDED: dict[str, str] = {
     "saml_finish_acs": "the SAML answer's second step: needs a live provider "
     "(tests/e2e/test_staff_sso_journey.py)",
     "saml_metadata": "XML for the identity provider, not a page",
+    "meetings:hours_remove": "POST only",
+    "meetings:cancel": "POST only",
+    "meetings:move": "POST only",
+    "therapist:meeting_outcome": "POST only",
+    "meetings:ics": "a calendar file download",
+    "meetings:book_self": "only where the organisation lets participants book, off in the demo "
+    "(tests/meetings/test_pages.py)",
     "saml_sls": "the identity provider's logout: answers 404 by design "
     "(tests/accounts/test_staff_saml.py)",
 }
@@ -186,6 +193,7 @@ def _seed() -> None:
         "seed_demo_referrals",
         "seed_demo_messages",
         "seed_demo_partner",
+        "seed_demo_meetings",
     ):
         call_command(name, force=True, stdout=quiet)
     _checkins()
@@ -312,6 +320,10 @@ def _demo() -> Demo:
     )
     today = timezone.localdate()
     review = review_draw(actor=people["log_reviewer"], start=today, end=today, size=5)
+    from meetings.models import Meeting
+
+    meeting = Meeting.objects.filter(enrollment=enrollment).first()
+    assert meeting is not None, "seed_demo_meetings books Alex a meeting"
     paths = {
         "enrollment": str(enrollment.public_id),
         "module_done": f"/participant/modules/{done.module.translation_key}/",
@@ -334,6 +346,7 @@ def _demo() -> Demo:
         "help_box": f"/editor/organisation-help/{enrollment.unit.organisation.public_id}/",
         "help_form": f"/help/{enrollment.unit.organisation.slug}/",
         "measures": [f"/measures/{d.occasion}/{d.instrument.key}/" for d in due],
+        "meeting": f"/meetings/{meeting.public_id}/",
     }
     return Demo(people, paths)
 
@@ -358,6 +371,8 @@ def _visits(demo: Demo) -> list[Visit]:
         "/account/security/email/",
         "/account/security/recovery-codes/",
         "/records/my-data/",
+        "/meetings/",
+        p["meeting"],
         "/account/logout/",  # asks to confirm; only the form's POST logs out
     ]
     therapist = [
@@ -365,6 +380,9 @@ def _visits(demo: Demo) -> list[Visit]:
         f"/therapist/participants/{enrollment}/",
         f"/therapist/participants/{enrollment}/answers/",
         f"/therapist/participants/{enrollment}/notes/",
+        "/meetings/hours/",
+        f"/meetings/with/{enrollment}/",
+        p["meeting"],
         "/messages/",
         p["thread"],
         "/help/referrals/",

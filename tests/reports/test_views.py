@@ -206,7 +206,15 @@ def test_csv_export(world, org_lead):
     assert not UUID.search(text) and "@" not in text
     assert not [w for w in _forbidden(world) if w in text]
     sections = csv_sections(response.content)
-    assert list(sections) == ["period", "funnel", "outcomes", "service", "unlocks", "enrollments"]
+    assert list(sections) == [
+        "period",
+        "funnel",
+        "outcomes",
+        "service",
+        "unlocks",
+        "meetings",
+        "enrollments",
+    ]
     funnel = {row[0]: row[2] for row in sections["funnel"][1:]}
     assert funnel["referred"] == "5" and funnel["module_3"] == "2" and funnel["completed"] == "1"
     outcomes = {(r[0], r[1]): r for r in sections["outcomes"][1:]}
@@ -241,7 +249,15 @@ def test_xlsx_export_and_stable_pseudonyms(world, org_lead):
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
         books.append(load_workbook(io.BytesIO(response.content), read_only=True))
     book = books[0]
-    assert book.sheetnames == ["period", "funnel", "outcomes", "service", "unlocks", "enrollments"]
+    assert book.sheetnames == [
+        "period",
+        "funnel",
+        "outcomes",
+        "service",
+        "unlocks",
+        "meetings",
+        "enrollments",
+    ]
     cells = [
         str(v)
         for sheet in book.worksheets

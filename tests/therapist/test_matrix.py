@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -78,6 +79,9 @@ MATRIX: dict[str, Row] = {
     "therapist:checkin_interval": Row("post", _team(302), {"days": "7"}),
     "therapist:module_access": Row("post", _team(302)),
     "therapist:risk_acknowledge": Row("post", _team(302), {"comment": "Called back."}),
+    # A meeting id that is no meeting here: 404 for all; tests/meetings/test_matrix.py walks
+    # the form with a real meeting.
+    "therapist:meeting_outcome": Row("post", {}),
     "administration:participants": Row("get", {"admin": 200}),
     # Empty forms: the admin gets the page back with an error message, nothing changes.
     "administration:assign": Row("post", {"admin": 302}),
@@ -150,6 +154,7 @@ def world(
         "key": modules_of(enrollment.programme)[1].translation_key,
         "action": "close",
         "signal_id": signal.public_id,
+        "meeting_id": uuid4(),
     }
     return {"people": people, "values": values, "enrollment": enrollment}
 
