@@ -76,7 +76,7 @@ browser:
 	    echo "Chromium is missing: browser tests will be skipped. Install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
-	@# nginx is the reverse proxy in front of two daphne in the load test's smoke run (bench/load.py).
+	@# nginx is the reverse proxy in front of two web processes in the load test's smoke run (bench/load.py).
 	@if [ ! -x /usr/sbin/nginx ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian's nginx for the load test's smoke run..."; \

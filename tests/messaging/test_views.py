@@ -194,6 +194,9 @@ def test_the_thread_page_has_a_fixed_number_of_queries(
     cache.clear()  # the 30-a-minute limit
     for i in range(30):
         send(therapist, thread, f"more {i}")
+    # The cleared cache held the help box's settings (content/help.py): another page fills it
+    # again, as any page of a running site has.
+    assert client.get("/participant/").status_code == 200
     with django_assert_max_num_queries(few):
         client.get(_url(thread))
 
