@@ -155,6 +155,34 @@ def _verified_people(
     return users
 
 
+def _enrol_with_answers(
+    users: Sequence[User],
+    programme: ProgramPage,
+    therapist: User,
+    unit: Unit,
+    module: ModulePage,
+    answers: list[tuple[str, Any]],
+    tick: Tick,
+) -> None:
+    """Each of `users` enrolled in the programme with `therapist` in `unit`, started, with
+    `answers` saved to the first module."""
+    for user in users:
+        tick()
+        enrollment = enrollment_create(
+            actor=None, participant=user, programme=programme, therapist=therapist, unit=unit
+        )
+        enrollment_start(enrollment=enrollment)
+        for block_id, value in answers:
+            answer_save(
+                participant=user,
+                enrollment=enrollment,
+                module=module,
+                block_id=block_id,
+                value=value,
+                version=None,
+            )
+
+
 def seed_participants(
     count: int, *, tick: Tick = _no_tick, unit: Unit | None = None
 ) -> tuple[int, int]:
@@ -180,25 +208,7 @@ def seed_participants(
             for i in range(existing, count)
         ]
         users = _verified_people(emails, Role.PARTICIPANT, unit)
-        for user in users:
-            tick()
-            enrollment = enrollment_create(
-                actor=None,
-                participant=user,
-                programme=programme,
-                therapist=therapist,
-                unit=unit,
-            )
-            enrollment_start(enrollment=enrollment)
-            for block_id, value in answers:
-                answer_save(
-                    participant=user,
-                    enrollment=enrollment,
-                    module=module,
-                    block_id=block_id,
-                    value=value,
-                    version=None,
-                )
+        _enrol_with_answers(users, programme, therapist, unit, module, answers, tick)
     return len(users), len(answers)
 
 
@@ -317,25 +327,7 @@ def seed_teams(count: int, caseload: int, tag: str, *, tick: Tick = _no_tick) ->
                 Role.PARTICIPANT,
                 unit,
             )
-            for user in participants:
-                tick()
-                enrollment = enrollment_create(
-                    actor=None,
-                    participant=user,
-                    programme=programme,
-                    therapist=therapist,
-                    unit=unit,
-                )
-                enrollment_start(enrollment=enrollment)
-                for block_id, value in answers:
-                    answer_save(
-                        participant=user,
-                        enrollment=enrollment,
-                        module=module,
-                        block_id=block_id,
-                        value=value,
-                        version=None,
-                    )
+            _enrol_with_answers(participants, programme, therapist, unit, module, answers, tick)
         teams.append(Team(therapist, participants))
     return teams
 
