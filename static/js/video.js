@@ -60,7 +60,7 @@
       var text = error && error.name === "NotFoundError" ? strings.no_device : strings.refused;
       $("video-check-error").textContent = text;
       show("video-check-error", true);
-      say(text);
+      say("");
       fail();
     });
   });
