@@ -230,7 +230,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             self.joined = True
             if self.side == "participant" and not self.admitted:
                 await self._send_json({"type": "waiting"})
-            await self._group({"type": "video.hello", "side": self.side})
+            await self._group({"type": "video.hello", "side": self.side, "admitted": self.admitted})
             return
         if not self.joined:
             await self._error("not_ready", "Send ready first.")
@@ -260,8 +260,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if not self._from_other(event):
             return
         if self.side == "therapist" and event["side"] == "participant":
-            # The participant's page (re)joined: it is not let in until the therapist says so.
-            await self._send_json({"type": "knock"})
+            # A participant's page that (re)joined is not let in until the therapist says so.
+            await self._send_json({"type": "peer" if event.get("admitted") else "knock"})
         elif self.side == "participant" and event["side"] == "therapist":
             await self.channel_layer.send(
                 event["origin"],

@@ -201,6 +201,7 @@
   }
 
   function closePeer() {
+    clearTimeout(connectTimer);
     if (pc) { pc.onicecandidate = null; pc.oniceconnectionstatechange = null; pc.close(); }
     pc = null;
     pendingCandidates = [];

@@ -337,3 +337,14 @@ async def test_logging_out_closes_the_call_socket(meeting, therapist):
     key = client.session.session_key
     await sync_to_async(disconnect_user)(therapist.pk, session_key=key)
     assert (await closed_with(communicator))[0] == CLOSE_NOT_LOGGED_IN
+
+
+async def test_a_ready_again_from_an_admitted_participant_keeps_them_in(
+    meeting, therapist, participant
+):
+    t, p = await in_call(meeting, therapist, participant)
+    await p.send_json_to({"type": "ready"})
+    assert await next_frame(t) == {"type": "peer"}  # a new offer, not the waiting room
+    assert await p.receive_nothing(timeout=0.2)
+    await t.disconnect()
+    await p.disconnect()
