@@ -244,6 +244,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         if kind == "leave":
             await self._checked("left")
+            if self.side == "participant" and not self.admitted:
+                # Out of the waiting room: ends no call; the therapist hears peer_left.
+                await self._send_json({"type": "ended"})
+                await self.disconnect(1000)
+                await self.close(code=1000)
+                return
             await self._group({"type": "video.ended"})
             await self._ended()
             return

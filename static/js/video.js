@@ -245,8 +245,9 @@
   toggle($("video-camera"), "video", strings.camera_off, strings.camera_on);
 
   $("video-leave").addEventListener("click", function () {
-    // Leaving ends the call for both; a participant still in the waiting room just goes.
-    if (pc || side === "therapist") send({ type: "leave" });
+    // Leaving ends the call for both; a participant still in the waiting room just goes
+    // (the server tells the two apart).
+    send({ type: "leave" });
     end(true);
   });
 

@@ -348,3 +348,20 @@ async def test_a_ready_again_from_an_admitted_participant_keeps_them_in(
     assert await p.receive_nothing(timeout=0.2)
     await t.disconnect()
     await p.disconnect()
+
+
+async def test_leaving_the_waiting_room_ends_no_call(meeting, therapist, participant):
+    t = await connect(therapist, meeting)
+    await t.send_json_to({"type": "ready"})
+    p = await connect(participant, meeting)
+    await p.send_json_to({"type": "ready"})
+    assert (await next_frame(p))["type"] == "waiting"
+    assert (await next_frame(t))["type"] == "knock"
+    await p.send_json_to({"type": "leave"})
+    assert (await next_frame(p))["type"] == "ended"
+    assert (await closed_with(p))[0] == 1000
+    # The therapist stays in the room and hears the participant went.
+    assert await next_frame(t) == {"type": "peer_left", "side": "participant"}
+    await t.send_json_to({"type": "ready"})
+    assert await t.receive_nothing(timeout=0.3)
+    await t.disconnect()
