@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -516,3 +517,33 @@ HELP_LINES = [
     {"name": _("Emergency"), "number": "112", "hours": _("always open")},
     {"name": "Välj att sluta", "number": "020-555 666", "hours": _("weekdays")},
 ]
+
+# --- Video meetings (meetings/video.py, docs/deployment.md "Video meetings") ----------------
+# ICE servers given to the browsers, as a JSON list in RTCIceServer form
+# ([{"urls": "stun:stun.example.org:3478"}]). Empty: host candidates only, which is enough on
+# one machine or one network. Omtag relays only the signalling; the media go browser to
+# browser (or through the TURN server), never through Omtag.
+try:
+    WEBRTC_ICE_SERVERS = json.loads(env.str("WEBRTC_ICE_SERVERS", default="[]"))
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        f"WEBRTC_ICE_SERVERS is not JSON ({_error}): write a list such as "
+        '[{"urls": "stun:stun.example.org:3478"}].'
+    ) from None
+if not isinstance(WEBRTC_ICE_SERVERS, list) or not all(
+    isinstance(s, dict) and "urls" in s for s in WEBRTC_ICE_SERVERS
+):
+    raise ImproperlyConfigured(
+        'WEBRTC_ICE_SERVERS must be a JSON list of objects with "urls", '
+        'such as [{"urls": "stun:stun.example.org:3478"}].'
+    )
+# A TURN server with coturn's use-auth-secret: each page gets a username "expiry:user id" and
+# the HMAC-SHA1 of it with this shared secret, valid WEBRTC_TURN_TTL_SECONDS.
+WEBRTC_TURN_URLS = env.list("WEBRTC_TURN_URLS", default=[])
+WEBRTC_TURN_SECRET = env.str("WEBRTC_TURN_SECRET", default="")
+WEBRTC_TURN_TTL_SECONDS = env.int("WEBRTC_TURN_TTL_SECONDS", default=4 * 3600)
+if WEBRTC_TURN_URLS and not WEBRTC_TURN_SECRET:
+    raise ImproperlyConfigured(
+        "WEBRTC_TURN_URLS is set without WEBRTC_TURN_SECRET: give the static-auth-secret of "
+        "coturn's use-auth-secret."
+    )

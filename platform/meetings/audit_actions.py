@@ -13,4 +13,7 @@ ACTIONS: tuple[tuple[str, str, Label], ...] = (
     ("MEETING_CANCELLED", "meeting_cancelled", _("Meeting cancelled")),
     ("MEETING_OUTCOME", "meeting_outcome", _("Meeting outcome recorded")),
     ("FREE_TIME_CHANGED", "free_time_changed", _("Free time changed")),
+    ("VIDEO_JOINED", "video_joined", _("Joined a video meeting")),
+    ("VIDEO_ADMITTED", "video_admitted", _("Let the participant into a video meeting")),
+    ("VIDEO_LEFT", "video_left", _("Ended a video meeting")),
 )

@@ -364,3 +364,24 @@ def meetings_cancel_for_enrollment(*, enrollment: Enrollment, actor: User | None
         )
         _enqueue_change(meeting, meeting.participant_id, f"cancelled:{meeting.pk}")
     return len(future)
+
+
+# The access-log action of each step of a video call (meetings.consumers).
+VIDEO_STEPS = {"joined": "VIDEO_JOINED", "admitted": "VIDEO_ADMITTED", "left": "VIDEO_LEFT"}
+
+
+def video_step_record(*, actor: User, meeting_id: int, step: str) -> None:
+    """Who joined a video meeting, who let the participant in, who ended the call: one row in
+    the access log each (nothing of the call itself is kept). The socket has checked that
+    `actor` is one of the meeting's two people and that its room is open."""
+    meeting = Meeting.objects.select_related("enrollment__unit", "participant").get(pk=meeting_id)
+    if actor.pk not in (meeting.therapist_id, meeting.participant_id):
+        raise PermissionDenied
+    audit_log(
+        action=getattr(AuditEvent.Action, VIDEO_STEPS[step]),
+        actor=actor,
+        subject=meeting.participant,
+        target_type="meeting",
+        target_id=meeting.public_id,
+        unit=meeting.enrollment.unit,
+    )

@@ -14,4 +14,5 @@ urlpatterns = [
     path("<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     path("<uuid:public_id>/move/", views.move, name="move"),
     path("<uuid:public_id>/booking.ics", views.calendar_file, name="ics"),
+    path("<uuid:public_id>/video/", views.video_room, name="video"),
 ]

@@ -22,7 +22,7 @@ from accounts.views import request_user, role_required
 from audit.services import record_access
 from modules.models import Enrollment, EnrollmentStatus
 
-from . import selectors, services, times
+from . import selectors, services, times, video
 from .ics import meeting_ics
 from .models import Kind, Meeting, OpenSlot, Weekday, WeeklyHours
 
@@ -158,6 +158,7 @@ def _detail_context(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
         "is_staff": is_staff,
         "free": [_choice(m) for m in free],
         "reason_max": services.REASON_MAX,
+        "video_open": _video_open_for(meeting, user),
     }
 
 
@@ -382,3 +383,73 @@ def book(request: HttpRequest, enrollment_id: UUID) -> HttpResponse:
         },
         status=status,
     )
+
+
+# --- The video call ---------------------------------------------------------------------------
+
+# This page alone may use the camera and the microphone (config/headers.py denies them to
+# every other page); the rest stays as denied as everywhere.
+VIDEO_PERMISSIONS_POLICY = (
+    "camera=(self), microphone=(self), geolocation=(), payment=(), usb=(), display-capture=()"
+)
+
+
+def video_room(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The device check, the waiting room and the call of a video meeting, in one page with
+    states (static/js/video.js; the socket: meetings.consumers). Only the meeting's two people
+    get the room; the care team's others and anyone else get 404, like the meeting's page."""
+    meeting = _visible(request, public_id)
+    user = request_user(request)
+    side = video.side(meeting, user)
+    if meeting.kind != Kind.VIDEO or side is None:
+        raise Http404
+    _log_read(request, meeting, gettext_noop("video meeting"))
+    response = render(
+        request,
+        "meetings/video.html",
+        {
+            "meeting": meeting,
+            "side": side,
+            "is_staff": side == "therapist",
+            "room_open": video.meeting_room_open(meeting),
+            "opens_at": video.opens_at(meeting),
+            "socket_path": video.socket_path(meeting.public_id),
+            "ice_servers": video.ice_servers(user),
+            "strings": _video_strings(),
+        },
+    )
+    response.headers["Permissions-Policy"] = VIDEO_PERMISSIONS_POLICY
+    return response
+
+
+def _video_strings() -> dict[str, str]:
+    """What static/js/video.js says, in the page's language."""
+    return {
+        "checking": _("Asking the browser for the camera and microphone…"),
+        "check_ok": _("Your camera and microphone work. Join when you are ready."),
+        "refused": _(
+            "The browser did not let Omtag use the camera or the microphone. Allow them for "
+            "this site in the browser's settings, then check again."
+        ),
+        "no_device": _("No camera or microphone was found. Connect one and check again."),
+        "no_webrtc": _(
+            "This browser cannot make video calls. Try a recent Firefox, Chrome or Safari."
+        ),
+        "connecting": _("Connecting…"),
+        "connected": _("You are in the call."),
+        "knock": _("The participant is waiting. Let them in when you are ready."),
+        "peer_left": _("The other person lost the connection. Waiting for them to come back."),
+        "interrupted": _("The connection to Omtag was interrupted. Trying again…"),
+        "logged_out": _("You are logged out. Log in again to join the meeting."),
+        "closed": _("The video room is not open now."),
+        "mute": _("Mute"),
+        "unmute": _("Unmute"),
+        "camera_off": _("Turn off camera"),
+        "camera_on": _("Turn on camera"),
+    }
+
+
+def _video_open_for(meeting: Meeting, user: User) -> bool:
+    """Whether the meeting's page links to its video room: a video meeting of this user's
+    own (therapist or participant) whose room is open now."""
+    return video.side(meeting, user) is not None and video.meeting_room_open(meeting)

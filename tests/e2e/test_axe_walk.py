@@ -324,6 +324,16 @@ def _demo() -> Demo:
 
     meeting = Meeting.objects.filter(enrollment=enrollment).first()
     assert meeting is not None, "seed_demo_meetings books Alex a meeting"
+    # A video meeting whose room is open now: its page in the state before the camera check
+    # (the call itself is checked at 360 and 1280 px by tests/e2e/test_video_journey.py).
+    video_meeting = Meeting.objects.create(
+        enrollment=enrollment,
+        therapist=enrollment.therapist,
+        participant=enrollment.participant,
+        kind="video",
+        starts_at=timezone.now() + timedelta(minutes=2),
+        ends_at=timezone.now() + timedelta(minutes=47),
+    )
     paths = {
         "enrollment": str(enrollment.public_id),
         "module_done": f"/participant/modules/{done.module.translation_key}/",
@@ -347,6 +357,7 @@ def _demo() -> Demo:
         "help_form": f"/help/{enrollment.unit.organisation.slug}/",
         "measures": [f"/measures/{d.occasion}/{d.instrument.key}/" for d in due],
         "meeting": f"/meetings/{meeting.public_id}/",
+        "video": f"/meetings/{video_meeting.public_id}/video/",
     }
     return Demo(people, paths)
 
@@ -373,6 +384,7 @@ def _visits(demo: Demo) -> list[Visit]:
         "/records/my-data/",
         "/meetings/",
         p["meeting"],
+        p["video"],
         "/account/logout/",  # asks to confirm; only the form's POST logs out
     ]
     therapist = [
@@ -383,6 +395,7 @@ def _visits(demo: Demo) -> list[Visit]:
         "/meetings/hours/",
         f"/meetings/with/{enrollment}/",
         p["meeting"],
+        p["video"],
         "/messages/",
         p["thread"],
         "/help/referrals/",

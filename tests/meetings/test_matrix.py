@@ -68,6 +68,8 @@ MATRIX: dict[str, Row] = {
     "meetings:book": Row("get", {"therapist": 200}),
     "meetings:detail": Row("get", BOTH),
     "meetings:ics": Row("get", BOTH),
+    # The video room (a video meeting two days ahead: the page says when it opens).
+    "meetings:video": Row("get", BOTH),
     # Empty reasons: refused with the page and a message, nothing changes.
     "meetings:cancel": Row("post", {"participant": 400, "therapist": 400}),
     "meetings:move": Row("post", {"participant": 400, "therapist": 400}),
@@ -158,7 +160,13 @@ def test_every_staff_read_of_a_meeting_is_in_the_access_log(world):
     participant: User = world["people"]["participant"]
     client = verified_client(therapist)
     reads = AuditEvent.objects.filter(action="record_viewed", actor=therapist, subject=participant)
-    for name in ("meetings:detail", "meetings:ics", "meetings:book", "meetings:hours"):
+    for name in (
+        "meetings:detail",
+        "meetings:ics",
+        "meetings:book",
+        "meetings:hours",
+        "meetings:video",
+    ):
         before = reads.count()
         assert client.get(_url(name, world)).status_code == 200
         assert reads.count() == before + 1, name
