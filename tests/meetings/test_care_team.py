@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audit.models import AuditEvent
 from meetings import selectors, services, times
@@ -50,7 +50,8 @@ def test_a_new_therapist_cancels_the_old_therapists_future_meetings(
     _run_worker()
     mail.outbox.clear()
 
-    enrollment_assign(actor=admin_user, enrollment=enrollment, therapist=other_therapist)
+    with translation.override("sv"):  # the administrator's language: the reason is kept in it
+        enrollment_assign(actor=admin_user, enrollment=enrollment, therapist=other_therapist)
 
     meeting.refresh_from_db()
     assert meeting.status == Status.CANCELLED
@@ -85,7 +86,8 @@ def test_the_participant_sees_why_and_the_new_therapist_sees_it_and_books_again(
 ):
     starts_at = _later(therapist)[0]
     services.meeting_book(actor=therapist, enrollment=enrollment, kind="phone", starts_at=starts_at)
-    enrollment_assign(actor=admin_user, enrollment=enrollment, therapist=other_therapist)
+    with translation.override("sv"):
+        enrollment_assign(actor=admin_user, enrollment=enrollment, therapist=other_therapist)
 
     home = in_english(verified_client(participant)).get(reverse("meetings:mine"))
     page = home.content.decode()
