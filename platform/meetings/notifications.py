@@ -1,7 +1,8 @@
 """The discreet emails about meetings: a change made by the other person, and the reminders
-the day before and an hour before. Like the new-message email (messaging.notifications) they
-go through accounts.emails.send_discreet_email, whose templates get nothing but the site's
-name and the login address: never who, what kind of meeting, or when.
+the day before and an hour before (to the participant and to the therapist). Like the
+new-message email (messaging.notifications) they go through accounts.emails.send_discreet_email,
+whose templates get nothing but the site's name and the login address: never who, what kind of
+meeting, or when.
 
 Each email is recorded first (MeetingNotice, unique on key and recipient) and marked sent in
 the transaction that holds its row while it goes out, as messaging.EmailNotice does: a task
@@ -67,9 +68,11 @@ def reminder_key(meeting: Meeting, which: str) -> str:
 
 
 def send_reminders(*, now: datetime | None = None) -> int:
-    """Remind each participant of a booked meeting the day before (when it is less than 24
-    hours away, but more than one) and an hour before. Safe to run as often as wanted; returns
-    how many emails were sent."""
+    """Remind both people of a booked meeting, the participant and the therapist, the day
+    before (when it is less than 24 hours away, but more than one) and an hour before. Each
+    reminder is one MeetingNotice per person, so running this again sends nothing twice; a
+    cancelled meeting, or one of a paused or ended treatment, is not reminded of. Safe to run
+    as often as wanted; returns how many emails were sent."""
     now = now or timezone.now()
     sent = 0
     soon = (
@@ -79,14 +82,15 @@ def send_reminders(*, now: datetime | None = None) -> int:
             starts_at__lte=now + DAY_BEFORE,
             enrollment__status="active",
         )
-        .select_related("participant")
+        .select_related("participant", "therapist")
         .order_by("starts_at")
     )
     for meeting in soon:
         which = "hour" if meeting.starts_at <= now + HOUR_BEFORE else "day"
-        if not may_email(meeting.participant):
-            continue
         key = reminder_key(meeting, which)
-        _record(meeting, meeting.participant, key)
-        sent += _send_once(key, meeting.participant, REMINDER)
+        for person in (meeting.participant, meeting.therapist):
+            if not may_email(person):
+                continue
+            _record(meeting, person, key)
+            sent += _send_once(key, person, REMINDER)
     return sent

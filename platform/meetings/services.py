@@ -385,3 +385,34 @@ def video_step_record(*, actor: User, meeting_id: int, step: str) -> None:
         target_id=meeting.public_id,
         unit=meeting.enrollment.unit,
     )
+
+
+def meetings_cancel_for_care_team(*, enrollment: Enrollment, actor: User | None) -> int:
+    """The participant has a new therapist (or substitute): the future meetings booked with
+    someone who is no longer in the care team are cancelled, with the reason "New therapist"
+    (modules' signal, inside the transaction of enrollment_assign). They are not handed to the
+    new therapist: the participant did not book with them, and their free time may not fit.
+    Both people of the meeting are told discreetly; the participant and the new care team see
+    the cancellation in Omtag (changed_by is the administrator), and the new therapist books
+    again. The old therapist no longer sees the meeting at all (selectors.meetings_for_staff)."""
+    team = {enrollment.therapist_id, enrollment.substitute_id} - {None}
+    future = list(
+        Meeting.objects.select_for_update()
+        .filter(enrollment=enrollment, status=Status.SCHEDULED, starts_at__gt=timezone.now())
+        .exclude(therapist_id__in=team)
+    )
+    reason = _("New therapist.")
+    for meeting in future:
+        _cancel(meeting, actor=actor, reason=reason)
+        audit_log(
+            action=AuditEvent.Action.MEETING_CANCELLED,
+            actor=actor,
+            subject=meeting.participant,
+            target_type="meeting",
+            target_id=meeting.public_id,
+            unit=enrollment.unit,
+            detail="care team changed",
+        )
+        _enqueue_change(meeting, meeting.participant_id, f"cancelled:{meeting.pk}")
+        _enqueue_change(meeting, meeting.therapist_id, f"cancelled:{meeting.pk}")
+    return len(future)

@@ -4,6 +4,7 @@ Every page that shows staff a meeting writes the read to the access log (record_
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
@@ -52,6 +53,13 @@ def _posted_instant(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def _number(value: str | None) -> int | None:
+    """A small whole number written in ASCII digits, as the forms' selects post it; None for
+    anything else ("²" and "٣" pass str.isdigit, and int() refuses the first: a 500 before)."""
+    text = (value or "").strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,4}", text) else None
 
 
 def _error(exc: ValidationError) -> str:
@@ -268,10 +276,10 @@ def hours(request: HttpRequest) -> HttpResponse:
                     raise ValidationError(_("Choose a date."))
                 services.slot_add(actor=user, day=day, starts=starts, ends=ends)
             else:
-                weekday = request.POST.get("weekday", "")
-                if not weekday.isdigit():
+                weekday = _number(request.POST.get("weekday"))
+                if weekday is None:
                     raise ValidationError(_("Choose a weekday."))
-                services.hours_add(actor=user, weekday=int(weekday), starts=starts, ends=ends)
+                services.hours_add(actor=user, weekday=weekday, starts=starts, ends=ends)
         except ValidationError as exc:
             error, status = _error(exc), 400
         else:
@@ -346,10 +354,8 @@ def book(request: HttpRequest, enrollment_id: UUID) -> HttpResponse:
     )
     error = ""
     status = 200
-    minutes_raw = request.POST.get("minutes") or request.GET.get("minutes") or ""
-    minutes = int(minutes_raw) if minutes_raw.isdigit() else times.DEFAULT_MINUTES
-    if minutes not in times.LENGTHS:
-        minutes = times.DEFAULT_MINUTES
+    asked = _number(request.POST.get("minutes") or request.GET.get("minutes"))
+    minutes = asked if asked in times.LENGTHS else times.DEFAULT_MINUTES
     if request.method == "POST":
         starts_at = _posted_instant(request.POST.get("starts_at"))
         try:

@@ -39,7 +39,7 @@ from .models import (
     RiskTerm,
 )
 from .personal_data import treatment_is_anonymised
-from .signals import enrollment_status_changed
+from .signals import enrollment_care_team_changed, enrollment_status_changed
 
 
 class StaleAnswer(Exception):
@@ -196,7 +196,8 @@ def enrollment_assign(
 ) -> Enrollment:
     """Give the enrollment a new therapist and substitute (an admin's decision). Access moves
     at once: whoever left the care team is asked to close their open sockets, which re-check
-    and close (see accounts.realtime.disconnect_user)."""
+    and close (see accounts.realtime.disconnect_user), and their future meetings with the
+    participant are cancelled (meetings.receivers, on enrollment_care_team_changed)."""
     from accounts.realtime import disconnect_user
 
     if not covers(actor, enrollment.unit_id, Role.ADMIN):
@@ -225,6 +226,9 @@ def enrollment_assign(
                 f"therapist={therapist.pk if therapist else '-'} "
                 f"substitute={substitute.pk if substitute else '-'}"
             ),
+        )
+        enrollment_care_team_changed.send(
+            sender=Enrollment, enrollment=enrollment, actor=actor, before=before
         )
         for user_id in before - {enrollment.therapist_id, enrollment.substitute_id}:
             transaction.on_commit(functools.partial(disconnect_user, user_id))

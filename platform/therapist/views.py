@@ -215,12 +215,15 @@ def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def _meetings_of(request: HttpRequest, enrollment: Enrollment) -> dict[str, Any]:
-    """The overview's meetings: the next one, and those that have started whose outcome is
-    not yet recorded (two queries; the read is logged when there is any)."""
-    mine = meeting_selectors.meetings_for_staff(request_user(request)).filter(enrollment=enrollment)
+    """The overview's meetings: the next one, those that have started whose outcome is not yet
+    recorded, and those someone else cancelled or moved lately, e.g. cancelled when the
+    participant got a new therapist (three queries; the read is logged when there is any)."""
+    user = request_user(request)
+    mine = meeting_selectors.meetings_for_staff(user).filter(enrollment=enrollment)
     upcoming = meeting_selectors.upcoming(mine).first()
     to_record = list(meeting_selectors.awaiting_outcome(mine)[:5])
-    if upcoming is not None or to_record:
+    changed = list(meeting_selectors.changed_by_other_side(mine, user)[:3])
+    if upcoming is not None or to_record or changed:
         assert enrollment.participant is not None
         record_access(
             actor=request_user(request),
@@ -234,6 +237,7 @@ def _meetings_of(request: HttpRequest, enrollment: Enrollment) -> dict[str, Any]
     return {
         "next_meeting": upcoming,
         "meetings_to_record": to_record,
+        "meetings_changed": changed,
         "meeting_outcomes": [(o.value, o.label) for o in OUTCOMES],
     }
 

@@ -277,23 +277,24 @@ def test_reminders_go_out_the_day_before_and_the_hour_before_once_each(
     starts_at = at(a_day_ahead(), "10:00")
     book(therapist, enrollment, starts_at)
     assert send_reminders(now=starts_at - timedelta(hours=30)) == 0
-    assert send_reminders(now=starts_at - timedelta(hours=20)) == 1
+    assert send_reminders(now=starts_at - timedelta(hours=20)) == 2
     assert send_reminders(now=starts_at - timedelta(hours=19)) == 0
-    assert send_reminders(now=starts_at - timedelta(minutes=50)) == 1
+    assert send_reminders(now=starts_at - timedelta(minutes=50)) == 2
     assert send_reminders(now=starts_at - timedelta(minutes=10)) == 0
-    assert [m.to for m in mail.outbox] == [[participant.email]] * 2
+    assert [m.to for m in mail.outbox] == [[participant.email], [therapist.email]] * 2
     for email in mail.outbox:
-        assert therapist.display_name not in email.body and "10:00" not in email.body
+        for leak in (therapist.display_name, participant.display_name, "10:00", "phone"):
+            assert leak not in email.subject and leak not in email.body
 
 
 def test_a_moved_meeting_is_reminded_of_again(hours, therapist, participant, enrollment):
     day = a_day_ahead()
     meeting = book(therapist, enrollment, at(day, "09:00"))
-    assert send_reminders(now=at(day, "09:00") - timedelta(hours=20)) == 1
+    assert send_reminders(now=at(day, "09:00") - timedelta(hours=20)) == 2
     services.meeting_move(
         actor=therapist, meeting=meeting, starts_at=at(day, "11:00"), reason="Ill"
     )
-    assert send_reminders(now=at(day, "09:00") - timedelta(hours=20)) == 1
+    assert send_reminders(now=at(day, "09:00") - timedelta(hours=20)) == 2
 
 
 def test_the_calendar_file_is_neutral(hours, therapist, participant, enrollment):

@@ -337,3 +337,19 @@ def test_nothing_from_partner_contact_is_imported():
 
     source = "\n".join(p.read_text() for p in Path(reports.__file__).parent.rglob("*.py"))
     assert not re.search(r"^\s*(from|import) partner", source, re.M)
+
+
+def test_the_page_explains_how_meetings_are_counted(world, org_lead):
+    """The report counts meetings held, missed and cancelled late; its "How these are counted"
+    says what those are, in Swedish and in English."""
+    page = lead(org_lead).get(URL + QUERY).content.decode()
+    explained = page.split("How these are counted", 1)[-1].split("</details>", 1)[0]
+    assert "held, " in page and "Meetings: the booked meetings that started in the period" in (
+        explained
+    )
+    assert "cancelled beforehand is not counted" in explained
+    assert "no outcome recorded yet" in explained
+    client = lead(org_lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "sv"
+    swedish = client.get(URL + QUERY).content.decode()
+    assert "Möten: de bokade möten som började under perioden" in swedish
