@@ -75,6 +75,14 @@ class _Column:
         self.output_field = output_field
 
 
+# A prepared query's SQL and conversions, by database alias and SQL: the same for every socket
+# that asks it. Bounded, so a query whose SQL
+# varied with its values could not grow it without end (such a query just keeps its own).
+_Shape = tuple[str, list[tuple[int, tuple[Any, "_Column"]]]]
+_SHAPES: dict[tuple[str, str], _Shape] = {}
+_MAX_SHAPES = 256
+
+
 class Prepared:
     """A query a socket asks over and over with the same values, compiled once and run anew,
     against the database, every time: building and compiling it through the ORM costs many
@@ -89,26 +97,33 @@ class Prepared:
 
     def _compile(self) -> None:
         """Keep the SQL, its parameters and the conversions only: a socket holds its queries
-        for hours, and the query trees weigh many times their SQL."""
+        for hours, and the query trees weigh many times their SQL. Every socket asks the same
+        few queries with values of its own, so the SQL and the conversions are kept once per
+        process (_SHAPES) and shared; only the parameters are the socket's."""
         assert self.queryset is not None
-        query = self.queryset.query
-        compiler = query.get_compiler(self.using)
-        self.sql, self.params = compiler.as_sql()
+        compiler = self.queryset.query.get_compiler(self.using)
+        sql, self.params = compiler.as_sql()
+        key = (self.using, sql)
+        shape = _SHAPES.get(key)
+        if shape is None:
+            shape = self._shape(sql, compiler)
+            if len(_SHAPES) < _MAX_SHAPES:
+                _SHAPES[key] = shape
+        self.sql, self.converters = shape
+        self.queryset = None
+
+    @staticmethod
+    def _shape(sql: str, compiler: Any) -> _Shape:
         # The backend's conversions of raw values (SQLite's datetimes, for one), as the ORM
         # applies them.
         # Each converter is given its column's output field only, not the expression: an
         # annotation's expression holds its whole subquery's tree (the socket's Exists).
         selected = [s[0] for s in compiler.select[: compiler.col_count]]
-        self.converters = [
+        converters = [
             (position, (converters, _Column(expression.output_field)))
             for position, (converters, expression) in compiler.get_converters(selected).items()
         ]
-        # The database's column order (extra, fields, annotations) as values_list reorders it.
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        fields = list(getattr(self.queryset, "_fields", None) or names)
-        fields += [f for f in query.annotation_select if f not in fields]
-        self.order = None if fields == names else [names.index(f) for f in fields]
-        self.queryset = None
+        return sql, converters
 
     def rows(self) -> list[tuple[Any, ...]]:
         if self.queryset is not None:
@@ -123,9 +138,8 @@ class Prepared:
                 for convert in converters:
                     value = convert(value, expression, connection)
                 row[position] = value
-        if self.order is None:
-            return [tuple(row) for row in rows]
-        return [tuple(row[i] for i in self.order) for row in rows]
+        # Django 5.2 selects a values_list's columns in the order it names them.
+        return [tuple(row) for row in rows]
 
     def exists(self) -> bool:
         return bool(self.rows())
