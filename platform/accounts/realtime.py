@@ -5,11 +5,13 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Mapping
 from importlib import import_module
-from typing import Any
+from typing import Any, Protocol
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
@@ -64,6 +66,53 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     log out everywhere, reassignment) each socket re-checks its session and its access, which
     the caller has already committed."""
     group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
+
+
+class Renewable(Protocol):
+    async def join_groups(self) -> None: ...
+
+
+class GroupRenewal:
+    """The channel layer forgets a group member CHANNEL_GROUP_EXPIRY after it joined (so the
+    sockets of a server that died stop being sent to); a live socket joins its groups again
+    every CHANNEL_GROUP_RENEW_SECONDS, as Channels' documentation advises. One task per event
+    loop does it for every live socket of the process, instead of a sleeping task each: with
+    thousands of idle sockets, their tasks weighed on each socket's memory."""
+
+    def __init__(self) -> None:
+        self._members: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, weakref.WeakSet[Renewable]
+        ] = weakref.WeakKeyDictionary()
+        self._tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def add(self, socket: Renewable) -> None:
+        loop = asyncio.get_running_loop()
+        self._members.setdefault(loop, weakref.WeakSet()).add(socket)
+        task = self._tasks.get(loop)
+        if task is None or task.done():
+            self._tasks[loop] = loop.create_task(self._renew(loop))
+
+    def discard(self, socket: Renewable) -> None:
+        try:
+            members = self._members.get(asyncio.get_running_loop())
+        except RuntimeError:  # no loop: nothing was added from here
+            return
+        if members is not None:
+            members.discard(socket)
+
+    async def _renew(self, loop: asyncio.AbstractEventLoop) -> None:
+        while self._members.get(loop):
+            await asyncio.sleep(settings.CHANNEL_GROUP_RENEW_SECONDS)
+            for socket in list(self._members.get(loop, ())):
+                try:
+                    await socket.join_groups()
+                except Exception as error:  # the layer is away: the next round tries again
+                    logger.warning("socket could not renew its groups: %s", type(error).__name__)
+
+
+group_renewal = GroupRenewal()
 
 
 class _Column:
