@@ -6,10 +6,12 @@ For each configuration, each C in --clients and each of --runs runs of --seconds
 prints requests per second, p50/p95/p99 latency, errors and the server process's CPU time per
 request, then the range over the runs. It also prints how many queries one page makes.
 
-Configurations: with DATABASE_URL (PostgreSQL) and REDIS_URL set, "pool" (Django's psycopg
-connection pool, the default) and "no pool" (DATABASE_POOL=0: a new connection for every request,
-CONN_MAX_AGE=0) on a throw-away database beside the one DATABASE_URL names, dropped afterwards;
-without them, SQLite and the in-memory layer.
+Configurations (--configs): "bounded", the default one process runs with (Django's psycopg
+connection pool on PostgreSQL, and at most the pool's size of pages running their view at once,
+config/web.py); "unbounded" (WEB_CONCURRENCY_LIMIT=0: every request runs at once, a thread each);
+and on PostgreSQL "no pool" (DATABASE_POOL=0: a new connection for every request, unbounded).
+With DATABASE_URL (PostgreSQL) and REDIS_URL set, on a throw-away database beside the one
+DATABASE_URL names, dropped afterwards; without them, SQLite and the in-memory layer.
 
 The client is wrk (Debian's package `wrk`: `apt-get install wrk`), written in C, so the client
 takes little of the two cores from the server; a Lua script gives each request the next session.
@@ -197,6 +199,18 @@ def summary(results: dict[str, list[Run]]) -> None:
             )
 
 
+# What each configuration sets in the server's environment. "bounded" is the default one
+# process runs with (config/web.py bounds the pages running at once to the pool's size);
+# "unbounded" lets every request run its view at once (WEB_CONCURRENCY_LIMIT=0); "no pool"
+# opens a new database connection for every page (DATABASE_POOL=0).
+POSTGRES_CONFIGURATIONS = {
+    "bounded": {},
+    "unbounded": {"WEB_CONCURRENCY_LIMIT": "0"},
+    "no pool": {"DATABASE_POOL": "0", "WEB_CONCURRENCY_LIMIT": "0"},
+}
+SQLITE_CONFIGURATIONS = {"bounded": {}, "unbounded": {"WEB_CONCURRENCY_LIMIT": "0"}}
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="1,4,16,64")
@@ -204,7 +218,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--page", choices=("module", "home"), default="module")
+    parser.add_argument(
+        "--configs",
+        default="bounded,unbounded,no pool",
+        help="comma-separated, of: bounded, unbounded, no pool (PostgreSQL only)",
+    )
     args = parser.parse_args()
+    args.configs = [name.strip() for name in args.configs.split(",")]
+    unknown = set(args.configs) - set(POSTGRES_CONFIGURATIONS)
+    if unknown:
+        parser.error(f"unknown configurations: {', '.join(sorted(unknown))}")
     args.clients = [int(c) for c in args.clients.split(",")]
     if max(args.clients) > MAX_CLIENTS or min(args.clients) < 1:
         parser.error(f"clients between 1 and {MAX_CLIENTS}")
@@ -258,9 +281,8 @@ def main() -> int:
             connections.close_all()
             script = var_dir / "sessions.lua"
             script.write_text(LUA % ",".join(f'"{s}"' for s in sessions))
-            configurations = (
-                {"pool": {}, "no pool": {"DATABASE_POOL": "0"}} if database_url else {"sqlite": {}}
-            )
+            available = POSTGRES_CONFIGURATIONS if database_url else SQLITE_CONFIGURATIONS
+            configurations = {name: available[name] for name in args.configs if name in available}
             results = {
                 name: measure({**env, **more}, var_dir, name, path, script, args)
                 for name, more in configurations.items()

@@ -5,11 +5,13 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Mapping
 from importlib import import_module
-from typing import Any
+from typing import Any, Protocol
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
@@ -66,6 +68,53 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
 
 
+class Renewable(Protocol):
+    async def join_groups(self) -> None: ...
+
+
+class GroupRenewal:
+    """The channel layer forgets a group member CHANNEL_GROUP_EXPIRY after it joined (so the
+    sockets of a server that died stop being sent to); a live socket joins its groups again
+    every CHANNEL_GROUP_RENEW_SECONDS, as Channels' documentation advises. One task per event
+    loop does it for every live socket of the process, instead of a sleeping task each: with
+    thousands of idle sockets, their tasks weighed on each socket's memory."""
+
+    def __init__(self) -> None:
+        self._members: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, weakref.WeakSet[Renewable]
+        ] = weakref.WeakKeyDictionary()
+        self._tasks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def add(self, socket: Renewable) -> None:
+        loop = asyncio.get_running_loop()
+        self._members.setdefault(loop, weakref.WeakSet()).add(socket)
+        task = self._tasks.get(loop)
+        if task is None or task.done():
+            self._tasks[loop] = loop.create_task(self._renew(loop))
+
+    def discard(self, socket: Renewable) -> None:
+        try:
+            members = self._members.get(asyncio.get_running_loop())
+        except RuntimeError:  # no loop: nothing was added from here
+            return
+        if members is not None:
+            members.discard(socket)
+
+    async def _renew(self, loop: asyncio.AbstractEventLoop) -> None:
+        while self._members.get(loop):
+            await asyncio.sleep(settings.CHANNEL_GROUP_RENEW_SECONDS)
+            for socket in list(self._members.get(loop, ())):
+                try:
+                    await socket.join_groups()
+                except Exception as error:  # the layer is away: the next round tries again
+                    logger.warning("socket could not renew its groups: %s", type(error).__name__)
+
+
+group_renewal = GroupRenewal()
+
+
 class _Column:
     """What a backend's converter is given of a column: its output field."""
 
@@ -73,6 +122,14 @@ class _Column:
 
     def __init__(self, output_field: Any) -> None:
         self.output_field = output_field
+
+
+# A prepared query's SQL and conversions, by database alias and SQL: the same for every socket
+# that asks it. Bounded, so a query whose SQL
+# varied with its values could not grow it without end (such a query just keeps its own).
+_Shape = tuple[str, list[tuple[int, tuple[Any, "_Column"]]]]
+_SHAPES: dict[tuple[str, str], _Shape] = {}
+_MAX_SHAPES = 256
 
 
 class Prepared:
@@ -89,26 +146,33 @@ class Prepared:
 
     def _compile(self) -> None:
         """Keep the SQL, its parameters and the conversions only: a socket holds its queries
-        for hours, and the query trees weigh many times their SQL."""
+        for hours, and the query trees weigh many times their SQL. Every socket asks the same
+        few queries with values of its own, so the SQL and the conversions are kept once per
+        process (_SHAPES) and shared; only the parameters are the socket's."""
         assert self.queryset is not None
-        query = self.queryset.query
-        compiler = query.get_compiler(self.using)
-        self.sql, self.params = compiler.as_sql()
+        compiler = self.queryset.query.get_compiler(self.using)
+        sql, self.params = compiler.as_sql()
+        key = (self.using, sql)
+        shape = _SHAPES.get(key)
+        if shape is None:
+            shape = self._shape(sql, compiler)
+            if len(_SHAPES) < _MAX_SHAPES:
+                _SHAPES[key] = shape
+        self.sql, self.converters = shape
+        self.queryset = None
+
+    @staticmethod
+    def _shape(sql: str, compiler: Any) -> _Shape:
         # The backend's conversions of raw values (SQLite's datetimes, for one), as the ORM
         # applies them.
         # Each converter is given its column's output field only, not the expression: an
         # annotation's expression holds its whole subquery's tree (the socket's Exists).
         selected = [s[0] for s in compiler.select[: compiler.col_count]]
-        self.converters = [
+        converters = [
             (position, (converters, _Column(expression.output_field)))
             for position, (converters, expression) in compiler.get_converters(selected).items()
         ]
-        # The database's column order (extra, fields, annotations) as values_list reorders it.
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        fields = list(getattr(self.queryset, "_fields", None) or names)
-        fields += [f for f in query.annotation_select if f not in fields]
-        self.order = None if fields == names else [names.index(f) for f in fields]
-        self.queryset = None
+        return sql, converters
 
     def rows(self) -> list[tuple[Any, ...]]:
         if self.queryset is not None:
@@ -123,9 +187,8 @@ class Prepared:
                 for convert in converters:
                     value = convert(value, expression, connection)
                 row[position] = value
-        if self.order is None:
-            return [tuple(row) for row in rows]
-        return [tuple(row[i] for i in self.order) for row in rows]
+        # Django 5.2 selects a values_list's columns in the order it names them.
+        return [tuple(row) for row in rows]
 
     def exists(self) -> bool:
         return bool(self.rows())

@@ -7,9 +7,10 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+from config.web import get_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+# Django's handler, bounding how many pages run their view at once (config/web.py).
+django_asgi_app = get_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -198,6 +198,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
         # A request waits this long for a free connection before failing.
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
+# How many pages one process runs at once (config/web.py); the rest wait their turn without a
+# thread. Unset: the database pool's size on PostgreSQL, 8 on SQLite. 0: no bound.
+WEB_CONCURRENCY_LIMIT: int | None = env.int("WEB_CONCURRENCY_LIMIT", default=None)
 # How long the thread socket's database connection is kept (seconds; 0: a new one for every
 # call). Every socket's database call runs on one thread per daphne process, so this is one
 # connection per process (accounts/realtime.py, socket_db). Pages keep CONN_MAX_AGE (from

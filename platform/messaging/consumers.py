@@ -12,7 +12,6 @@ anew each time."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -21,7 +20,6 @@ from typing import Any, TypeVar
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
@@ -32,6 +30,7 @@ from accounts.realtime import (
     OUTAGES,
     Prepared,
     SessionCheck,
+    group_renewal,
     socket_db,
     user_group,
 )
@@ -69,7 +68,6 @@ class _Closed(Exception):
 
 class ThreadConsumer(AsyncWebsocketConsumer):
     thread: Thread | None = None
-    _renewal: asyncio.Task[None] | None = None
     # This socket marked its user online (Presence) and has not yet taken it back.
     _present = False
 
@@ -77,8 +75,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         try:
             await super().__call__(scope, receive, send)
         finally:  # however the socket ended (an outage raises past disconnect)
-            if self._renewal is not None:
-                self._renewal.cancel()
+            group_renewal.discard(self)
             if self._present:
                 # Closed by the outage path (accounts.realtime.OutageMiddleware, 4503), which
                 # never runs disconnect: a stale "online" would hold back the other side's
@@ -114,34 +111,20 @@ class ThreadConsumer(AsyncWebsocketConsumer):
             await self.close(code=code)
             return
         self.thread = thread
-        await self._join_groups()
+        await self.join_groups()
         await socket_db(services.presence_seen)(user_id=self.user_id)
         self._present = True
         await self.accept()
-        self._renewal = asyncio.ensure_future(self._renew_groups())
+        group_renewal.add(self)  # joins the groups again before they expire
 
-    async def _join_groups(self) -> None:
-        assert self.thread is not None
+    async def join_groups(self) -> None:
+        if self.thread is None:  # closed meanwhile
+            return
         await self.channel_layer.group_add(self.thread.group_name, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
 
-    async def _renew_groups(self) -> None:
-        """The channel layer forgets a group member CHANNEL_GROUP_EXPIRY after it joined (so
-        the sockets of a server that died stop being sent to); a live socket joins again every
-        CHANNEL_GROUP_RENEW_SECONDS, as Channels' documentation advises."""
-        while self.thread is not None:
-            await asyncio.sleep(settings.CHANNEL_GROUP_RENEW_SECONDS)
-            if self.thread is None:
-                return
-            try:
-                await self._join_groups()
-            except Exception as error:  # the layer is away: the next round tries again
-                logger.warning("socket could not renew its groups: %s", type(error).__name__)
-
     async def disconnect(self, code: int) -> None:
-        if self._renewal is not None:
-            self._renewal.cancel()
-            self._renewal = None
+        group_renewal.discard(self)
         # The presence first: it needs only the database, the groups need Redis, which may
         # be what is away (the groups then expire by themselves, CHANNEL_GROUP_EXPIRY).
         if self._present:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import translation
-from wagtail.models import Locale
 
 from accounts.models import User
 from content.blocks import answer_block
@@ -86,17 +85,18 @@ class ModuleRow:
 
 
 def _translations(modules: list[ModulePage]) -> dict[Any, ModulePage]:
-    """Each module in the active language, fetched in one query (falls back to the original)."""
+    """Each module in the active language, fetched in one query (falls back to the original).
+    The modules come with their locale (select_related), so modules already in the active
+    language cost no query at all."""
     language = translation.get_language() or "sv"
-    locale = Locale.objects.filter(language_code=language).first()
-    if locale is None:
-        return {}
-    keys = [m.translation_key for m in modules if m.locale_id != locale.pk]
+    keys = [m.translation_key for m in modules if m.locale.language_code != language]
     if not keys:
         return {}
     return {
         page.translation_key: page
-        for page in ModulePage.objects.live().filter(translation_key__in=keys, locale=locale)
+        for page in ModulePage.objects.live().filter(
+            translation_key__in=keys, locale__language_code=language
+        )
     }
 
 
@@ -104,7 +104,9 @@ def module_rows(enrollment: Enrollment, *, bodies: bool = True) -> list[ModuleRo
     """The enrollment's modules in programme order. Without `bodies` the modules' StreamField
     bodies are not read (a list of titles and states: the home page and the module list), which
     spares decoding every module's JSON on each of those pages."""
-    rows = ModuleProgress.objects.filter(enrollment=enrollment).select_related("module")
+    rows = ModuleProgress.objects.filter(enrollment=enrollment).select_related(
+        "module", "module__locale"
+    )
     if not bodies:
         rows = rows.defer("module__body")
     progress = list(rows.order_by("module__path"))
@@ -121,7 +123,7 @@ def progress_or_404(enrollment: Enrollment, key: Any) -> ModuleProgress:
     enrollment's programme can be probed."""
     progress = (
         ModuleProgress.objects.filter(enrollment=enrollment, module__translation_key=key)
-        .select_related("module")
+        .select_related("module", "module__locale")
         .first()
     )
     if progress is None:
