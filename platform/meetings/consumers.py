@@ -33,6 +33,7 @@ from accounts.realtime import (
     CLOSE_TOO_BIG,
     Prepared,
     SessionCheck,
+    group_renewal,
     socket_db,
     user_group,
 )
@@ -86,9 +87,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 await self._error(reason, "The video room is not open now.")
             await self.close(code=code)
             return
+        await self.join_groups()
+        # A meeting can outlast the layer's group expiry: its groups are joined again in time.
+        group_renewal.add(self)
+        self._watch = asyncio.ensure_future(self._watch_access())
+
+    async def join_groups(self) -> None:
+        if self.side is None:  # left meanwhile
+            return
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
-        self._watch = asyncio.ensure_future(self._watch_access())
 
     def _open(self, public_id: str) -> tuple[int, str]:
         """(0, "") if this user may be in the room now, else the close code and, for one of
@@ -162,6 +170,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 logger.warning("video socket could not re-check: %s", type(error).__name__)
 
     async def disconnect(self, code: int) -> None:
+        group_renewal.discard(self)
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None

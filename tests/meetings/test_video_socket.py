@@ -4,6 +4,7 @@ leaving, and bad frames (error frames, nothing stored, nothing relayed)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
@@ -365,3 +366,29 @@ async def test_leaving_the_waiting_room_ends_no_call(meeting, therapist, partici
     await t.send_json_to({"type": "ready"})
     assert await t.receive_nothing(timeout=0.3)
     await t.disconnect()
+
+
+async def test_a_call_longer_than_the_layers_group_expiry_still_relays(
+    settings, meeting, therapist, participant
+):
+    """The layer forgets a group member CHANNEL_GROUP_EXPIRY after it joined (30 minutes by
+    default), and a meeting lasts longer: the room's members join again in time."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": 2},
+        }
+    }
+    settings.CHANNEL_GROUP_RENEW_SECONDS = 0.5
+    channel_layers.backends.clear()
+    try:
+        t, p = await in_call(meeting, therapist, participant)
+        await asyncio.sleep(3)  # past the expiry of the memberships made at connect
+        await t.send_json_to({"type": "offer", "sdp": SDP})
+        assert await next_frame(p) == {"type": "offer", "sdp": SDP}
+        await p.send_json_to({"type": "leave"})
+        assert (await next_frame(t))["type"] == "ended"
+    finally:
+        channel_layers.backends.clear()
