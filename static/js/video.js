@@ -102,6 +102,7 @@
         closePeer();
         show("video-waiting", true);
         say(strings.knock);
+        $("video-waiting-text").textContent = strings.knock;
         show("video-admit", true);
         break;
       case "admitted":
