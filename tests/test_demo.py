@@ -116,6 +116,15 @@ def test_each_role_finds_its_demo_work(settings):
     # The demo reads as the interface does: in Swedish.
     note = Conversation.objects.get(case=case).notes
     assert "samtal" in note.lower() and "call" not in note.lower()
+    # A video meeting whose room is open now, so the call can be tried at once; a second
+    # `make run` does not book another while it is still to come.
+    from meetings.models import Kind, Meeting
+    from meetings.video import meeting_room_open
+
+    videos = Meeting.objects.filter(enrollment=enrollment, kind=Kind.VIDEO)
+    assert [meeting_room_open(m) for m in videos] == [True]
+    call_command("seed_demo_meetings")
+    assert videos.count() == 1
 
 
 def test_the_demo_runs_two_organisations_under_their_laws_and_the_readme_says_who_is_where(

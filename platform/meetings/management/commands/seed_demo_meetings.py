@@ -1,6 +1,8 @@
 """Demo meetings for `make run`: the first demo therapist free on weekdays 09:00-12:00 and
-13:00-16:00 (Stockholm), and Alex with one phone meeting booked in that time a few days
-ahead. Idempotent; DEBUG only."""
+13:00-16:00 (Stockholm), Alex with one phone meeting booked in that time a few days ahead, and
+a video meeting with Alex starting a few minutes after the command runs, so its room is open
+and the video call can be tried at once (as the therapist in one browser, Alex in another).
+Idempotent; DEBUG only."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from meetings import selectors, services, times
-from meetings.models import Kind, Meeting, WeeklyHours
+from meetings.models import Kind, Meeting, Status, WeeklyHours
 from modules.models import Enrollment, EnrollmentStatus
 
 THERAPIST = "therapist@demo.omtag.se"
@@ -51,4 +53,30 @@ class Command(BaseCommand):
             services.meeting_book(
                 actor=therapist, enrollment=enrollment, kind=Kind.PHONE, starts_at=free[0]
             )
+        self._video_meeting_now(therapist, enrollment)
         self.stdout.write("Demo meetings ready.")
+
+    def _video_meeting_now(self, therapist: User, enrollment: Enrollment) -> None:
+        """A video meeting whose room is open now (it opens OPENS_BEFORE the start), unless
+        one is open or still to come within the hour. Made directly, not through booking: it
+        is demo data, and the demo may run outside the therapist's hours."""
+        now = timezone.now()
+        soon = Meeting.objects.filter(
+            enrollment=enrollment,
+            kind=Kind.VIDEO,
+            status=Status.SCHEDULED,
+            ends_at__gt=now,
+            starts_at__lt=now + timedelta(hours=1),
+        )
+        if soon.exists():
+            return
+        starts = (now + timedelta(minutes=5)).replace(second=0, microsecond=0)
+        Meeting.objects.create(
+            enrollment=enrollment,
+            therapist=therapist,
+            participant=enrollment.participant,
+            kind=Kind.VIDEO,
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=45),
+            booked_by=therapist,
+        )
