@@ -6,14 +6,17 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
-from typing import Any
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.db import database_sync_to_async
+from channels.auth import AuthMiddleware, get_user
 from channels.layers import get_channel_layer
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import InterfaceError, OperationalError, connections, transaction
@@ -236,7 +239,6 @@ def _checked_session_user(
     return user
 
 
-@database_sync_to_async
 def _session_is_verified(user: Any, session: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
@@ -257,7 +259,7 @@ class SecondFactorMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope["type"] == "websocket" and not await _session_is_verified(
+        if scope["type"] == "websocket" and not await socket_connect_db(_session_is_verified)(
             scope.get("user"), scope.get("session")
         ):
             await receive()  # the websocket.connect event
@@ -279,18 +281,19 @@ def refresh_socket_connections() -> None:
     """close_old_connections for the sockets' database calls, which keep their connection for
     SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
 
-    Every socket's database call runs on one thread per process (asgiref's thread-sensitive
-    executor: daphne runs consumers outside any request context), so this keeps one connection
-    per daphne process, instead of opening and closing one for each call (with SQLite, closing
-    the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
-    Django advises under ASGI, where each request has a thread of its own). Django's own rules
-    still close a connection that is broken, left in a transaction, or past its age; the
-    health check (a round trip) runs before a call on a connection that has been quiet for
-    SOCKET_HEALTH_CHECK_AFTER seconds, so a server restart costs a reconnect, not a frame; a
-    connection that answered more recently than that has just shown it works, and checking it
-    before every call cost a round trip per frame and per push. (If the server restarts within
-    that second after all, the frame fails like any outage: the socket closes with "try again",
-    the page reconnects and resends, and the unique client id stores nothing twice.)"""
+    The sockets' database calls run on a few threads per process (socket_db: SOCKET_DB_THREADS
+    for frames and pushes, SOCKET_CONNECT_THREADS for handshakes), and Django keeps a connection
+    per thread, so this keeps one connection per such thread, instead of opening and closing
+    one for each call (with SQLite, closing the last connection also checkpoints the
+    write-ahead log). Pages keep CONN_MAX_AGE (0, as Django advises under ASGI, where each
+    request has a thread of its own). Django's own rules still close a connection that is
+    broken, left in a transaction, or past its age; the health check (a round trip) runs before
+    a call on a connection that has been quiet for SOCKET_HEALTH_CHECK_AFTER seconds, so a
+    server restart costs a reconnect, not a frame; a connection that answered more recently
+    than that has just shown it works, and checking it before every call cost a round trip per
+    frame and per push. (If the server restarts within that second after all, the frame fails
+    like any outage: the socket closes with "try again", the page reconnects and resends, and
+    the unique client id stores nothing twice.)"""
     max_age = settings.SOCKET_CONN_MAX_AGE
     now = time.monotonic()
     for conn in connections.all(initialized_only=True):
@@ -309,9 +312,66 @@ def refresh_socket_connections() -> None:
         conn._socket_used_at = now  # type: ignore[attr-defined]
 
 
-class SocketDatabaseSyncToAsync(SyncToAsync):
-    """channels' database_sync_to_async for sockets: refresh_socket_connections before and
-    after each call instead of closing old connections by the pages' rules."""
+# Which of the two thread pools a socket's database call runs on (socket_executor).
+Pool = Literal["frames", "connect"]
+
+_executors: dict[tuple[Pool, int], ThreadPoolExecutor] = {}
+_executors_lock = threading.Lock()
+
+
+def socket_executor(pool: Pool) -> ThreadPoolExecutor:
+    """The process's bounded pool of threads for the sockets' database calls.
+
+    "frames": every call of an open socket (its frames, pushes, presence): SOCKET_DB_THREADS
+    threads. "connect": the handshakes (the session and second factor, the access check, the
+    presence), SOCKET_CONNECT_THREADS threads of their own, so that a burst of handshakes never
+    queues behind the frames and pushes of the sockets already open (daphne drops a handshake
+    after 5 s, and the proxy answers 502).
+
+    Until this, every call ran on asgiref's one thread-sensitive thread per process: one slow
+    call held up every socket. Nothing relied on that one thread: a socket's calls are awaited
+    one after another (Channels hands a consumer one message at a time and awaits its handler),
+    so they never overlap and keep their order on any thread; each thread has its own
+    connection (Django's are per thread), and every write is one transaction of its own."""
+    size = settings.SOCKET_DB_THREADS if pool == "frames" else settings.SOCKET_CONNECT_THREADS
+    key = (pool, size)  # a changed setting (a test) gets a pool of its own
+    executor = _executors.get(key)
+    if executor is None:
+        with _executors_lock:
+            executor = _executors.get(key)
+            if executor is None:
+                executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"socket-{pool}")
+                _executors[key] = executor
+    return executor
+
+
+def close_socket_connections(timeout: float = 10.0) -> None:
+    """Close the connections the sockets' threads keep (tests do, before their database is
+    flushed or dropped). Each thread must close its own: a task that closes and then waits for
+    the others is sent to every thread of each pool at once, so each thread takes one."""
+    for executor in list(_executors.values()):
+        size = executor._max_workers
+        barrier = threading.Barrier(size)
+
+        def close(barrier: threading.Barrier = barrier) -> None:
+            connections.close_all()
+            barrier.wait(timeout)
+
+        for future in [executor.submit(close) for _ in range(size)]:
+            future.result(timeout)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class SocketDatabaseSyncToAsync(SyncToAsync[_P, _R]):
+    """channels' database_sync_to_async for sockets: runs on the sockets' pool of threads
+    (socket_executor) and calls refresh_socket_connections before and after each call instead
+    of closing old connections by the pages' rules."""
+
+    def __init__(self, func: Callable[_P, _R], *, pool: Pool = "frames") -> None:
+        super().__init__(func, thread_sensitive=False, executor=socket_executor(pool))
 
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         refresh_socket_connections()
@@ -321,8 +381,27 @@ class SocketDatabaseSyncToAsync(SyncToAsync):
             refresh_socket_connections()
 
 
-# Every socket consumer's database call goes through this: `await socket_db(fn)(...)`.
-socket_db = SocketDatabaseSyncToAsync
+def socket_db(func: Callable[_P, _R]) -> SocketDatabaseSyncToAsync[_P, _R]:
+    """Every call of an open socket goes through this: `await socket_db(fn)(...)`."""
+    return SocketDatabaseSyncToAsync(func, pool="frames")
+
+
+def socket_connect_db(func: Callable[_P, _R]) -> SocketDatabaseSyncToAsync[_P, _R]:
+    """A handshake's database calls go through this, on threads of their own."""
+    return SocketDatabaseSyncToAsync(func, pool="connect")
+
+
+class SocketAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, with its database call (the session's user) on the handshake
+    threads (socket_connect_db) instead of asgiref's one thread-sensitive thread."""
+
+    async def resolve_scope(self, scope: dict[str, Any]) -> None:
+        scope["user"]._wrapped = await socket_connect_db(get_user.func)(scope)
+
+
+def SocketAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - named as channels' own
+    """channels.auth.AuthMiddlewareStack with SocketAuthMiddleware."""
+    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
 
 
 # --- A service away -------------------------------------------------------------------------

@@ -11,11 +11,14 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from accounts.realtime import OutageMiddleware, SecondFactorMiddleware  # noqa: E402
+from accounts.realtime import (  # noqa: E402
+    OutageMiddleware,
+    SecondFactorMiddleware,
+    SocketAuthMiddlewareStack,
+)
 from config.observe import SocketObservationMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -26,7 +29,9 @@ application = ProtocolTypeRouter(
         "websocket": SocketObservationMiddleware(
             OutageMiddleware(
                 AllowedHostsOriginValidator(
-                    AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+                    SocketAuthMiddlewareStack(
+                        SecondFactorMiddleware(URLRouter(websocket_urlpatterns))
+                    )
                 )
             )
         ),

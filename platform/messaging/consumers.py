@@ -32,6 +32,7 @@ from accounts.realtime import (
     OUTAGES,
     Prepared,
     SessionCheck,
+    socket_connect_db,
     socket_db,
     user_group,
 )
@@ -108,14 +109,18 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         # Refusals accept first, then close with our code: a refused handshake reaches the
         # browser only as a generic failure, and the page must know not to retry. A socket
         # that may stay joins its groups before the accept, so no event is missed after it.
-        code, thread = await socket_db(self._open)(self.scope["url_route"]["kwargs"]["thread"])
+        # The handshake's calls run on threads of their own (socket_connect_db), so a burst of
+        # handshakes never waits behind the open sockets' frames and pushes.
+        code, thread = await socket_connect_db(self._open)(
+            self.scope["url_route"]["kwargs"]["thread"]
+        )
         if thread is None:
             await self.accept()
             await self.close(code=code)
             return
         self.thread = thread
         await self._join_groups()
-        await socket_db(services.presence_seen)(user_id=self.user_id)
+        await socket_connect_db(services.presence_seen)(user_id=self.user_id)
         self._present = True
         await self.accept()
         self._renewal = asyncio.ensure_future(self._renew_groups())
