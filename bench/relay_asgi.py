@@ -7,7 +7,7 @@ the origin check, session auth and the second-factor gate) plus two bench-only s
   re-checks: the floor the issue compares our thread socket with.
 - /ws/bench-persist/<thread uuid>/, the same relay, persist first: each frame is stored as a
   message of the thread (the writes any persist-first send needs: the thread's sequence moved
-  on and the row inserted, in one transaction, on the socket database thread) and relayed
+  on and the row inserted, in one transaction, on the sockets' database threads) and relayed
   only after the commit. No checks of session, access, rate or content; no email, no risk
   scan. The floor that "persist first, then notify" (docs/architecture.md) sets, whatever
   the checks.

@@ -92,7 +92,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, without its close_old_connections before every event: that is a
-        hop to the database thread for each frame and each push, and every database call of
+        hop to a database thread for each frame and each push, and every database call of
         this socket manages its connection itself (socket_db: refresh_socket_connections
         before and after it)."""
         handler = getattr(self, get_handler_name(message), None)
