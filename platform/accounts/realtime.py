@@ -239,7 +239,12 @@ def _checked_session_user(
     return user
 
 
-def _session_is_verified(user: Any, session: Any) -> bool:
+async def _session_is_verified(user: Any, session: Any) -> bool:
+    """On the handshake threads (socket_connect_db)."""
+    return await socket_connect_db(_verified_now)(user, session)
+
+
+def _verified_now(user: Any, session: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
@@ -259,7 +264,7 @@ class SecondFactorMiddleware:
         self.inner = inner
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        if scope["type"] == "websocket" and not await socket_connect_db(_session_is_verified)(
+        if scope["type"] == "websocket" and not await _session_is_verified(
             scope.get("user"), scope.get("session")
         ):
             await receive()  # the websocket.connect event
