@@ -5,11 +5,14 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from importlib import import_module
 from typing import Any, Literal, ParamSpec, TypeVar
 
@@ -320,18 +323,70 @@ def refresh_socket_connections() -> None:
 # Which of the two thread pools a socket's database call runs on (socket_executor).
 Pool = Literal["frames", "connect"]
 
-_executors: dict[tuple[Pool, int], ThreadPoolExecutor] = {}
+
+class OldestHandshakeFirst(Executor):
+    """A pool of `max_workers` threads that takes the call of the oldest handshake first
+    (by when its handshake began, HANDSHAKE_BEGAN; a call outside a handshake counts from
+    when it was submitted).
+
+    A handshake makes several calls in turn (the session's user, the second factor, the access
+    check, the presence). With a first-come queue, a burst of N handshakes goes through each
+    step together: every one waits for all N first steps before its second, so all N finish
+    at about the same time, and past a size all of them pass daphne's 5 s and fail. Oldest
+    first, each handshake's next step goes before the newer handshakes' first: they finish one
+    after another, and under overload the earliest still get in while only the latest fail."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        self._max_workers = max_workers
+        self._name = thread_name_prefix
+        self._queue: queue.PriorityQueue[tuple[float, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        began = HANDSHAKE_BEGAN.get(None)
+        priority = time.monotonic() if began is None else began
+        self._queue.put((priority, next(self._order), (future, fn, args, kwargs)))
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    for i in range(self._max_workers):
+                        name = f"{self._name}_{i}"
+                        threading.Thread(target=self._work, name=name, daemon=True).start()
+                    self._started = True
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, fn, args, kwargs = self._queue.get()[2]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as error:  # as ThreadPoolExecutor: the caller gets it
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+
+# When the socket's handshake began (time.monotonic()): set by SocketAuthMiddleware, read by
+# OldestHandshakeFirst. A context variable, so each connection's task carries its own.
+HANDSHAKE_BEGAN: ContextVar[float] = ContextVar("socket_handshake_began")
+
+_executors: dict[tuple[Pool, int], Executor] = {}
 _executors_lock = threading.Lock()
 
 
-def socket_executor(pool: Pool) -> ThreadPoolExecutor:
+def socket_executor(pool: Pool) -> Executor:
     """The process's bounded pool of threads for the sockets' database calls.
 
     "frames": every call of an open socket (its frames, pushes, presence): SOCKET_DB_THREADS
     threads. "connect": the handshakes (the session and second factor, the access check, the
     presence), SOCKET_CONNECT_THREADS threads of their own, so that a burst of handshakes never
     queues behind the frames and pushes of the sockets already open (daphne drops a handshake
-    after 5 s, and the proxy answers 502).
+    after 5 s, and the proxy answers 502), taken oldest handshake first (OldestHandshakeFirst).
 
     Until this, every call ran on asgiref's one thread-sensitive thread per process: one slow
     call held up every socket. Nothing relied on that one thread: a socket's calls are awaited
@@ -345,7 +400,12 @@ def socket_executor(pool: Pool) -> ThreadPoolExecutor:
         with _executors_lock:
             executor = _executors.get(key)
             if executor is None:
-                executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"socket-{pool}")
+                prefix = f"socket-{pool}"
+                executor = (
+                    ThreadPoolExecutor(max_workers=size, thread_name_prefix=prefix)
+                    if pool == "frames"
+                    else OldestHandshakeFirst(max_workers=size, thread_name_prefix=prefix)
+                )
                 _executors[key] = executor
     return executor
 
@@ -355,7 +415,7 @@ def close_socket_connections(timeout: float = 10.0) -> None:
     flushed or dropped). Each thread must close its own: a task that closes and then waits for
     the others is sent to every thread of each pool at once, so each thread takes one."""
     for executor in list(_executors.values()):
-        size = executor._max_workers
+        size = executor._max_workers  # type: ignore[attr-defined]
         barrier = threading.Barrier(size)
 
         def close(barrier: threading.Barrier = barrier) -> None:
@@ -376,7 +436,8 @@ class SocketDatabaseSyncToAsync(SyncToAsync[_P, _R]):
     of closing old connections by the pages' rules."""
 
     def __init__(self, func: Callable[_P, _R], *, pool: Pool = "frames") -> None:
-        super().__init__(func, thread_sensitive=False, executor=socket_executor(pool))
+        executor = socket_executor(pool)
+        super().__init__(func, thread_sensitive=False, executor=executor)  # type: ignore[arg-type]
 
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         refresh_socket_connections()
@@ -399,6 +460,10 @@ def socket_connect_db(func: Callable[_P, _R]) -> SocketDatabaseSyncToAsync[_P, _
 class SocketAuthMiddleware(AuthMiddleware):
     """Channels' AuthMiddleware, with its database call (the session's user) on the handshake
     threads (socket_connect_db) instead of asgiref's one thread-sensitive thread."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        HANDSHAKE_BEGAN.set(time.monotonic())  # this connection's task, and the consumer's
+        return await super().__call__(scope, receive, send)
 
     async def resolve_scope(self, scope: dict[str, Any]) -> None:
         scope["user"]._wrapped = await socket_connect_db(get_user.func)(scope)

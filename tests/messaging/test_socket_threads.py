@@ -155,3 +155,38 @@ def test_socket_threads_that_would_take_the_whole_database_pool_are_refused():
         SOCKET_CONNECT_THREADS="2",
     )
     assert "must be less than DATABASE_POOL_MAX (6)" in error
+
+
+def test_handshake_calls_run_oldest_handshake_first():
+    """A burst of handshakes: each handshake's next step goes before the newer handshakes'
+    steps, so they finish one after another instead of all together at the end (past
+    daphne's 5 s, all of them)."""
+    import contextvars
+
+    from accounts.realtime import HANDSHAKE_BEGAN, OldestHandshakeFirst
+
+    pool = OldestHandshakeFirst(max_workers=1, thread_name_prefix="test-oldest-first")
+    ran: list[str] = []
+    busy = threading.Event()
+    pool.submit(busy.wait, 10)  # the one thread is held while the others queue
+
+    def submit_as(began: float, name: str) -> Any:
+        context = contextvars.copy_context()
+        context.run(HANDSHAKE_BEGAN.set, began)
+        return context.run(pool.submit, ran.append, name)
+
+    futures = [
+        submit_as(3.0, "third handshake, step 1"),
+        submit_as(1.0, "first handshake, step 2"),
+        submit_as(2.0, "second handshake, step 1"),
+    ]
+    busy.set()
+    for future in futures:
+        future.result(timeout=BOUND)
+    assert ran == [
+        "first handshake, step 2",
+        "second handshake, step 1",
+        "third handshake, step 1",
+    ]
+    # A call that raises hands its error to the caller (an outage closes the socket with 4503).
+    assert isinstance(pool.submit(int, "x").exception(timeout=BOUND), ValueError)
