@@ -7,7 +7,7 @@ the origin check, session auth and the second-factor gate) plus two bench-only s
   re-checks: the floor the issue compares our thread socket with.
 - /ws/bench-persist/<thread uuid>/, the same relay, persist first: each frame is stored as a
   message of the thread (the writes any persist-first send needs: the thread's sequence moved
-  on and the row inserted, in one transaction, on the socket database thread) and relayed
+  on and the row inserted, in one transaction, on the sockets' database threads) and relayed
   only after the commit. No checks of session, access, rate or content; no email, no risk
   scan. The floor that "persist first, then notify" (docs/architecture.md) sets, whatever
   the checks.
@@ -36,7 +36,6 @@ import django  # noqa: E402
 
 django.setup()  # before anything below touches a model
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.generic.websocket import AsyncWebsocketConsumer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
@@ -45,7 +44,7 @@ from django.db.models import F  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.realtime import SecondFactorMiddleware  # noqa: E402
+from accounts.realtime import SecondFactorMiddleware, SocketAuthMiddlewareStack  # noqa: E402
 from config.asgi import django_asgi_app  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from messaging.consumers import socket_db  # noqa: E402
@@ -186,7 +185,7 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         "websocket": (_TracemallocFirst if os.environ.get("BENCH_TRACEMALLOC") == "1" else _Same)(
             AllowedHostsOriginValidator(
-                AuthMiddlewareStack(
+                SocketAuthMiddlewareStack(
                     SecondFactorMiddleware(
                         URLRouter(
                             [

@@ -48,8 +48,9 @@ MAX_SOCKETS = 20_000
 MESSAGES = 100  # sent by one pair (half each way) while the rest stay idle
 INTERVAL = 0.1  # seconds between those messages
 # Handshakes in flight. Each opening socket asks the database several times on the server's
-# one database thread; with too many at once they queue past daphne's handshake timeout (5 s),
-# the browser-side gives up and the server goes on working for sockets that are gone.
+# few handshake threads (SOCKET_CONNECT_THREADS); with too many at once they queue past
+# daphne's handshake timeout (5 s), the browser-side gives up and the server goes on working
+# for sockets that are gone.
 OPENING_AT_ONCE = 8
 TIME_LIMIT = 1_200.0
 COMMAND_TIMEOUT = 240.0

@@ -11,6 +11,19 @@ from accounts.models import Role, User
 from tests.helpers import World, build_world, make_user, verified_client
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """pytest-django's, and at the end the connections the sockets' threads still keep
+    (accounts.realtime.socket_executor) are closed before the test database is dropped:
+    PostgreSQL refuses to drop a database with sessions on it. The socket tests close them
+    after each test too (tests.helpers.close_worker_connections); this catches any that do not."""
+    yield
+    from accounts.realtime import close_socket_connections
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        close_socket_connections()
+
+
 @pytest.fixture
 def participant(db: None) -> User:
     return make_user("participant@example.org", [Role.PARTICIPANT], name="Alex")

@@ -1080,6 +1080,22 @@ def socket_headers(client: Client, origin: str = "http://testserver") -> list[tu
 SOCKET_CONNECT_TIMEOUT = 5
 
 
+async def close_worker_connections() -> None:
+    """Close the database connections of the threads that did a test's socket work: asgiref's
+    worker thread (the test's own sync_to_async calls) and the sockets' pools of threads
+    (accounts.realtime.socket_executor), each of which keeps its connection. Open ones would
+    outlive the test and keep PostgreSQL from dropping the test database at the end."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from accounts.realtime import close_socket_connections
+
+    await sync_to_async(connections.close_all)()
+    await asyncio.to_thread(close_socket_connections)
+
+
 async def open_socket(
     user: User,
     thread: Thread,

@@ -6,16 +6,22 @@ in accounts, the lowest layer with sockets, so every app above can use it."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import queue
+import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextvars import ContextVar
 from importlib import import_module
-from typing import Any, Protocol
+from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.db import database_sync_to_async
+from channels.auth import AuthMiddleware, get_user
 from channels.layers import get_channel_layer
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import InterfaceError, OperationalError, connections, transaction
@@ -299,8 +305,12 @@ def _checked_session_user(
     return user
 
 
-@database_sync_to_async
-def _session_is_verified(user: Any, session: Any) -> bool:
+async def _session_is_verified(user: Any, session: Any) -> bool:
+    """On the handshake threads (socket_connect_db)."""
+    return await socket_connect_db(_verified_now)(user, session)
+
+
+def _verified_now(user: Any, session: Any) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
@@ -342,18 +352,19 @@ def refresh_socket_connections() -> None:
     """close_old_connections for the sockets' database calls, which keep their connection for
     SOCKET_CONN_MAX_AGE seconds instead of the site's CONN_MAX_AGE.
 
-    Every socket's database call runs on one thread per process (asgiref's thread-sensitive
-    executor: daphne runs consumers outside any request context), so this keeps one connection
-    per daphne process, instead of opening and closing one for each call (with SQLite, closing
-    the last connection also checkpoints the write-ahead log). Pages keep CONN_MAX_AGE (0, as
-    Django advises under ASGI, where each request has a thread of its own). Django's own rules
-    still close a connection that is broken, left in a transaction, or past its age; the
-    health check (a round trip) runs before a call on a connection that has been quiet for
-    SOCKET_HEALTH_CHECK_AFTER seconds, so a server restart costs a reconnect, not a frame; a
-    connection that answered more recently than that has just shown it works, and checking it
-    before every call cost a round trip per frame and per push. (If the server restarts within
-    that second after all, the frame fails like any outage: the socket closes with "try again",
-    the page reconnects and resends, and the unique client id stores nothing twice.)"""
+    The sockets' database calls run on a few threads per process (socket_db: SOCKET_DB_THREADS
+    for frames and pushes, SOCKET_CONNECT_THREADS for handshakes), and Django keeps a connection
+    per thread, so this keeps one connection per such thread, instead of opening and closing
+    one for each call (with SQLite, closing the last connection also checkpoints the
+    write-ahead log). Pages keep CONN_MAX_AGE (0, as Django advises under ASGI, where each
+    request has a thread of its own). Django's own rules still close a connection that is
+    broken, left in a transaction, or past its age; the health check (a round trip) runs before
+    a call on a connection that has been quiet for SOCKET_HEALTH_CHECK_AFTER seconds, so a
+    server restart costs a reconnect, not a frame; a connection that answered more recently
+    than that has just shown it works, and checking it before every call cost a round trip per
+    frame and per push. (If the server restarts within that second after all, the frame fails
+    like any outage: the socket closes with "try again", the page reconnects and resends, and
+    the unique client id stores nothing twice.)"""
     max_age = settings.SOCKET_CONN_MAX_AGE
     now = time.monotonic()
     for conn in connections.all(initialized_only=True):
@@ -372,9 +383,124 @@ def refresh_socket_connections() -> None:
         conn._socket_used_at = now  # type: ignore[attr-defined]
 
 
-class SocketDatabaseSyncToAsync(SyncToAsync):
-    """channels' database_sync_to_async for sockets: refresh_socket_connections before and
-    after each call instead of closing old connections by the pages' rules."""
+# Which of the two thread pools a socket's database call runs on (socket_executor).
+Pool = Literal["frames", "connect"]
+
+
+class OldestHandshakeFirst(Executor):
+    """A pool of `max_workers` threads that takes the call of the oldest handshake first
+    (by when its handshake began, HANDSHAKE_BEGAN; a call outside a handshake counts from
+    when it was submitted).
+
+    A handshake makes several calls in turn (the session's user, the second factor, the access
+    check, the presence). With a first-come queue, a burst of N handshakes goes through each
+    step together: every one waits for all N first steps before its second, so all N finish
+    at about the same time, and past a size all of them pass daphne's 5 s and fail. Oldest
+    first, each handshake's next step goes before the newer handshakes' first: they finish one
+    after another, and under overload the earliest still get in while only the latest fail."""
+
+    def __init__(self, max_workers: int, thread_name_prefix: str) -> None:
+        self._max_workers = max_workers
+        self._name = thread_name_prefix
+        self._queue: queue.PriorityQueue[tuple[float, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        began = HANDSHAKE_BEGAN.get(None)
+        priority = time.monotonic() if began is None else began
+        self._queue.put((priority, next(self._order), (future, fn, args, kwargs)))
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    for i in range(self._max_workers):
+                        name = f"{self._name}_{i}"
+                        threading.Thread(target=self._work, name=name, daemon=True).start()
+                    self._started = True
+        return future
+
+    def _work(self) -> None:
+        while True:
+            future, fn, args, kwargs = self._queue.get()[2]
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as error:  # as ThreadPoolExecutor: the caller gets it
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+
+# When the socket's handshake began (time.monotonic()): set by SocketAuthMiddleware, read by
+# OldestHandshakeFirst. A context variable, so each connection's task carries its own.
+HANDSHAKE_BEGAN: ContextVar[float] = ContextVar("socket_handshake_began")
+
+_executors: dict[tuple[Pool, int], Executor] = {}
+_executors_lock = threading.Lock()
+
+
+def socket_executor(pool: Pool) -> Executor:
+    """The process's bounded pool of threads for the sockets' database calls.
+
+    "frames": every call of an open socket (its frames, pushes, presence): SOCKET_DB_THREADS
+    threads. "connect": the handshakes (the session and second factor, the access check, the
+    presence), SOCKET_CONNECT_THREADS threads of their own, so that a burst of handshakes never
+    queues behind the frames and pushes of the sockets already open (daphne drops a handshake
+    after 5 s, and the proxy answers 502), taken oldest handshake first (OldestHandshakeFirst).
+
+    Until this, every call ran on asgiref's one thread-sensitive thread per process: one slow
+    call held up every socket. Nothing relied on that one thread: a socket's calls are awaited
+    one after another (Channels hands a consumer one message at a time and awaits its handler),
+    so they never overlap and keep their order on any thread; each thread has its own
+    connection (Django's are per thread), and every write is one transaction of its own."""
+    size = settings.SOCKET_DB_THREADS if pool == "frames" else settings.SOCKET_CONNECT_THREADS
+    key = (pool, size)  # a changed setting (a test) gets a pool of its own
+    executor = _executors.get(key)
+    if executor is None:
+        with _executors_lock:
+            executor = _executors.get(key)
+            if executor is None:
+                prefix = f"socket-{pool}"
+                executor = (
+                    ThreadPoolExecutor(max_workers=size, thread_name_prefix=prefix)
+                    if pool == "frames"
+                    else OldestHandshakeFirst(max_workers=size, thread_name_prefix=prefix)
+                )
+                _executors[key] = executor
+    return executor
+
+
+def close_socket_connections(timeout: float = 10.0) -> None:
+    """Close the connections the sockets' threads keep (tests do, before their database is
+    flushed or dropped). Each thread must close its own: a task that closes and then waits for
+    the others is sent to every thread of each pool at once, so each thread takes one."""
+    for executor in list(_executors.values()):
+        size = executor._max_workers  # type: ignore[attr-defined]
+        barrier = threading.Barrier(size)
+
+        def close(barrier: threading.Barrier = barrier) -> None:
+            connections.close_all()
+            barrier.wait(timeout)
+
+        for future in [executor.submit(close) for _ in range(size)]:
+            future.result(timeout)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class SocketDatabaseSyncToAsync(SyncToAsync[_P, _R]):
+    """channels' database_sync_to_async for sockets: runs on the sockets' pool of threads
+    (socket_executor) and calls refresh_socket_connections before and after each call instead
+    of closing old connections by the pages' rules."""
+
+    def __init__(self, func: Callable[_P, _R], *, pool: Pool = "frames") -> None:
+        executor = socket_executor(pool)
+        super().__init__(func, thread_sensitive=False, executor=executor)  # type: ignore[arg-type]
 
     def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
         refresh_socket_connections()
@@ -384,8 +510,31 @@ class SocketDatabaseSyncToAsync(SyncToAsync):
             refresh_socket_connections()
 
 
-# Every socket consumer's database call goes through this: `await socket_db(fn)(...)`.
-socket_db = SocketDatabaseSyncToAsync
+def socket_db(func: Callable[_P, _R]) -> SocketDatabaseSyncToAsync[_P, _R]:
+    """Every call of an open socket goes through this: `await socket_db(fn)(...)`."""
+    return SocketDatabaseSyncToAsync(func, pool="frames")
+
+
+def socket_connect_db(func: Callable[_P, _R]) -> SocketDatabaseSyncToAsync[_P, _R]:
+    """A handshake's database calls go through this, on threads of their own."""
+    return SocketDatabaseSyncToAsync(func, pool="connect")
+
+
+class SocketAuthMiddleware(AuthMiddleware):
+    """Channels' AuthMiddleware, with its database call (the session's user) on the handshake
+    threads (socket_connect_db) instead of asgiref's one thread-sensitive thread."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        HANDSHAKE_BEGAN.set(time.monotonic())  # this connection's task, and the consumer's
+        return await super().__call__(scope, receive, send)
+
+    async def resolve_scope(self, scope: dict[str, Any]) -> None:
+        scope["user"]._wrapped = await socket_connect_db(get_user.func)(scope)
+
+
+def SocketAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - named as channels' own
+    """channels.auth.AuthMiddlewareStack with SocketAuthMiddleware."""
+    return CookieMiddleware(SessionMiddleware(SocketAuthMiddleware(inner)))
 
 
 # --- A service away -------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from config.web import get_application  # noqa: E402
 # Django's handler, bounding how many pages run their view at once (config/web.py).
 django_asgi_app = get_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from accounts.realtime import OutageMiddleware, SecondFactorMiddleware  # noqa: E402
+from accounts.realtime import (  # noqa: E402
+    OutageMiddleware,
+    SecondFactorMiddleware,
+    SocketAuthMiddlewareStack,
+)
 from config.observe import SocketObservationMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -27,7 +30,9 @@ application = ProtocolTypeRouter(
         "websocket": SocketObservationMiddleware(
             OutageMiddleware(
                 AllowedHostsOriginValidator(
-                    AuthMiddlewareStack(SecondFactorMiddleware(URLRouter(websocket_urlpatterns)))
+                    SocketAuthMiddlewareStack(
+                        SecondFactorMiddleware(URLRouter(websocket_urlpatterns))
+                    )
                 )
             )
         ),

@@ -199,14 +199,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.b
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     }
 # How many pages one process runs at once (config/web.py); the rest wait their turn without a
-# thread. Unset: the database pool's size on PostgreSQL, 8 on SQLite. 0: no bound.
+# thread. Unset: the pool's connections the sockets' threads leave, 8 on SQLite. 0: no bound.
 WEB_CONCURRENCY_LIMIT: int | None = env.int("WEB_CONCURRENCY_LIMIT", default=None)
-# How long the thread socket's database connection is kept (seconds; 0: a new one for every
-# call). Every socket's database call runs on one thread per daphne process, so this is one
-# connection per process (accounts/realtime.py, socket_db). Pages keep CONN_MAX_AGE (from
-# DATABASE_URL, default 0): under ASGI each request has a thread of its own, and Django advises
-# against persistent connections there.
+# How long each of the sockets' database threads keeps its connection (seconds; 0: a new one
+# for every call). Pages keep CONN_MAX_AGE (from DATABASE_URL, default 0): under ASGI each
+# request has a thread of its own, and Django advises against persistent connections there.
 SOCKET_CONN_MAX_AGE = env.int("SOCKET_CONN_MAX_AGE", default=60)
+# The sockets' database calls run on two small pools of threads per daphne process
+# (accounts/realtime.py, socket_executor), each thread keeping its own connection: the open
+# sockets' frames and pushes on SOCKET_DB_THREADS, the handshakes on SOCKET_CONNECT_THREADS, so
+# a burst of handshakes never queues behind the frames (daphne drops a handshake after 5 s).
+# SQLite has one writer at a time, so more threads there add only lock waits: one each.
+_SQLITE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=1 if _SQLITE else 4)
+SOCKET_CONNECT_THREADS = env.int("SOCKET_CONNECT_THREADS", default=1 if _SQLITE else 2)
+for _name in ("SOCKET_DB_THREADS", "SOCKET_CONNECT_THREADS"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more (it is {globals()[_name]}).")
+_pool = DATABASES["default"].get("OPTIONS", {}).get("pool")
+if isinstance(_pool, dict) and _pool["max_size"] <= SOCKET_DB_THREADS + SOCKET_CONNECT_THREADS:
+    # Each socket thread keeps a connection from the process's pool: pages need some left.
+    raise ImproperlyConfigured(
+        f"SOCKET_DB_THREADS + SOCKET_CONNECT_THREADS ({SOCKET_DB_THREADS} + "
+        f"{SOCKET_CONNECT_THREADS}) must be less than DATABASE_POOL_MAX ({_pool['max_size']}): "
+        "each socket thread keeps one of the process's pooled connections, and pages need "
+        "the rest."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A channel-layer group forgets a member this long after it joined (channels-redis's default

@@ -45,14 +45,17 @@ class BoundedASGIHandler(ASGIHandler):
 
 
 def page_concurrency() -> int:
-    """WEB_CONCURRENCY_LIMIT, or by default the database pool's size (PostgreSQL) and 8 on
-    SQLite (one writer at a time; more threads only wait for its lock)."""
+    """WEB_CONCURRENCY_LIMIT, or by default the database pool's connections that the sockets'
+    threads leave to pages (PostgreSQL: DATABASE_POOL_MAX - SOCKET_DB_THREADS -
+    SOCKET_CONNECT_THREADS, each of those threads keeping one), and 8 on SQLite (one writer at
+    a time; more threads only wait for its lock)."""
     configured: int | None = settings.WEB_CONCURRENCY_LIMIT
     if configured is not None:
         return configured
     pool: Any = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
     if isinstance(pool, dict):
-        return int(pool.get("max_size", 10))
+        sockets = settings.SOCKET_DB_THREADS + settings.SOCKET_CONNECT_THREADS
+        return max(1, int(pool.get("max_size", 10)) - sockets)
     return 8
 
 

@@ -34,6 +34,7 @@ from accounts.realtime import (
     Prepared,
     SessionCheck,
     group_renewal,
+    socket_connect_db,
     socket_db,
     user_group,
 )
@@ -79,7 +80,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.admitted = False  # the participant, let in by the therapist
         self.ended = False
         self.sent_at: collections.deque[float] = collections.deque()
-        code, reason = await socket_db(self._open)(self.scope["url_route"]["kwargs"]["meeting"])
+        # The handshake's call on the handshake threads (socket_connect_db): a burst of
+        # handshakes never waits behind open sockets' frames.
+        code, reason = await socket_connect_db(self._open)(
+            self.scope["url_route"]["kwargs"]["meeting"]
+        )
         # Refusals accept first, then close with our code (see ThreadConsumer.connect).
         await self.accept()
         if code:

@@ -31,6 +31,7 @@ from accounts.realtime import (
     Prepared,
     SessionCheck,
     group_renewal,
+    socket_connect_db,
     socket_db,
     user_group,
 )
@@ -88,7 +89,7 @@ class ThreadConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """As Channels' own, without its close_old_connections before every event: that is a
-        hop to the database thread for each frame and each push, and every database call of
+        hop to a database thread for each frame and each push, and every database call of
         this socket manages its connection itself (socket_db: refresh_socket_connections
         before and after it)."""
         handler = getattr(self, get_handler_name(message), None)
@@ -105,14 +106,18 @@ class ThreadConsumer(AsyncWebsocketConsumer):
         # Refusals accept first, then close with our code: a refused handshake reaches the
         # browser only as a generic failure, and the page must know not to retry. A socket
         # that may stay joins its groups before the accept, so no event is missed after it.
-        code, thread = await socket_db(self._open)(self.scope["url_route"]["kwargs"]["thread"])
+        # The handshake's calls run on threads of their own (socket_connect_db), so a burst of
+        # handshakes never waits behind the open sockets' frames and pushes.
+        code, thread = await socket_connect_db(self._open)(
+            self.scope["url_route"]["kwargs"]["thread"]
+        )
         if thread is None:
             await self.accept()
             await self.close(code=code)
             return
         self.thread = thread
         await self.join_groups()
-        await socket_db(services.presence_seen)(user_id=self.user_id)
+        await socket_connect_db(services.presence_seen)(user_id=self.user_id)
         self._present = True
         await self.accept()
         group_renewal.add(self)  # joins the groups again before they expire

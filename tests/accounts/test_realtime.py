@@ -41,11 +41,10 @@ def _layer(in_memory_channel_layer):
 async def _close_worker_thread_connections():
     """The ORM calls above run in asgiref's worker thread; close its connection so that
     PostgreSQL can drop the test database at the end."""
-    from asgiref.sync import sync_to_async
-    from django.db import connections
+    from tests.helpers import close_worker_connections
 
     yield
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()
 
 
 def _headers(client, origin="http://testserver"):

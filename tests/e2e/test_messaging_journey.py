@@ -222,10 +222,14 @@ def server_url(
 ) -> Iterator[str]:
     from asgiref.sync import SyncToAsync
 
+    from accounts.realtime import SocketDatabaseSyncToAsync, close_socket_connections
+
     original = SyncToAsync.thread_handler
 
     def one_at_a_time(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._thread_sensitive:  # not database work (log lines, file writes)
+        # The sockets' database calls run on pools of their own (not thread-sensitive); every
+        # other call that is not thread-sensitive is no database work (log lines, file writes).
+        if not self._thread_sensitive and not isinstance(self, SocketDatabaseSyncToAsync):
             return original(self, *args, **kwargs)
         with DB_LOCK:
             return original(self, *args, **kwargs)
@@ -235,6 +239,7 @@ def server_url(
     # The browsers are closed by now (`contexts` tears down first); let their sockets' last
     # database calls finish before the test database is flushed.
     daphne.wait_idle()
+    close_socket_connections()  # the sockets' threads keep theirs (PostgreSQL drops the db)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from config.asgi import application
 from meetings.models import Kind, Meeting, Status
 from tests.helpers import (
     SOCKET_CONNECT_TIMEOUT,
+    close_worker_connections,
     enroll,
     next_frame,
     open_socket,
@@ -46,9 +47,7 @@ def _layer(in_memory_channel_layer):
 @pytest.fixture(autouse=True)
 async def _close_worker_thread_connections():
     yield
-    from django.db import connections
-
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()
 
 
 def book(enrollment, *, kind=Kind.VIDEO, starts_in=timedelta(minutes=2), minutes=45, **extra):

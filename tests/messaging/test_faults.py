@@ -37,9 +37,9 @@ def tiny_layer(settings):
 @pytest.fixture(autouse=True)
 async def _close_worker_thread_connections():
     yield
-    from django.db import connections
+    from tests.helpers import close_worker_connections
 
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()
 
 
 async def test_a_dropped_push_is_named_by_the_next_pong_and_sync_brings_it(

@@ -115,6 +115,6 @@ async def test_the_live_ack_carries_the_flag(thread, participant, in_memory_chan
         assert "safety" not in acks[1]["message"]  # the message itself is as everyone sees it
     finally:
         await communicator.disconnect()
-        from django.db import connections
+        from tests.helpers import close_worker_connections
 
-        await sync_to_async(connections.close_all)()
+        await close_worker_connections()

@@ -26,9 +26,9 @@ def _layer(in_memory_channel_layer):
 @pytest.fixture(autouse=True)
 async def _close_worker_thread_connections():
     yield
-    from django.db import connections
+    from tests.helpers import close_worker_connections
 
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()
 
 
 async def _closed_with(communicator) -> int | None:

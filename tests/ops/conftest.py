@@ -4,7 +4,6 @@ the clean-up the socket tests need."""
 from collections.abc import AsyncIterator
 
 import pytest
-from asgiref.sync import sync_to_async
 
 from tests.messaging.conftest import enrollment, thread
 
@@ -16,6 +15,6 @@ async def close_thread_connections() -> AsyncIterator[None]:
     """The consumers' database calls run on asgiref's worker thread, whose connection would
     outlive the test (and keep PostgreSQL from dropping the test database at the end)."""
     yield
-    from django.db import connections
+    from tests.helpers import close_worker_connections
 
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()

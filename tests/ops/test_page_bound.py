@@ -73,10 +73,11 @@ async def test_a_client_slow_to_send_its_request_holds_no_place() -> None:
     await slow_upload.wait(timeout=10)
 
 
-def test_the_default_bound_is_the_database_pool(settings) -> None:
+def test_the_default_bound_is_what_the_sockets_leave_of_the_database_pool(settings) -> None:
     settings.WEB_CONCURRENCY_LIMIT = None
     pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
-    expected = pool["max_size"] if isinstance(pool, dict) else 8
+    sockets = settings.SOCKET_DB_THREADS + settings.SOCKET_CONNECT_THREADS
+    expected = pool["max_size"] - sockets if isinstance(pool, dict) else 8
     assert page_concurrency() == expected
     settings.WEB_CONCURRENCY_LIMIT = 3
     assert page_concurrency() == 3

@@ -592,9 +592,9 @@ async def test_the_other_sides_thread_stays_closed_on_the_socket(
     frame = await next_frame(own, "sync")
     assert world.here.mark in str(frame) and world.there.mark not in str(frame)
     await own.disconnect()
-    from django.db import connections
+    from tests.helpers import close_worker_connections
 
-    await sync_to_async(connections.close_all)()
+    await close_worker_connections()
 
 
 # --- Who reaches which page ---------------------------------------------------------------------
