@@ -70,11 +70,13 @@ class Command(BaseCommand):
         )
         if soon.exists():
             return
+        participant = enrollment.participant
+        assert participant is not None  # an active enrollment has its participant
         starts = (now + timedelta(minutes=5)).replace(second=0, microsecond=0)
         Meeting.objects.create(
             enrollment=enrollment,
             therapist=therapist,
-            participant=enrollment.participant,
+            participant=participant,
             kind=Kind.VIDEO,
             starts_at=starts,
             ends_at=starts + timedelta(minutes=45),
