@@ -182,6 +182,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # The test database in a file too, not Django's default shared-cache memory database: its
+    # table locks fail at once ("database table is locked") instead of waiting out the busy
+    # timeout, so two threads that touch the database together (the sockets' handshake and
+    # frame threads) failed in tests where a file, as in production, lets them wait their turn.
+    DATABASES["default"]["TEST"] = {"NAME": (VAR_DIR / "test-omtag.sqlite3").as_posix()}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_POOL", default=True
 ):

@@ -79,6 +79,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.joined = False  # sent "ready"
         self.admitted = False  # the participant, let in by the therapist
         self.ended = False
+        # The therapist's side: what its page was last told of the participant (None, "knock"
+        # or "peer"), so that two hellos that crossed (both joining at once) knock once.
+        self.told: str | None = None
         self.sent_at: collections.deque[float] = collections.deque()
         # The handshake's call on the handshake threads (socket_connect_db): a burst of
         # handshakes never waits behind open sockets' frames.
@@ -277,11 +280,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     # --- events from the room ---------------------------------------------------------------
 
     async def video_hello(self, event: dict[str, Any]) -> None:
-        if not self._from_other(event):
+        # Only a page that has joined (sent "ready") takes part: a page still checking its
+        # camera neither knocks nor is told of a knock; when it joins, its own hello asks the
+        # room, and the answer ("here") tells it once. Without this, a hello that crossed a
+        # join reached a page twice (two knocks), or a page that had not joined yet.
+        if not self._from_other(event) or not self.joined or self.ended:
             return
         if self.side == "therapist" and event["side"] == "participant":
             # A participant's page that (re)joined is not let in until the therapist says so.
-            await self._send_json({"type": "peer" if event.get("admitted") else "knock"})
+            await self._tell(admitted=bool(event.get("admitted")))
         elif self.side == "participant" and event["side"] == "therapist":
             await self.channel_layer.send(
                 event["origin"],
@@ -296,7 +303,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def video_here(self, event: dict[str, Any]) -> None:
         if not self.joined or self.ended or self.side != "therapist":
             return
-        await self._send_json({"type": "peer" if event.get("admitted") else "knock"})
+        await self._tell(admitted=bool(event.get("admitted")))
+
+    async def _tell(self, *, admitted: bool) -> None:
+        """Tell the therapist's page the participant is waiting ("knock") or in ("peer"). A
+        knock already told is not told again: the page would start over."""
+        state = "peer" if admitted else "knock"
+        if state == "knock" and self.told == "knock":
+            return
+        self.told = state
+        await self._send_json({"type": state})
 
     async def video_admit(self, event: dict[str, Any]) -> None:
         if not self._from_other(event) or self.side != "participant":
@@ -323,6 +339,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def video_gone(self, event: dict[str, Any]) -> None:
         if self._from_other(event):
+            self.told = None
             await self._send_json({"type": "peer_left", "side": event["side"]})
 
     async def video_ended(self, event: dict[str, Any]) -> None:
