@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import services
 from accounts.identity import identity_hash, normalise_identity_number
@@ -38,7 +39,10 @@ def test_identity_numbers_in_every_usual_form_are_one_number(written: str, twelv
 def test_a_wrong_check_digit_date_or_form_is_refused_with_a_message(bad: str) -> None:
     with pytest.raises(ValidationError) as error:
         normalise_identity_number(bad)
-    assert "YYYYMMDD-NNNN" in str(error.value.messages[0])
+    # The message is lazy: it is worded in the language of the page that shows it.
+    assert "ÅÅÅÅMMDD-NNNN" in str(error.value.messages[0])  # Swedish, the default
+    with translation.override("en"):
+        assert "YYYYMMDD-NNNN" in str(error.value.messages[0])
 
 
 def test_the_hash_is_keyed_and_the_same_for_every_written_form() -> None:
