@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -119,6 +119,17 @@ def in_memory_channel_layer(settings: object) -> object:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+async def socket_test(in_memory_channel_layer: object) -> AsyncIterator[None]:
+    """A test that drives socket consumers: the in-memory layer, and afterwards the database
+    connections of the threads that did its socket work closed (tests.helpers.
+    close_worker_connections), so none outlives the test."""
+    yield
+    from tests.helpers import close_worker_connections
+
+    await close_worker_connections()
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.auth import AuthMiddleware, get_user
+from channels.consumer import get_handler_name
+from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
@@ -72,6 +74,20 @@ def disconnect_user(user_id: int, *, session_key: str | None = None) -> None:
     log out everywhere, reassignment) each socket re-checks its session and its access, which
     the caller has already committed."""
     group_send(user_group(user_id), {"type": "force.disconnect", "session_key": session_key or ""})
+
+
+class SocketConsumer(AsyncWebsocketConsumer):
+    """The base of Omtag's socket consumers (the message thread, the video room): Channels'
+    own, with a dispatch that skips its close_old_connections before every event. That is a hop
+    to a database thread for each frame and each push, and every database call of these
+    sockets manages its connection itself (socket_db: refresh_socket_connections before and
+    after it)."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
 
 class Renewable(Protocol):

@@ -21,8 +21,6 @@ import logging
 import time
 from typing import Any
 
-from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -33,6 +31,7 @@ from accounts.realtime import (
     CLOSE_TOO_BIG,
     Prepared,
     SessionCheck,
+    SocketConsumer,
     group_renewal,
     socket_connect_db,
     socket_db,
@@ -59,17 +58,9 @@ def room_group(public_id: object) -> str:
     return f"video.{public_id}"
 
 
-class MeetingConsumer(AsyncWebsocketConsumer):
+class MeetingConsumer(SocketConsumer):
     side: str | None = None
     _watch: asyncio.Task[None] | None = None
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # As ThreadConsumer's: every database call goes through socket_db, which manages the
-        # connection itself.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope["user"]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -344,13 +345,31 @@ def meeting_outcome_set(*, actor: User, meeting: Meeting, outcome: str) -> Meeti
 def meetings_cancel_for_enrollment(*, enrollment: Enrollment, actor: User | None) -> int:
     """A paused or ended treatment cancels its future meetings (modules' signal, inside the
     transaction that changes the status). The participant is told, like any cancellation."""
-    now = timezone.now()
-    future = list(
-        Meeting.objects.select_for_update().filter(
-            enrollment=enrollment, status=Status.SCHEDULED, starts_at__gt=now
-        )
+    future = Meeting.objects.filter(enrollment=enrollment)
+    return _cancel_future(
+        future,
+        enrollment=enrollment,
+        actor=actor,
+        reason=_("The treatment is paused or has ended."),
+        detail=f"treatment {enrollment.status}",
+        tell_therapist=False,
     )
-    reason = _("The treatment is paused or has ended.")
+
+
+def _cancel_future(
+    meetings: QuerySet[Meeting],
+    *,
+    enrollment: Enrollment,
+    actor: User | None,
+    reason: str,
+    detail: str,
+    tell_therapist: bool,
+) -> int:
+    """Cancel the future booked ones of `meetings` (locked), each audited, the participant
+    told discreetly (and the therapist, with `tell_therapist`); how many."""
+    future = list(
+        meetings.select_for_update().filter(status=Status.SCHEDULED, starts_at__gt=timezone.now())
+    )
     for meeting in future:
         _cancel(meeting, actor=actor, reason=reason)
         audit_log(
@@ -360,9 +379,11 @@ def meetings_cancel_for_enrollment(*, enrollment: Enrollment, actor: User | None
             target_type="meeting",
             target_id=meeting.public_id,
             unit=enrollment.unit,
-            detail=f"treatment {enrollment.status}",
+            detail=detail,
         )
         _enqueue_change(meeting, meeting.participant_id, f"cancelled:{meeting.pk}")
+        if tell_therapist:
+            _enqueue_change(meeting, meeting.therapist_id, f"cancelled:{meeting.pk}")
     return len(future)
 
 
@@ -396,23 +417,11 @@ def meetings_cancel_for_care_team(*, enrollment: Enrollment, actor: User | None)
     the cancellation in Omtag (changed_by is the administrator), and the new therapist books
     again. The old therapist no longer sees the meeting at all (selectors.meetings_for_staff)."""
     team = {enrollment.therapist_id, enrollment.substitute_id} - {None}
-    future = list(
-        Meeting.objects.select_for_update()
-        .filter(enrollment=enrollment, status=Status.SCHEDULED, starts_at__gt=timezone.now())
-        .exclude(therapist_id__in=team)
+    return _cancel_future(
+        Meeting.objects.filter(enrollment=enrollment).exclude(therapist_id__in=team),
+        enrollment=enrollment,
+        actor=actor,
+        reason=_("New therapist."),
+        detail="care team changed",
+        tell_therapist=True,
     )
-    reason = _("New therapist.")
-    for meeting in future:
-        _cancel(meeting, actor=actor, reason=reason)
-        audit_log(
-            action=AuditEvent.Action.MEETING_CANCELLED,
-            actor=actor,
-            subject=meeting.participant,
-            target_type="meeting",
-            target_id=meeting.public_id,
-            unit=enrollment.unit,
-            detail="care team changed",
-        )
-        _enqueue_change(meeting, meeting.participant_id, f"cancelled:{meeting.pk}")
-        _enqueue_change(meeting, meeting.therapist_id, f"cancelled:{meeting.pk}")
-    return len(future)

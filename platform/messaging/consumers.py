@@ -18,8 +18,6 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import User
@@ -30,6 +28,7 @@ from accounts.realtime import (
     OUTAGES,
     Prepared,
     SessionCheck,
+    SocketConsumer,
     group_renewal,
     socket_connect_db,
     socket_db,
@@ -67,7 +66,7 @@ class _Closed(Exception):
         self.code = code
 
 
-class ThreadConsumer(AsyncWebsocketConsumer):
+class ThreadConsumer(SocketConsumer):
     thread: Thread | None = None
     # This socket marked its user online (Presence) and has not yet taken it back.
     _present = False
@@ -86,16 +85,6 @@ class ThreadConsumer(AsyncWebsocketConsumer):
                     await self._presence_gone()
                 except OUTAGES as error:
                     logger.warning("socket could not clear its presence: %s", type(error).__name__)
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """As Channels' own, without its close_old_connections before every event: that is a
-        hop to a database thread for each frame and each push, and every database call of
-        this socket manages its connection itself (socket_db: refresh_socket_connections
-        before and after it)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self) -> None:
         user = self.scope["user"]

@@ -19,7 +19,6 @@ from config.asgi import application
 from meetings.models import Kind, Meeting, Status
 from tests.helpers import (
     SOCKET_CONNECT_TIMEOUT,
-    close_worker_connections,
     enroll,
     next_frame,
     open_socket,
@@ -28,7 +27,7 @@ from tests.helpers import (
     verified_client,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_test")]
 
 SDP = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 CANDIDATE = {
@@ -37,17 +36,6 @@ CANDIDATE = {
     "sdpMLineIndex": 0,
     "usernameFragment": "abcd",
 }
-
-
-@pytest.fixture(autouse=True)
-def _layer(in_memory_channel_layer):
-    """See tests/conftest.py: these consumers run on the in-memory layer."""
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    yield
-    await close_worker_connections()
 
 
 def book(enrollment, *, kind=Kind.VIDEO, starts_in=timedelta(minutes=2), minutes=45, **extra):

@@ -24,7 +24,7 @@ from config.asgi import application
 from messaging.consumers import ThreadConsumer
 from tests.helpers import SOCKET_CONNECT_TIMEOUT, verified_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_test")]
 
 # The frame: its re-check (the user, the session's row and the access to the thread, in one
 # query: 1), then the store (the thread's row locked if the sender may see it, with what the send
@@ -36,19 +36,6 @@ SEND_BUDGET = 6
 PUSH_BUDGET = 1  # the access re-check of the receiving socket (the session every 10 s)
 
 _step: contextvars.ContextVar[str] = contextvars.ContextVar("step", default="other")
-
-
-@pytest.fixture(autouse=True)
-def _layer(in_memory_channel_layer):
-    """See tests/conftest.py: these consumers run on the in-memory layer."""
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    yield
-    from tests.helpers import close_worker_connections
-
-    await close_worker_connections()
 
 
 @pytest.fixture

@@ -15,20 +15,7 @@ from messaging.models import Message
 from messaging.services import MessageSender
 from tests.helpers import next_frame, open_socket, verified_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _layer(in_memory_channel_layer):
-    """See tests/conftest.py: these consumers run on the in-memory layer."""
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    yield
-    from tests.helpers import close_worker_connections
-
-    await close_worker_connections()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_test")]
 
 
 async def _closed_with(communicator) -> int | None:

@@ -24,25 +24,12 @@ import pytest
 from messaging import services
 from tests.helpers import next_frame, open_socket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_test")]
 
 REPO = Path(__file__).resolve().parents[2]
 # What a handshake or a frame may take while another socket's call is held: far under the
 # 5 s after which daphne drops a handshake, far over what it takes on a loaded machine.
 BOUND = 3.0
-
-
-@pytest.fixture(autouse=True)
-def _layer(in_memory_channel_layer):
-    """See tests/conftest.py: these consumers run on the in-memory layer."""
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    yield
-    from tests.helpers import close_worker_connections
-
-    await close_worker_connections()
 
 
 class Held:

@@ -16,20 +16,7 @@ from organisations.models import Unit
 from organisations.selectors import first_unit
 from tests.helpers import make_programme, make_user, next_frame, open_socket, send, verified_client
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _layer(in_memory_channel_layer):
-    """See tests/conftest.py: these consumers run on the in-memory layer."""
-
-
-@pytest.fixture(autouse=True)
-async def _close_worker_thread_connections():
-    yield
-    from tests.helpers import close_worker_connections
-
-    await close_worker_connections()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("socket_test")]
 
 
 def _two_units_world() -> dict:
