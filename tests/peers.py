@@ -17,6 +17,7 @@ import random
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from accounts.models import User
 from messaging.models import Thread
-from tests.helpers import verified_client
-from tests.servers import HOST, postgres_url
+from tests.helpers import verified_client, wait_until_no_other_db_sessions
+from tests.servers import HOST, Deadline, forget_redis_keys, postgres_url
 from tests.servers import Server as DaphneServer
 
 WINDOW = 4  # sends a client keeps in flight before it waits for an ack
@@ -41,6 +42,38 @@ class Server(DaphneServer):
 
     def log_tail(self, lines: int = 40) -> str:
         return f"--- {self.name} log ---\n" + super().log_tail(lines)
+
+
+@contextlib.contextmanager
+def two_servers(
+    *, redis_url: str, prefix: str, var_dir: Path, startup_timeout: float
+) -> Iterator[tuple[Server, Server]]:
+    """Servers A and B on the test database and `redis_url` under `prefix`: both start at
+    once, then each gets the rest of `startup_timeout` to answer; a server that does not fails
+    the test with its log. Afterwards both are stopped, their database sessions gone and their
+    Redis keys forgotten."""
+    import pytest
+
+    env = server_env(redis_url=redis_url, prefix=prefix, var_dir=var_dir)
+    started = [
+        Server(env, var_dir / f"daphne-{name}.log", name=f"daphne {name}") for name in ("A", "B")
+    ]
+    try:
+        for server in started:
+            server.start()
+        deadline = Deadline(startup_timeout)
+        for server in started:
+            try:
+                server.startup_timeout = deadline.remaining()
+                server.wait_healthy()
+            except (RuntimeError, TimeoutError) as problem:
+                pytest.fail(str(problem))
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()
+        wait_until_no_other_db_sessions()
+        forget_redis_keys(redis_url, prefix)
 
 
 def server_env(*, redis_url: str, prefix: str, var_dir: Path) -> dict[str, str]:

@@ -23,9 +23,7 @@ from django.utils import timezone
 from websockets.asyncio.client import ClientConnection, connect
 
 from meetings.models import Kind, Meeting
-from tests.helpers import wait_until_no_other_db_sessions
-from tests.peers import Server, server_env, session_cookie
-from tests.servers import Deadline, forget_redis_keys
+from tests.peers import Server, session_cookie, two_servers
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -70,27 +68,10 @@ def meeting(enrollment) -> Meeting:
 @pytest.fixture
 def servers(meeting: Meeting, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     prefix = f"omtag-video-{uuid.uuid4().hex[:12]}"
-    env = server_env(redis_url=REDIS_URL, prefix=prefix, var_dir=tmp_path)
-    started = [
-        Server(env, tmp_path / f"daphne-{n}.log", name=f"daphne {n}", startup_timeout=60)
-        for n in ("A", "B")
-    ]
-    try:
-        for server in started:
-            server.start()
-        deadline = Deadline(STARTUP_TIMEOUT)
-        for server in started:
-            try:
-                server.startup_timeout = deadline.remaining()
-                server.wait_healthy()
-            except (RuntimeError, TimeoutError) as problem:
-                pytest.fail(str(problem))
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
-        wait_until_no_other_db_sessions()
-        forget_redis_keys(REDIS_URL, prefix)
+    with two_servers(
+        redis_url=REDIS_URL, prefix=prefix, var_dir=tmp_path, startup_timeout=STARTUP_TIMEOUT
+    ) as started:
+        yield started
 
 
 async def _open(server: Server, cookie: str, meeting: Meeting) -> ClientConnection:

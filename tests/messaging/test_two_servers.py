@@ -29,9 +29,7 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.models import User
 from messaging.models import Message, Side, Thread
-from tests.helpers import wait_until_no_other_db_sessions
-from tests.peers import FRAME_TIMEOUT, Peer, Server, outbox, server_env, session_cookie
-from tests.servers import Deadline, forget_redis_keys
+from tests.peers import FRAME_TIMEOUT, Peer, Server, outbox, session_cookie, two_servers
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
@@ -51,7 +49,6 @@ CONVERSATION_TIMEOUT = 90.0  # a bound for the whole exchange, far above its usu
 # Longer than channels_redis's blocking read of a server's channel (BZPOPMIN, 5 s): a quiet
 # server must keep its sockets open through it.
 QUIET_SECONDS = 6.5
-STOP_TIMEOUT = 10.0
 
 
 # --- Servers ---------------------------------------------------------------------------------
@@ -62,33 +59,10 @@ def servers(thread: Thread, tmp_path: Path) -> Iterator[tuple[Server, Server]]:
     """Servers A and B: the same database (the test database), the same Redis, a channel
     prefix of their own so that parallel runs on one Redis never hear each other."""
     prefix = f"omtag-two-servers-{uuid.uuid4().hex[:12]}"
-    env = server_env(redis_url=REDIS_URL, prefix=prefix, var_dir=tmp_path)
-    started = [
-        Server(
-            env,
-            tmp_path / f"daphne-{name}.log",
-            name=f"daphne {name}",
-            startup_timeout=STARTUP_TIMEOUT,
-            stop_timeout=STOP_TIMEOUT,
-        )
-        for name in ("A", "B")
-    ]
-    try:
-        for server in started:  # both start at once; then each gets the rest of the time
-            server.start()
-        deadline = Deadline(STARTUP_TIMEOUT)
-        for server in started:
-            try:
-                server.startup_timeout = deadline.remaining()
-                server.wait_healthy()
-            except (RuntimeError, TimeoutError) as problem:
-                pytest.fail(str(problem))
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
-        wait_until_no_other_db_sessions()
-        forget_redis_keys(REDIS_URL, prefix)
+    with two_servers(
+        redis_url=REDIS_URL, prefix=prefix, var_dir=tmp_path, startup_timeout=STARTUP_TIMEOUT
+    ) as started:
+        yield started
 
 
 async def _quiet_sockets_stay_open(peers: list[Peer]) -> list[str]:
